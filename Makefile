@@ -1,0 +1,44 @@
+# The two commands of the README: `make serve` and `make test`.
+# Both work on a fresh machine that has only Python 3.11+.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: serve test build bench chromium install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## Build the knowledge base from data/ (if stale) and serve it on http://127.0.0.1:8001
+serve: $(STAMP)
+	$(BIN)/kb serve
+
+## Build the knowledge base from data/ into kb.db
+build: $(STAMP)
+	$(BIN)/kb build
+
+## Install what the tests need (Chromium for the browser test) and run the whole suite
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest
+
+## Debian's Chromium for the browser test, installed when missing (needs root or sudo)
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser test…"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+		|| echo "warning: could not install chromium; the browser test will be skipped outside CI"; \
+	fi
+
+clean:
+	rm -rf kb.db kb.whoosh .pytest_cache

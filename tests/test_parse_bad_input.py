@@ -1,0 +1,129 @@
+"""Bad input: clear messages, non-zero exits, and nothing parseable lost."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.errors import DocumentError
+from kb.models import Document
+from kb.parser import parse_bytes, parse_document
+from tests.conftest import FIXTURES
+
+BROKEN = FIXTURES / "broken_tables.txt"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def content(doc: Document) -> dict:
+    """What a document says, without what identifies the file it came from."""
+    data = doc.model_dump(exclude={"source_path", "sha256", "encoding"})
+    for warning in data["warnings"]:
+        warning.pop("file")
+    return data
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing.txt", "文件不存在"),
+        (lambda tmp: tmp, "是一个目录"),
+        (lambda tmp: _write(tmp / "empty.txt", b""), "文件为空"),
+        (lambda tmp: _write(tmp / "blank.txt", b"\n \r\n\t\n"), "文件为空"),
+        (lambda tmp: _write(tmp / "scan.pdf", b"%PDF-1.7\n\x00\x01\x02binary"), "不是文本文件"),
+        (lambda tmp: _write(tmp / "novel.txt", "第一章\n从前有座山。\n".encode()), "未找到任何项目绩效目标表"),
+    ],
+    ids=["missing", "directory", "empty", "whitespace-only", "binary", "no-targets"],
+)
+def test_unusable_input_is_a_clear_message_and_exit_2(tmp_path: Path, make, message: str) -> None:
+    path = make(tmp_path)
+    result = run("parse", str(path))
+    assert result.exit_code == 2
+    assert message in result.output
+    assert str(path) in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(DocumentError):
+        parse_document(path)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("gbk", errors="strict"),
+        lambda text: text.encode("gb18030"),
+        lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
+        lambda text: text.replace("\n", "\r\n").encode("utf-8"),
+        lambda text: ("\ufeff" + text.replace("\n", "\r\n")).encode("gb18030"),
+    ],
+    ids=["gbk", "gb18030", "utf8-bom", "crlf", "gb18030-crlf"],
+)
+def test_encodings_and_line_endings_parse_the_same(seed_doc: Document, seed_bytes: bytes, encode) -> None:
+    data = encode(seed_bytes.decode("utf-8"))  # every character of the seed exists in GBK
+    assert data != seed_bytes
+    assert content(parse_bytes(data, "copy.txt")) == content(seed_doc)
+
+
+def test_lost_bold_tags_change_nothing(seed_doc: Document, seed_bytes: bytes) -> None:
+    text = seed_bytes.decode("utf-8")
+    stripped = text.replace("<b>", "").replace("</b>", "")
+    assert stripped != text
+    assert content(parse_bytes(stripped.encode(), "no-bold.txt")) == content(seed_doc)
+
+
+@pytest.mark.parametrize("marker", ["", "# ", "#### "], ids=["none", "single", "four"])
+def test_heading_markers_change_nothing(seed_doc: Document, seed_bytes: bytes, marker: str) -> None:
+    text = seed_bytes.decode("utf-8")
+    rewritten = re.sub(r"(?m)^#+\s*", marker, text)
+    assert content(parse_bytes(rewritten.encode(), "headings.txt")) == content(seed_doc)
+
+
+def test_broken_tables_keep_the_rest_and_warn_with_file_and_line() -> None:
+    doc = parse_document(BROKEN)
+    assert [(p.seq, p.name, len(p.indicators)) for p in doc.projects] == [
+        (1, "组织人社运转保障工作经费", 7),
+        (2, "“乡村振兴”驻村帮扶工作组经费", 4),
+        (3, "党建工作培训经费", 0),
+    ]
+    # The row after the stray line and the garbage row is still read whole.
+    last = doc.projects[1].indicators[-1]
+    assert (last.level1, last.level2, last.level3, last.target.raw) == ("产出指标", "质量指标", "返贫户数", "0户")
+    # The garbage row is kept, its extra cells folded into the basis, not dropped.
+    garbage = doc.projects[1].indicators[2]
+    assert garbage.level2 == "无法理解的行" and garbage.basis == "多余 多余"
+    assert [(w.line, w.code) for w in doc.warnings] == [
+        (39, "stray_text"),
+        (40, "extra_cells"),
+        (40, "incomplete_row"),
+        (43, "missing_indicator_header"),
+        (43, "no_indicators"),
+    ]
+    assert all(w.file == str(BROKEN) for w in doc.warnings)
+
+
+def test_summary_lists_every_warning_with_file_and_line() -> None:
+    result = run("parse", str(BROKEN), "--format", "summary")
+    assert result.exit_code == 0
+    assert "解析警告 5 条" in result.output
+    assert f"{BROKEN}:39 [stray_text]" in result.output
+    assert f"{BROKEN}:43 [no_indicators] 项目 3 没有任何绩效指标行" in result.output
+
+
+def test_document_cut_in_the_middle_of_a_table(seed_bytes: bytes) -> None:
+    lines = seed_bytes.decode("utf-8").split("\n")
+    cut = "\n".join(lines[:1278])  # ends inside project 13, after the 成本指标 tail
+    doc = parse_bytes(cut.encode(), "cut.txt")
+    assert len(doc.projects) == 13
+    assert len(doc.projects[-1].indicators) == 8
+    assert doc.projects[-1].indicators[-1].target.raw == "单位应缴纳的社会保险费原则上不超过社会保险费实际缴费额的 2/3"
+    assert sum(len(p.indicators) for p in doc.projects[:12]) == 75
