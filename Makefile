@@ -21,7 +21,7 @@ install: $(STAMP)
 
 ## Build the knowledge base from data/ (if stale) and serve it on http://127.0.0.1:8001
 serve: $(STAMP)
-	$(BIN)/kb serve
+	$(BIN)/kb serve --metadata datasette-metadata.json
 
 ## Build the knowledge base from data/ into kb.db
 build: $(STAMP)

@@ -32,3 +32,22 @@ def seed_doc() -> Document:
 def project(doc: Document, seq: int):
     """The project with sequence number ``seq``."""
     return next(p for p in doc.projects if p.seq == seq)
+
+
+@pytest.fixture(scope="session")
+def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The knowledge base built from data/ once for the whole session (read-only)."""
+    from kb.build import build_knowledge_base
+
+    db = tmp_path_factory.mktemp("kb") / "kb.db"
+    build_knowledge_base([ROOT / "data"], db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def datasette(seed_db: Path):
+    from tests.kbtest import DatasetteClient
+
+    client = DatasetteClient(seed_db)
+    yield client
+    client.close()

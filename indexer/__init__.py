@@ -1,0 +1,1 @@
+"""Tokenisation, full-text indexes and similarity for the knowledge base."""

@@ -1,0 +1,135 @@
+"""Datasette plugin: Chinese full-text search with the project's tokeniser.
+
+FTS5 in SQLite cannot segment Chinese, and the index holds jieba terms. This
+plugin makes Datasette speak the index's language:
+
+* ``?_search=受益对象满意度`` (the table search box and the JSON API) is
+  rewritten, before Datasette sees it, into the query's terms, the same
+  terms :mod:`indexer.fts` uses; a query with no terms matches nothing
+  instead of raising an FTS syntax error. The search box still shows what
+  the user typed.
+* SQL gets ``kb_fts_match(text)``, the MATCH expression of a query, and
+  ``kb_terms(text)``, the index terms of a text, for canned queries and for
+  anyone writing SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from indexer.fts import match_expression
+from indexer.tokenizer import index_text, query_terms
+
+# Datasette quotes each whitespace-separated word; this one holds no term, so it matches nothing.
+NO_TERMS = "∅"
+ORIGINAL_KEY = "kb_search_original"
+
+Scope = dict[str, Any]
+App = Callable[[Scope, Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
+
+
+def segment_search_params(query_string: str) -> tuple[str, dict[str, str]]:
+    """Rewrite every ``_search``/``_search_<column>`` value into its query terms.
+
+    Returns the new query string and the original values. Blank searches are
+    dropped (no search at all); raw-mode searches are left to the user.
+    """
+    params = parse_qsl(query_string, keep_blank_values=True)
+    if not any(key.startswith("_search") and key != "_searchmode" for key, _ in params):
+        return query_string, {}
+    if ("_searchmode", "raw") in params:
+        return query_string, {}
+    rewritten: list[tuple[str, str]] = []
+    originals: dict[str, str] = {}
+    for key, value in params:
+        if key.startswith("_search") and key != "_searchmode":
+            originals[key] = value
+            if not value.strip():
+                continue
+            value = " ".join(query_terms(value)) or NO_TERMS
+        rewritten.append((key, value))
+    return urlencode(rewritten), originals
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
+    def wrap(app: App) -> App:
+        async def segmenting_app(scope: Scope, receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and scope.get("query_string"):
+                query_string = scope["query_string"].decode("utf-8", errors="replace")
+                try:
+                    new_query, originals = segment_search_params(query_string)
+                except ValueError:
+                    new_query, originals = query_string, {}
+                if originals:
+                    scope = {**scope, "query_string": new_query.encode("ascii"), ORIGINAL_KEY: originals}
+            await app(scope, receive, send)
+
+        return segmenting_app
+
+    return wrap
+
+
+# Tables whose search results can also be ranked by the canned relevance query.
+RANKED_SEARCH = {"indicators": "search_indicators", "indicator_details": "search_indicators",
+                 "goal_indicators": "search_goal_indicators", "goal_indicator_details": "search_goal_indicators"}
+
+STYLE = """
+dl.column-descriptions { display: grid; grid-template-columns: repeat(3, max-content minmax(8em, 1fr));
+  gap: 0.15em 0.6em; font-size: 0.85em; margin: 0.5em 0 1em; }
+dl.column-descriptions dt { font-weight: bold; margin: 0; }
+dl.column-descriptions dd { margin: 0; color: #555; }
+@media (max-width: 800px) {
+  dl.column-descriptions { grid-template-columns: max-content 1fr; }
+}
+.kb-ranked { margin-left: 1em; font-size: 0.9em; }
+"""
+
+
+def _js_string(value: str) -> str:
+    return json.dumps(value).replace("<", "\\u003c")
+
+
+@hookimpl
+def extra_body_script(view_name: str, request: Any, database: str | None, table: str | None) -> str:
+    """Put the words the user typed back into the search box, with a link to ranked results."""
+    if request is None or view_name != "table":
+        return ""
+    original = request.scope.get(ORIGINAL_KEY, {}).get("_search")
+    if original is None or not original.strip():
+        return ""
+    script = f"var box=document.getElementById('_search');if(box){{box.value={_js_string(original)};"
+    ranked = RANKED_SEARCH.get(table or "")
+    if ranked and database:
+        href = f"/{quote(database)}/{ranked}?q={quote(original)}"
+        script += (
+            "var a=document.createElement('a');a.className='kb-ranked';"
+            f"a.href={_js_string(href)};a.textContent='按相关度排序 →';box.insertAdjacentElement('afterend',a);"
+        )
+    return "(function(){" + script + "}})();"
+
+
+@hookimpl
+def extra_css_urls() -> list[str]:
+    return ["/-/kb-style.css"]
+
+
+async def _style(request: Any) -> Response:
+    return Response(STYLE, content_type="text/css; charset=utf-8", headers={"cache-control": "max-age=3600"})
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/kb-style\.css$", _style)]
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    conn.create_function("kb_fts_match", 1, lambda text: match_expression(text or ""), deterministic=True)
+    conn.create_function("kb_terms", 1, lambda text: index_text(text or ""), deterministic=True)

@@ -1,0 +1,257 @@
+"""The SQLite schema, derived from the pydantic models.
+
+A table's columns are its model's fields, flattened: a nested model becomes
+prefixed columns (``target`` → ``target_raw``, ``target_op`` …), list fields
+become child tables. The relational columns a model does not carry (ids and
+foreign keys) are declared here, once, with their Chinese descriptions; the
+Datasette metadata takes every column description from this module.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
+
+from kb.models import DeptGoal, Document, GoalIndicator, Indicator, ParseWarning, Project, Unit
+
+SqlType = Literal["INTEGER", "REAL", "TEXT"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One SQLite column and what it means."""
+
+    name: str
+    type: SqlType
+    description: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: the model it stores, and the columns the model does not hold."""
+
+    name: str
+    model: type[BaseModel] | None
+    title: str
+    description: str
+    leading: tuple[Column, ...] = ()
+    trailing: tuple[Column, ...] = ()
+    foreign_keys: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+    exclude: frozenset[str] = field(default_factory=frozenset)
+    label_column: str | None = None
+
+    @property
+    def columns(self) -> list[Column]:
+        model_columns = model_fields_as_columns(self.model, exclude=self.exclude) if self.model else []
+        return [*self.leading, *model_columns, *self.trailing]
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _sql_type(annotation: Any) -> SqlType:
+    annotation = _unwrap_optional(annotation)
+    if get_origin(annotation) is Literal:
+        return "TEXT"
+    if annotation is bool or annotation is int:
+        return "INTEGER"
+    if annotation is float:
+        return "REAL"
+    return "TEXT"
+
+
+def _is_model(annotation: Any) -> bool:
+    annotation = _unwrap_optional(annotation)
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _is_list(annotation: Any) -> bool:
+    return get_origin(_unwrap_optional(annotation)) is list
+
+
+def model_fields_as_columns(model: type[BaseModel], prefix: str = "", exclude: frozenset[str] = frozenset(),
+                            context: str = "") -> list[Column]:
+    """The scalar fields of ``model`` as columns, nested models flattened with a prefix."""
+    columns: list[Column] = []
+    for name, info in model.model_fields.items():
+        if name in exclude or _is_list(info.annotation):
+            continue
+        description = info.description or name
+        if _is_model(info.annotation):
+            nested = _unwrap_optional(info.annotation)
+            columns.extend(model_fields_as_columns(nested, f"{prefix}{name}_", context=f"{context}{description}："))
+        else:
+            columns.append(Column(prefix + name, _sql_type(info.annotation), context + description))
+    return columns
+
+
+def flatten(record: BaseModel, prefix: str = "", exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The scalar values of ``record`` keyed like :func:`model_fields_as_columns`."""
+    row: dict[str, Any] = {}
+    for name, info in type(record).model_fields.items():
+        if name in exclude or _is_list(info.annotation):
+            continue
+        value = getattr(record, name)
+        if _is_model(info.annotation):
+            if value is not None:
+                row.update(flatten(value, f"{prefix}{name}_"))
+        else:
+            row[prefix + name] = value
+    return row
+
+
+def _id(description: str) -> Column:
+    return Column("id", "INTEGER", description)
+
+
+def _fk(name: str, description: str) -> Column:
+    return Column(name, "INTEGER", description)
+
+
+DOCUMENTS = TableSpec(
+    name="documents",
+    model=Document,
+    title="文档",
+    description="每一份部门预算信息公开文档：来源文件、部门、预算年度与解析结果。",
+    leading=(_id("文档编号"), _fk("department_id", "部门编号")),
+    trailing=(
+        Column("title", "TEXT", "文档标题（部门名称＋预算年度）"),
+        Column("status", "TEXT", "解析状态：ok 成功 / failed 失败"),
+        Column("error", "TEXT", "解析失败的原因"),
+        Column("project_count", "INTEGER", "项目数"),
+        Column("indicator_count", "INTEGER", "项目绩效指标数"),
+        Column("goal_indicator_count", "INTEGER", "部门分项绩效指标数"),
+        Column("warning_count", "INTEGER", "解析警告数"),
+    ),
+    foreign_keys=(("department_id", "departments"),),
+    indexes=(("budget_year",), ("department_id",), ("status",)),
+    label_column="title",
+)
+
+DEPARTMENTS = TableSpec(
+    name="departments",
+    model=None,
+    title="部门",
+    description="发布预算信息公开的部门（按部门编码与名称归并）。",
+    leading=(
+        _id("部门编号"),
+        Column("code", "TEXT", "部门编码"),
+        Column("name", "TEXT", "部门名称"),
+        Column("document_count", "INTEGER", "文档数"),
+    ),
+    indexes=(("code", "name"),),
+    label_column="name",
+)
+
+UNITS = TableSpec(
+    name="units",
+    model=Unit,
+    title="机构设置",
+    description="部门机构设置情况表中的所属单位。",
+    leading=(_id("单位编号"), _fk("document_id", "文档编号")),
+    foreign_keys=(("document_id", "documents"),),
+    indexes=(("document_id",), ("nature",)),
+    label_column="name",
+)
+
+PROJECTS = TableSpec(
+    name="projects",
+    model=Project,
+    title="项目",
+    description="项目绩效目标表中的项目：编码、名称、预算、资金用途、支出计划与绩效目标。",
+    leading=(_id("项目编号（文档编号×10000＋序号）"), _fk("document_id", "文档编号")),
+    trailing=(
+        Column("indicator_count", "INTEGER", "绩效指标数"),
+        Column("series_key", "TEXT", "项目系列键：去掉文号、年度与“提前下达”后的名称"),
+        _fk("series_id", "项目系列编号：不同年度、不同文号下的同一项资金"),
+    ),
+    foreign_keys=(("document_id", "documents"), ("series_id", "project_series")),
+    indexes=(("document_id",), ("year",), ("code",), ("series_id",)),
+    label_column="name",
+)
+
+INDICATORS = TableSpec(
+    name="indicators",
+    model=Indicator,
+    title="项目绩效指标",
+    description="项目绩效目标表的每一行：一级、二级、三级指标，指标描述，指标值（原文与解析结果）和指标值确定依据。",
+    leading=(
+        _id("指标编号（项目编号×1000＋行序）"),
+        _fk("project_id", "项目编号"),
+        _fk("document_id", "文档编号"),
+    ),
+    trailing=(Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）"),),
+    foreign_keys=(("project_id", "projects"), ("document_id", "documents")),
+    indexes=(("project_id",), ("document_id",), ("level1",), ("level2",), ("target_op",), ("target_unit",),
+             ("target_kind",), ("project_year",)),
+    label_column="level3",
+)
+
+DEPT_GOALS = TableSpec(
+    name="dept_goals",
+    model=DeptGoal,
+    title="部门分项绩效目标",
+    description="部门整体绩效目标中的分项绩效目标。",
+    leading=(_id("分项目标编号（文档编号×1000＋序号）"), _fk("document_id", "文档编号")),
+    trailing=(Column("indicator_count", "INTEGER", "绩效指标数"),),
+    foreign_keys=(("document_id", "documents"),),
+    indexes=(("document_id",),),
+    label_column="goal",
+)
+
+GOAL_INDICATORS = TableSpec(
+    name="goal_indicators",
+    model=GoalIndicator,
+    title="部门分项绩效指标",
+    description="分项绩效目标下的每一条绩效指标（指标名与指标值）。",
+    leading=(
+        _id("指标编号（分项目标编号×1000＋顺序）"),
+        _fk("dept_goal_id", "分项目标编号"),
+        _fk("document_id", "文档编号"),
+    ),
+    foreign_keys=(("dept_goal_id", "dept_goals"), ("document_id", "documents")),
+    indexes=(("dept_goal_id",), ("document_id",), ("target_op",), ("target_unit",), ("target_kind",)),
+    label_column="name",
+)
+
+PARSE_WARNINGS = TableSpec(
+    name="parse_warnings",
+    model=ParseWarning,
+    title="解析警告",
+    description="解析时无法完全理解的行与无法读取的文档；其余内容均已保留。",
+    leading=(_id("警告编号"), _fk("document_id", "文档编号")),
+    foreign_keys=(("document_id", "documents"),),
+    indexes=(("document_id",), ("code",)),
+    label_column="message",
+)
+
+PROJECT_SERIES = TableSpec(
+    name="project_series",
+    model=None,
+    title="项目系列",
+    description="跨年度、跨文号的同一项资金：名称去掉文号、年度与“提前下达”后相同的项目归为一个系列。",
+    leading=(
+        _id("项目系列编号"),
+        Column("name", "TEXT", "系列名称（项目系列键）"),
+        Column("project_count", "INTEGER", "项目数"),
+        Column("years", "TEXT", "涉及年度"),
+        Column("first_year", "INTEGER", "最早年度"),
+        Column("last_year", "INTEGER", "最晚年度"),
+    ),
+    label_column="name",
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    DEPARTMENTS, DOCUMENTS, UNITS, PROJECT_SERIES, PROJECTS, INDICATORS, DEPT_GOALS, GOAL_INDICATORS,
+    PARSE_WARNINGS,
+)
