@@ -8,12 +8,13 @@ The JSON field names are a public interface: extend them, never rename them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+Severity = Literal["error", "warning", "info"]
 
 
 class _Record(BaseModel):
@@ -126,3 +127,16 @@ class Document(_Record):
     units: list[Unit] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
     warnings: list[ParseWarning] = Field(default_factory=list)
+
+
+class Finding(_Record):
+    """Something a consistency check found: a target that cannot be right, a total that does not add up."""
+
+    rule: str = Field(description="规则编号")
+    severity: Severity = Field(description="严重程度：error 错误 / warning 警告 / info 提示")
+    message: str = Field(description="说明（指出指标、项目与依据）")
+    principle: str = Field("", description="所依据的原则（见 docs/rules.md）")
+    document_id: int | None = Field(None, description="文档编号")
+    project_id: int | None = Field(None, description="项目编号")
+    indicator_id: int | None = Field(None, description="指标编号")
+    evidence: dict[str, Any] = Field(default_factory=dict, description="证据（JSON）")
