@@ -10,10 +10,11 @@ same documents gives the same rows with the same ids.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,17 +22,20 @@ from typing import Any
 
 import sqlite_utils
 
+from indexer import whoosh_index
 from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS, create_fts_table, insert_segmented, optimize, segmented_row
 from indexer.tokenizer import index_terms
 from kb.errors import DocumentError, UsageError
 from kb.models import Document
+from kb.derived import write_families, write_series
 from kb.schema import (
-    DEPARTMENTS, DEPT_GOALS, DOCUMENTS, GOAL_INDICATORS, INDICATORS, PARSE_WARNINGS, PROJECT_SERIES, PROJECTS,
-    TABLES, UNITS, TableSpec, flatten,
+    BUILD_INFO, DEPARTMENTS, DEPT_GOALS, DOCUMENTS, GOAL_INDICATORS, INDICATORS, PARSE_WARNINGS, PROJECTS, TABLES,
+    UNITS, flatten, insert_rows,
 )
 from kb.series import series_key
 from kb.views import create_views
 
+TOOL_VERSION = "0.1.0"
 DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 # Ids nest: project = document × 10000 + seq, indicator = project × 1000 + position.
 PROJECTS_PER_DOCUMENT = 10_000
@@ -163,15 +167,6 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         )
 
 
-def _insert(conn: sqlite3.Connection, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
-    names = [c.name for c in spec.columns]
-    placeholders = ", ".join("?" for _ in names)
-    conn.executemany(
-        f"INSERT INTO [{spec.name}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({placeholders})",
-        (tuple(row.get(n) for n in names) for row in rows),
-    )
-
-
 class _Writer:
     """Writes parsed files into a fresh database, one document at a time."""
 
@@ -187,7 +182,7 @@ class _Writer:
         self.conn.execute("BEGIN")
         self.departments: dict[tuple[str | None, str | None], int] = {}
         self.department_counts: dict[int, int] = {}
-        self.project_keys: list[tuple[int, str, int | None]] = []
+        self.content = hashlib.sha256(f"kb {TOOL_VERSION}".encode())
         self.warning_id = 0
 
     def _department(self, document: Document) -> int:
@@ -202,10 +197,10 @@ class _Writer:
         for row in rows:
             self.warning_id += 1
             row.update(id=self.warning_id, document_id=doc_id)
-        _insert(self.conn, PARSE_WARNINGS, rows)
+        insert_rows(self.conn, PARSE_WARNINGS, rows)
 
     def add_failed(self, doc_id: int, parsed: ParsedFile) -> None:
-        _insert(self.conn, DOCUMENTS, [{"id": doc_id, "source_path": parsed.path, "status": "failed",
+        insert_rows(self.conn, DOCUMENTS, [{"id": doc_id, "source_path": parsed.path, "status": "failed",
                                          "title": Path(parsed.path).name,
                                          "error": parsed.error, "sha256": "", "encoding": ""}])
         self._warnings(doc_id, [{"file": parsed.path, "line": parsed.error_line, "code": "unreadable_document",
@@ -218,29 +213,29 @@ class _Writer:
             raise DocumentError(parsed.path, f"项目数超过 {PROJECTS_PER_DOCUMENT - 1}")
         indicator_count = sum(len(p.indicators) for p in document.projects)
         goal_indicator_count = sum(len(g.indicators) for g in document.dept_goals)
-        _insert(self.conn, DOCUMENTS, [{
+        insert_rows(self.conn, DOCUMENTS, [{
             **flatten(document), "id": doc_id, "department_id": self._department(document), "status": "ok",
             "title": document_title(document),
             "project_count": len(document.projects), "indicator_count": indicator_count,
             "goal_indicator_count": goal_indicator_count, "warning_count": len(document.warnings),
         }])
-        _insert(self.conn, UNITS, ({**flatten(u), "id": doc_id * ROWS_PER_TABLE + u.seq, "document_id": doc_id}
+        insert_rows(self.conn, UNITS, ({**flatten(u), "id": doc_id * ROWS_PER_TABLE + u.seq, "document_id": doc_id}
                                    for u in document.units))
         project_rows, indicator_rows, fts_rows = [], [], []
         texts = iter(parsed.indicator_texts)
         for project in document.projects:
             project_id = doc_id * PROJECTS_PER_DOCUMENT + project.seq
-            key = series_key(project.name)
-            self.project_keys.append((project_id, key, project.year))
             project_rows.append({**flatten(project), "id": project_id, "document_id": doc_id,
-                                 "indicator_count": len(project.indicators), "series_key": key})
+                                 "indicator_count": len(project.indicators), "series_key": series_key(project.name)})
             for indicator in project.indicators:
                 indicator_id = project_id * ROWS_PER_TABLE + indicator.position
                 indicator_rows.append({**flatten(indicator), "id": indicator_id, "project_id": project_id,
                                        "document_id": doc_id, "project_year": project.year})
-                fts_rows.append((indicator_id, next(texts)))
-        _insert(self.conn, PROJECTS, project_rows)
-        _insert(self.conn, INDICATORS, indicator_rows)
+                segmented = next(texts)
+                fts_rows.append((indicator_id, segmented))
+                self.content.update(repr((indicator_id, indicator.level2, project.year, segmented)).encode())
+        insert_rows(self.conn, PROJECTS, project_rows)
+        insert_rows(self.conn, INDICATORS, indicator_rows)
         insert_segmented(self.conn, INDICATOR_FTS, fts_rows)
 
         goal_rows, goal_indicator_rows, goal_fts_rows = [], [], []
@@ -254,36 +249,25 @@ class _Writer:
                 goal_indicator_rows.append({**flatten(indicator), "id": row_id, "dept_goal_id": goal_id,
                                             "document_id": doc_id})
                 goal_fts_rows.append((row_id, next(goal_texts)))
-        _insert(self.conn, DEPT_GOALS, goal_rows)
-        _insert(self.conn, GOAL_INDICATORS, goal_indicator_rows)
+        insert_rows(self.conn, DEPT_GOALS, goal_rows)
+        insert_rows(self.conn, GOAL_INDICATORS, goal_indicator_rows)
         insert_segmented(self.conn, GOAL_INDICATOR_FTS, goal_fts_rows)
         self._warnings(doc_id, [w.model_dump() for w in document.warnings])
 
     def _finish_departments(self) -> None:
-        _insert(self.conn, DEPARTMENTS, (
+        insert_rows(self.conn, DEPARTMENTS, (
             {"id": dept_id, "code": code, "name": name, "document_count": self.department_counts[dept_id]}
             for (code, name), dept_id in self.departments.items()
         ))
 
-    def _finish_series(self) -> None:
-        """Projects sharing a series key form one series; ids follow the key order."""
-        by_key: dict[str, list[tuple[int, int | None]]] = {}
-        for project_id, key, year in self.project_keys:
-            by_key.setdefault(key, []).append((project_id, year))
-        rows, assignments = [], []
-        for series_id, key in enumerate(sorted(by_key), start=1):
-            members = by_key[key]
-            years = sorted({y for _, y in members if y is not None})
-            rows.append({"id": series_id, "name": key, "project_count": len(members),
-                         "years": ",".join(map(str, years)), "first_year": years[0] if years else None,
-                         "last_year": years[-1] if years else None})
-            assignments.extend((series_id, project_id) for project_id, _ in members)
-        _insert(self.conn, PROJECT_SERIES, rows)
-        self.conn.executemany("UPDATE projects SET series_id = ? WHERE id = ?", assignments)
-
-    def finish(self) -> None:
+    def finish(self, documents: int) -> str:
+        """Write what spans documents, index, commit; returns the build id."""
         self._finish_departments()
-        self._finish_series()
+        write_series(self.conn)
+        write_families(self.conn)
+        build_id = self.content.hexdigest()
+        insert_rows(self.conn, BUILD_INFO, [{"id": 1, "build_id": build_id, "tool_version": TOOL_VERSION,
+                                             "document_count": documents}])
         for spec in TABLES:
             for columns in spec.indexes:
                 self.db[spec.name].create_index(list(columns), if_not_exists=True)
@@ -293,6 +277,7 @@ class _Writer:
         self.conn.execute("COMMIT")
         self.conn.execute("ANALYZE")
         self.conn.close()
+        return build_id
 
     def abort(self) -> None:
         self.conn.close()
@@ -336,7 +321,10 @@ def build_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, wo
         if report.documents == 0:
             raise UsageError("没有任何文档可以解析，知识库未更新 (no document could be parsed): "
                              + "; ".join(f"{p}: {e}" for p, e in report.failed))
-        writer.finish()
+        build_id = writer.finish(report.documents + len(report.failed))
+        with sqlite3.connect(temporary) as conn:
+            whoosh_index.build_index(whoosh_index.index_dir_for(db_path), whoosh_index.rows_from_database(conn),
+                                     build_id)
         os.replace(temporary, db_path)
     except BaseException:
         writer.abort()

@@ -9,8 +9,10 @@ Datasette metadata takes every column description from this module.
 
 from __future__ import annotations
 
+import sqlite3
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin
 
@@ -110,6 +112,15 @@ def flatten(record: BaseModel, prefix: str = "", exclude: frozenset[str] = froze
     return row
 
 
+def insert_rows(conn: sqlite3.Connection, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert row dicts into ``spec``'s table; missing keys are NULL."""
+    names = [c.name for c in spec.columns]
+    conn.executemany(
+        f"INSERT INTO [{spec.name}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' for _ in names)})",
+        (tuple(row.get(n) for n in names) for row in rows),
+    )
+
+
 def _id(description: str) -> Column:
     return Column("id", "INTEGER", description)
 
@@ -190,10 +201,13 @@ INDICATORS = TableSpec(
         _fk("project_id", "项目编号"),
         _fk("document_id", "文档编号"),
     ),
-    trailing=(Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）"),),
-    foreign_keys=(("project_id", "projects"), ("document_id", "documents")),
+    trailing=(
+        Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）"),
+        _fk("family_id", "指标族编号：不同措辞、同一度量的指标归为一族"),
+    ),
+    foreign_keys=(("project_id", "projects"), ("document_id", "documents"), ("family_id", "indicator_families")),
     indexes=(("project_id",), ("document_id",), ("level1",), ("level2",), ("target_op",), ("target_unit",),
-             ("target_kind",), ("project_year",)),
+             ("target_kind",), ("project_year",), ("family_id",)),
     label_column="level3",
 )
 
@@ -251,7 +265,44 @@ PROJECT_SERIES = TableSpec(
     label_column="name",
 )
 
+INDICATOR_FAMILIES = TableSpec(
+    name="indicator_families",
+    model=None,
+    title="指标族",
+    description="措辞不同、度量相同的指标归为一族（如受益对象/受益群体/服务对象满意度），并汇总族内指标值的分布，便于横向比较。",
+    leading=(
+        _id("指标族编号"),
+        Column("name", "TEXT", "族名（族内最常见的三级指标名称）"),
+        Column("key", "TEXT", "族键（归一化后的指标名称）"),
+        Column("size", "INTEGER", "族内指标数"),
+        Column("project_count", "INTEGER", "涉及项目数"),
+        Column("year_count", "INTEGER", "涉及年度数"),
+        Column("years", "TEXT", "涉及年度"),
+        Column("operators", "TEXT", "出现过的比较符及次数"),
+        Column("main_unit", "TEXT", "最常见的计量单位"),
+        Column("min_value", "REAL", "最常见单位下数值型指标值的最小值"),
+        Column("median_value", "REAL", "最常见单位下数值型指标值的中位数"),
+        Column("max_value", "REAL", "最常见单位下数值型指标值的最大值"),
+        Column("target_spread", "TEXT", "各计量单位下指标值的个数、最小值、中位数、最大值（JSON）"),
+    ),
+    indexes=(("key",), ("size",)),
+    label_column="name",
+)
+
+BUILD_INFO = TableSpec(
+    name="build_info",
+    model=None,
+    title="构建信息",
+    description="本知识库的构建标识：由文档内容与索引词项计算，全文索引（Whoosh）据此判断是否过期。",
+    leading=(
+        _id("编号"),
+        Column("build_id", "TEXT", "构建标识（内容的 SHA-256）"),
+        Column("tool_version", "TEXT", "构建工具版本"),
+        Column("document_count", "INTEGER", "文档数"),
+    ),
+)
+
 TABLES: tuple[TableSpec, ...] = (
-    DEPARTMENTS, DOCUMENTS, UNITS, PROJECT_SERIES, PROJECTS, INDICATORS, DEPT_GOALS, GOAL_INDICATORS,
-    PARSE_WARNINGS,
+    DEPARTMENTS, DOCUMENTS, UNITS, PROJECT_SERIES, PROJECTS, INDICATOR_FAMILIES, INDICATORS, DEPT_GOALS,
+    GOAL_INDICATORS, PARSE_WARNINGS, BUILD_INFO,
 )

@@ -30,6 +30,8 @@ FACETS: dict[str, list[str]] = {
     "goal_indicators": ["target_op", "target_unit", "target_kind", "dept_goal_id"],
     "parse_warnings": ["code", "document_id"],
     "project_series": ["project_count", "first_year", "last_year"],
+    "indicator_families": ["main_unit", "project_count", "year_count"],
+    "build_info": [],
     "indicator_details": ["level1", "level2", "target_op", "target_unit", "project_year", "project_name"],
     "goal_indicator_details": ["target_op", "target_unit", "budget_year", "dept_name"],
 }
@@ -89,6 +91,21 @@ def _queries() -> dict[str, Any]:
                 "  join indicators i on i.project_id = p.id\n"
                 "where s.id = :series_id\n"
                 "order by i.level1, i.level2, i.level3, p.year, p.id"
+            ),
+        },
+        "family_members": {
+            "title": "同一指标族的指标并列比较",
+            "description": (
+                "给出指标族编号（indicator_families 表的 id，如“受益对象/受益群体/服务对象满意度”族），"
+                "列出族内每条指标的项目、年度、指标值与依据，按单位和数值排序，便于发现偏离同类的目标。"
+            ),
+            "sql": (
+                "select f.id as family_id, f.name as family_name, v.id, v.project_year, v.project_name,\n"
+                "  v.level1, v.level2, v.level3, v.target_raw, v.target_op, v.target_value, v.target_unit,\n"
+                "  v.basis, v.dept_name, v.source_path, v.first_line\n"
+                "from indicator_families f join indicator_details v on v.family_id = f.id\n"
+                "where f.id = :family_id\n"
+                "order by v.target_unit, v.target_op, v.target_value, v.project_year, v.id"
             ),
         },
         "recurring_series": {

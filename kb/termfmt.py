@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def display_width(text: str) -> int:
@@ -32,8 +32,13 @@ def pad(text: str, width: int, align: str = "<") -> str:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
-                 align: Sequence[str] | None = None, max_width: int = 40) -> str:
-    """A table with one space-padded column per header; long cells are cut."""
+                 align: Sequence[str] | None = None, max_width: int = 40,
+                 decorate: Callable[[str], str] | None = None) -> str:
+    """A table with one space-padded column per header; long cells are cut.
+
+    ``decorate`` (e.g. highlighting) is applied to each cell after padding,
+    so escape codes it adds never upset the alignment.
+    """
     align = align or ["<"] * len(headers)
     cut = [[truncate(str(cell), max_width) for cell in row] for row in rows]
     widths = [
@@ -42,5 +47,8 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
     ]
     lines = ["  ".join(pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(pad(row[i], widths[i], align[i]) for i in range(len(headers))).rstrip() for row in cut)
+    paint = decorate or (lambda text: text)
+    lines.extend(
+        "  ".join(paint(pad(row[i], widths[i], align[i])) for i in range(len(headers))).rstrip() for row in cut
+    )
     return "\n".join(lines)

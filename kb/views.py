@@ -53,6 +53,7 @@ INDICATOR_DETAILS = ViewSpec(
         ("project_year", "p", "year"),
         ("project_budget", "p", "budget"),
         ("series_id", "p", "series_id"),
+        ("family_id", "i", "family_id"),
         ("budget_year", "d", "budget_year"),
         ("dept_name", "d", "dept_name"),
         ("position", "i", "position"),

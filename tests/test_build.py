@@ -13,7 +13,6 @@ from indexer.fts import INDICATOR_FTS, search
 from kb import build as build_module
 from kb.build import build_knowledge_base
 from kb.cli import cli
-from kb.errors import UsageError
 from tests.conftest import SEED
 
 
@@ -129,15 +128,19 @@ def test_failed_build_leaves_the_old_database(tmp_path: Path, monkeypatch: pytes
     db = tmp_path / "kb.db"
     build_knowledge_base([SEED], db)
     before = db.read_bytes()
+    index_before = sorted((p.name, p.stat().st_size) for p in (tmp_path / "kb.whoosh").iterdir())
 
-    def explode(self) -> None:
+    def explode(*args, **kwargs) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(build_module._Writer, "finish", explode)
-    with pytest.raises(RuntimeError):
-        build_knowledge_base([SEED], db)
-    assert db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.db"]
+    for target in ((build_module._Writer, "finish"), (build_module.whoosh_index, "build_index")):
+        with monkeypatch.context() as patch:
+            patch.setattr(*target, explode)
+            with pytest.raises(RuntimeError):
+                build_knowledge_base([SEED], db)
+        assert db.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.db", "kb.whoosh"]
+        assert sorted((p.name, p.stat().st_size) for p in (tmp_path / "kb.whoosh").iterdir()) == index_before
 
 
 def _folder_with_broken_documents(tmp_path: Path) -> Path:

@@ -159,3 +159,20 @@ def test_everything_is_described_in_chinese(seed_db) -> None:
                 assert CJK.search(table["columns"][column]), (name, column)
     for name, query in metadata["queries"].items():
         assert CJK.search(query["title"]) and CJK.search(query["description"]), name
+
+
+def test_canned_family_query_lays_members_side_by_side(datasette: DatasetteClient) -> None:
+    family_id = datasette.json("/kb/indicators.json?id=10011006&_shape=array")[0]["family_id"]
+    rows = datasette.json(f"/kb/family_members.json?family_id={family_id}&_shape=array")
+    assert len(rows) == 24
+    assert {r["family_name"] for r in rows} == {"受益人员满意度"}
+    assert [(r["project_name"], r["target_raw"]) for r in rows if r["target_op"] == "≤"] == [
+        ("石财社〔2022〕99号提前下达2023年省级就业补助资金", "≤90%"), ("社会保险经办工作经费", "≤90%")]
+    family = datasette.json(f"/kb/indicator_families/{family_id}.json?_shape=array")[0]
+    assert (family["size"], family["project_count"], family["operators"]) == (24, 24, "≥ 22，≤ 2")
+
+
+def test_families_table_and_facet(datasette: DatasetteClient) -> None:
+    data = datasette.json("/kb/indicator_families.json?_sort_desc=size&_size=3")
+    assert [row[1] for row in data["rows"]][:1] == ["受益人员满意度"]
+    assert datasette.get("/kb/indicators?family_id=31").status_code == 200
