@@ -9,47 +9,69 @@ another database is rebuilt from the database before it is used.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import index, scoring
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
-from whoosh.query import And, NumericRange, Or, Query, Term
+from whoosh.codec import whoosh3
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.query import And, Or, Query, Term
 
 from indexer.fts import INDICATOR_FTS
 from indexer.tokenizer import query_terms
 
 BUILD_ID_FILE = "BUILD_ID"
+WRITER_MEMORY_MB = 512
 TEXT_FIELDS = ("level3", "description", "target", "basis", "project_name")
 FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights))
+
+
+def _cached_reader(self, fieldname, column):  # type: ignore[no-untyped-def]
+    """Whoosh 2.7's length-column lookup, remembering columns that do not exist.
+
+    The original only caches columns it found, so for every posting of a
+    field without lengths (ID fields) it asks the file system again: 200,000
+    ``stat`` calls for 5,000 documents. Same result, asked once.
+    """
+    if fieldname not in self._readers:
+        self._readers[fieldname] = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+    return self._readers[fieldname]
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 
 def _schema() -> Schema:
     terms = SpaceSeparatedTokenizer()
     text_fields = {name: TEXT(analyzer=terms, phrase=False, field_boost=FIELD_BOOSTS[name]) for name in TEXT_FIELDS}
-    return Schema(
-        id=NUMERIC(numtype=int, bits=64, stored=True, unique=True),
-        level2=ID(),
-        year=NUMERIC(numtype=int, bits=32),
-        project_id=NUMERIC(numtype=int, bits=64),
-        **text_fields,
-    )
+    # Filters are exact matches, so plain terms: NUMERIC would index a trie of 8–16 terms per value.
+    return Schema(key=ID(unique=True), members=STORED, level2=ID, year=KEYWORD, project_id=KEYWORD, **text_fields)
 
 
-@dataclass(frozen=True)
-class IndexedIndicator:
-    """One indicator as the index sees it: ids, filters and the segmented texts."""
+@dataclass
+class IndexedGroup:
+    """Indicators with identical searchable texts and 二级指标: one Whoosh document.
 
-    id: int
+    Budget disclosures repeat themselves (the same indicator, word for word,
+    in many projects, departments and years); indexing each distinct text once
+    keeps the index small and fast, and every member shares the score its
+    text earns. ``members`` are ``(indicator id, year, project id)``.
+    """
+
     level2: str
-    year: int | None
-    project_id: int
     texts: tuple[str, ...]  # in TEXT_FIELDS order, already segmented
+    members: list[tuple[int, int | None, int]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha1(repr((self.level2, self.texts)).encode()).hexdigest()
 
 
 @dataclass
@@ -66,16 +88,33 @@ def index_dir_for(db_path: Path) -> Path:
     return db_path.with_suffix(".whoosh")
 
 
-def rows_from_database(conn: sqlite3.Connection) -> Iterator[IndexedIndicator]:
-    """Every indicator with the segmented texts stored in the FTS5 table."""
+def groups_from_database(conn: sqlite3.Connection) -> list[IndexedGroup]:
+    """Every indicator, grouped by its segmented texts (as stored in the FTS5 table) and 二级指标."""
     columns = ", ".join(f"f.[{c}]" for c in INDICATOR_FTS.columns)
-    sql = (f"SELECT i.id, i.level2, i.project_year, i.project_id, {columns} FROM indicators i "
+    sql = (f"SELECT i.id, i.project_year, i.project_id, i.level2, {columns} FROM indicators i "
            f"JOIN [{INDICATOR_FTS.name}] f ON f.rowid = i.id ORDER BY i.id")
-    for row in conn.execute(sql):
-        yield IndexedIndicator(id=row[0], level2=row[1] or "", year=row[2], project_id=row[3], texts=tuple(row[4:]))
+    groups: dict[tuple[str, tuple[str, ...]], IndexedGroup] = {}
+    for indicator_id, year, project_id, level2, *texts in conn.execute(sql):
+        key = (level2 or "", tuple(texts))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = IndexedGroup(level2=key[0], texts=key[1])
+        group.members.append((indicator_id, year, project_id))
+    return list(groups.values())
 
 
-def build_index(directory: Path, rows: Iterable[IndexedIndicator], build_id: str) -> None:
+def _document(group: IndexedGroup) -> dict[str, object]:
+    return {
+        "key": group.key,
+        "members": group.members,
+        "level2": group.level2,
+        "year": " ".join(sorted({str(y) for _, y, _ in group.members if y is not None})),
+        "project_id": " ".join(sorted({str(p) for _, _, p in group.members})),
+        **dict(zip(TEXT_FIELDS, group.texts)),
+    }
+
+
+def build_index(directory: Path, groups: Iterable[IndexedGroup], build_id: str) -> None:
     """Write a fresh index into ``directory`` (replaced only once complete)."""
     directory = Path(directory)
     staging = directory.with_name(f".{directory.name}.building-{os.getpid()}")
@@ -83,12 +122,10 @@ def build_index(directory: Path, rows: Iterable[IndexedIndicator], build_id: str
     staging.mkdir(parents=True)
     try:
         ix = index.create_in(str(staging), _schema())
-        writer = ix.writer(limitmb=256)
-        for row in rows:
-            document = dict(zip(TEXT_FIELDS, row.texts))
-            writer.add_document(id=row.id, level2=row.level2, project_id=row.project_id,
-                                **({"year": row.year} if row.year is not None else {}), **document)
-        writer.commit(optimize=True)
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        for group in groups:
+            writer.add_document(**_document(group))
+        writer.commit()
         (staging / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
         _swap_in(staging, directory)
     except BaseException:
@@ -117,26 +154,47 @@ def _filters(level2: Sequence[str], years: Sequence[int], project_ids: Sequence[
     if level2:
         clauses.append(Or([Term("level2", value) for value in level2]))
     if years:
-        clauses.append(Or([NumericRange("year", y, y) for y in years]))
+        clauses.append(Or([Term("year", str(y)) for y in years]))
     if project_ids:
-        clauses.append(Or([NumericRange("project_id", p, p) for p in project_ids]))
+        clauses.append(Or([Term("project_id", str(p)) for p in project_ids]))
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else And(clauses)
 
 
+@lru_cache(maxsize=4)
+def _open(directory: str, build_id: str | None) -> index.Index:
+    # Keyed by the build id too, so a rebuilt index is opened afresh.
+    return index.open_dir(directory)
+
+
+def _wanted(member: tuple[int, int | None, int], years: Sequence[int], project_ids: Sequence[int]) -> bool:
+    _, year, project_id = member
+    return (not years or year in years) and (not project_ids or project_id in project_ids)
+
+
 def search(directory: Path, query: str, *, level2: Sequence[str] = (), years: Sequence[int] = (),
            project_ids: Sequence[int] = (), limit: int = 20) -> list[Hit]:
-    """Indicators matching every term of ``query``, best BM25F score first."""
+    """Indicators matching every term of ``query``, best BM25F score first (ties by id)."""
     terms = query_terms(query)
     if not terms:
         return []
     q = And([Or([Term(f, term) for f in TEXT_FIELDS]) for term in terms])
-    ix = index.open_dir(str(directory))
+    ix = _open(str(directory), index_build_id(directory))
+    filters = _filters(level2, years, project_ids)
+    hits: list[Hit] = []
     with ix.searcher(weighting=scoring.BM25F()) as searcher:
-        results = searcher.search(q, limit=limit, filter=_filters(level2, years, project_ids), terms=True)
-        hits = []
-        for hit in results:
-            matched = sorted({t.decode("utf-8") if isinstance(t, bytes) else str(t) for _, t in hit.matched_terms()})
-            hits.append(Hit(id=hit["id"], score=round(hit.score, 4), matched=matched))
-        return hits
+        # A group may hold members outside the filters; ask again, for all groups, if the first page falls short.
+        for group_limit in (max(limit, 50), None):
+            results = searcher.search(q, limit=group_limit, filter=filters, terms=True)
+            hits = []
+            for result in results:
+                matched = sorted({t.decode("utf-8") if isinstance(t, bytes) else str(t)
+                                  for _, t in result.matched_terms()})
+                hits.extend(Hit(id=member[0], score=round(result.score, 4), matched=matched)
+                            for member in sorted(result["members"]) if _wanted(member, years, project_ids))
+                if len(hits) >= limit:
+                    return hits[:limit]
+            if results.scored_length() >= len(results):
+                break
+    return hits[:limit]

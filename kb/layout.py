@@ -21,6 +21,8 @@ _SUBSECTION_NUMBER = re.compile(r"^[（(][一二三四五六七八九十]+[）)]
 
 def strip_markup(text: str) -> str:
     """Drop inline tags and bold markers; paragraph breaks become newlines."""
+    if "<" not in text and "*" not in text:
+        return text
     text = _PARAGRAPH_BREAK.sub("\n", text)
     text = _TAG.sub("", text)
     return _BOLD_MARK.sub("", text)
@@ -72,4 +74,4 @@ def is_subsection_heading(line: str) -> bool:
 
 def compact(text: str) -> str:
     """Remove all whitespace: labels like ``科目 编码`` were split by the PDF."""
-    return re.sub(r"\s+", "", text)
+    return "".join(text.split())

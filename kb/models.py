@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from kb.budget_models import BudgetTables
+from kb.record import Record
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
 Severity = Literal["error", "warning", "info"]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class Target(_Record):
+class Target(Record):
     """A 指标值 as published (``raw``) and what it promises, read from it."""
 
     raw: str = Field(description="指标值原文")
@@ -31,7 +30,7 @@ class Target(_Record):
     kind: TargetKind = Field(description="numeric 数值型 / deadline 时限型 / qualitative 定性 / unparsed 无法解析")
 
 
-class Indicator(_Record):
+class Indicator(Record):
     """One row of a project's 绩效目标表 (三级指标 with its target)."""
 
     position: int = Field(description="在表中的行序（从 1 开始）")
@@ -45,7 +44,7 @@ class Indicator(_Record):
     last_line: int = Field(description="来源末行号")
 
 
-class SpendPlan(_Record):
+class SpendPlan(Record):
     """资金支出计划: cumulative share of the budget spent by each date, in %."""
 
     by_march: float | None = Field(None, description="3月底支出进度 %")
@@ -54,7 +53,7 @@ class SpendPlan(_Record):
     by_december: float | None = Field(None, description="12月底支出进度 %")
 
 
-class Project(_Record):
+class Project(Record):
     """One 项目绩效目标表 of section 七."""
 
     seq: int = Field(description="项目序号（文档中的顺序）")
@@ -72,7 +71,7 @@ class Project(_Record):
     indicators: list[Indicator] = Field(default_factory=list)
 
 
-class GoalIndicator(_Record):
+class GoalIndicator(Record):
     """One 绩效指标 line under a 分项绩效目标 (section 五)."""
 
     position: int = Field(description="在该分项目标中的顺序（从 1 开始）")
@@ -83,7 +82,7 @@ class GoalIndicator(_Record):
     last_line: int = Field(description="来源末行号")
 
 
-class DeptGoal(_Record):
+class DeptGoal(Record):
     """One 分项绩效目标 of the department with its indicators."""
 
     seq: int = Field(description="分项目标序号")
@@ -93,7 +92,7 @@ class DeptGoal(_Record):
     indicators: list[GoalIndicator] = Field(default_factory=list)
 
 
-class Unit(_Record):
+class Unit(Record):
     """One row of the 部门机构设置情况 table."""
 
     seq: int = Field(description="表中顺序")
@@ -104,7 +103,7 @@ class Unit(_Record):
     line: int = Field(description="来源行号")
 
 
-class ParseWarning(_Record):
+class ParseWarning(Record):
     """Something the parser could not fully understand; the rest was kept."""
 
     file: str = Field(description="文件")
@@ -113,7 +112,7 @@ class ParseWarning(_Record):
     message: str = Field(description="说明")
 
 
-class Document(_Record):
+class Document(Record):
     """A whole 部门预算信息公开 document."""
 
     source_path: str = Field(description="源文件路径")
@@ -126,10 +125,11 @@ class Document(_Record):
     dept_goals: list[DeptGoal] = Field(default_factory=list)
     units: list[Unit] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
+    budget_tables: BudgetTables = Field(default_factory=BudgetTables, description="部门预算公开表、政府采购预算与固定资产")
     warnings: list[ParseWarning] = Field(default_factory=list)
 
 
-class Finding(_Record):
+class Finding(Record):
     """Something a consistency check found: a target that cannot be right, a total that does not add up."""
 
     rule: str = Field(description="规则编号")

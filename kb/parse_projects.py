@@ -292,6 +292,8 @@ def parse_projects(lines: list[str], notes: ParseNotes, fallback_year: int | Non
             table = _ProjectTable(title_seq=int(title.group(1)), title_name=title.group(2).strip(), first_line=line, last_line=line)
             continue
         if is_table_row(line_text):
+            if table is None and "项目编码" not in line_text:
+                continue  # a row of some other table (budget tables, procurement)
             first = compact(cells(line_text)[0])
             if first == "项目编码" and table is not None and table.code is not None:
                 close()

@@ -26,6 +26,9 @@ def parse_units(lines: list[str], notes: ParseNotes) -> list[Unit]:
             if in_table and (is_section_heading(line_text) or is_heading_marked(line_text)):
                 in_table = False
             continue
+        # Most table rows of a document belong to other tables; skip them cheaply.
+        if not in_table and _HEADER[0] not in line_text:
+            continue
         row = cells(line_text)
         if _is_header(row):
             in_table = True

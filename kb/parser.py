@@ -16,6 +16,7 @@ from pathlib import Path
 from kb.errors import DocumentError
 from kb.layout import is_table_row, is_toc_entry, plain
 from kb.models import Document
+from kb.parse_budget import parse_budget_tables
 from kb.parse_goals import parse_dept_goals, parse_overall_goal
 from kb.parse_notes import ParseNotes
 from kb.parse_projects import parse_projects
@@ -104,6 +105,7 @@ def parse_source(source: SourceText) -> Document:
         dept_goals=dept_goals,
         units=parse_units(lines, notes),
         projects=projects,
+        budget_tables=parse_budget_tables(lines, notes),
         warnings=notes.warnings,
     )
 

@@ -14,6 +14,7 @@ import types
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
@@ -47,10 +48,22 @@ class TableSpec:
     exclude: frozenset[str] = field(default_factory=frozenset)
     label_column: str | None = None
 
-    @property
+    @cached_property
     def columns(self) -> list[Column]:
+        """Leading columns, then the model's fields flattened, then trailing columns."""
         model_columns = model_fields_as_columns(self.model, exclude=self.exclude) if self.model else []
         return [*self.leading, *model_columns, *self.trailing]
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        """The column names, in table order."""
+        return tuple(column.name for column in self.columns)
+
+    def row(self, record: BaseModel | None = None, **values: Any) -> tuple[Any, ...]:
+        """A row of this table, in column order: ``record``'s fields, then ``values``; the rest NULL."""
+        data = flatten(record, exclude=self.exclude) if record is not None else {}
+        data.update(values)
+        return tuple(data.get(name) for name in self.column_names)
 
 
 def _unwrap_optional(annotation: Any) -> Any:
@@ -97,14 +110,24 @@ def model_fields_as_columns(model: type[BaseModel], prefix: str = "", exclude: f
     return columns
 
 
+@lru_cache(maxsize=None)
+def _field_plan(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """``(field, is a nested model)`` for the scalar and model fields of ``model``, computed once."""
+    return tuple(
+        (name, _is_model(info.annotation))
+        for name, info in model.model_fields.items()
+        if not _is_list(info.annotation)
+    )
+
+
 def flatten(record: BaseModel, prefix: str = "", exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The scalar values of ``record`` keyed like :func:`model_fields_as_columns`."""
     row: dict[str, Any] = {}
-    for name, info in type(record).model_fields.items():
-        if name in exclude or _is_list(info.annotation):
+    for name, nested in _field_plan(type(record)):
+        if name in exclude:
             continue
         value = getattr(record, name)
-        if _is_model(info.annotation):
+        if nested:
             if value is not None:
                 row.update(flatten(value, f"{prefix}{name}_"))
         else:
@@ -114,7 +137,7 @@ def flatten(record: BaseModel, prefix: str = "", exclude: frozenset[str] = froze
 
 def insert_rows(conn: sqlite3.Connection, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
     """Insert row dicts into ``spec``'s table; missing keys are NULL."""
-    names = [c.name for c in spec.columns]
+    names = spec.column_names
     conn.executemany(
         f"INSERT INTO [{spec.name}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' for _ in names)})",
         (tuple(row.get(n) for n in names) for row in rows),
@@ -146,6 +169,7 @@ DOCUMENTS = TableSpec(
     ),
     foreign_keys=(("department_id", "departments"),),
     indexes=(("budget_year",), ("department_id",), ("status",)),
+    exclude=frozenset({"budget_tables"}),
     label_column="title",
 )
 
@@ -302,7 +326,8 @@ BUILD_INFO = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (
+# The tables of targets and their provenance; kb.tables adds the budget tables and the findings.
+CORE_TABLES: tuple[TableSpec, ...] = (
     DEPARTMENTS, DOCUMENTS, UNITS, PROJECT_SERIES, PROJECTS, INDICATOR_FAMILIES, INDICATORS, DEPT_GOALS,
     GOAL_INDICATORS, PARSE_WARNINGS, BUILD_INFO,
 )

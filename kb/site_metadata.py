@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS
-from kb.schema import TABLES, TableSpec
+from kb.schema import TableSpec
+from kb.tables import TABLES
 from kb.views import VIEWS, ViewSpec
 
 DEFAULT_DATABASE = "kb"
@@ -31,6 +32,10 @@ FACETS: dict[str, list[str]] = {
     "parse_warnings": ["code", "document_id"],
     "project_series": ["project_count", "first_year", "last_year"],
     "indicator_families": ["main_unit", "project_count", "year_count"],
+    "budget_tables": ["kind", "empty", "document_id"],
+    "budget_rows": ["table_kind", "level", "role", "document_id"],
+    "procurement_items": ["role", "unit", "measure_unit", "document_id"],
+    "asset_rows": ["role", "document_id"],
     "build_info": [],
     "indicator_details": ["level1", "level2", "target_op", "target_unit", "project_year", "project_name"],
     "goal_indicator_details": ["target_op", "target_unit", "budget_year", "dept_name"],
@@ -106,6 +111,21 @@ def _queries() -> dict[str, Any]:
                 "from indicator_families f join indicator_details v on v.family_id = f.id\n"
                 "where f.id = :family_id\n"
                 "order by v.target_unit, v.target_op, v.target_value, v.project_year, v.id"
+            ),
+        },
+        "budget_accounts": {
+            "title": "预算表科目逐级展开",
+            "description": (
+                "给出文档编号和表的种类（expense 支出总表、income 收入总表、general_expense 一般公共预算财政拨款支出表、"
+                "basic_expense 基本支出表……），按科目编码列出类、款、项三级科目及金额，上级科目在前，便于逐级汇总与核对。"
+            ),
+            "sql": (
+                "select r.seq, r.code, r.level, substr('　　　　', 1, coalesce(length(r.code), 2) / 2 - 1) || r.name as name,\n"
+                "  r.total, r.basic, r.project, r.carryover, r.general_budget, r.personnel, r.public_funds,\n"
+                "  r.parent_code, r.first_line\n"
+                "from budget_rows r\n"
+                "where r.document_id = :document_id and r.table_kind = :table_kind\n"
+                "order by r.role <> 'total', r.code, r.seq"
             ),
         },
         "recurring_series": {

@@ -60,11 +60,16 @@ def _normalise(raw: str) -> str:
     return _SPACES.sub("", text)
 
 
+_PREFIX = re.compile("|".join(re.escape(word) for word, _ in _PREFIX_OPERATORS))
+_PREFIX_OP = dict(_PREFIX_OPERATORS)
+
+
 def _take_prefix_operator(text: str) -> tuple[Operator | None, str]:
-    for word, op in _PREFIX_OPERATORS:
-        if text.startswith(word):
-            return op, text[len(word):]
-    return None, text
+    # The alternation lists longer words first, so 大于等于 wins over 大于.
+    match = _PREFIX.match(text)
+    if match is None:
+        return None, text
+    return _PREFIX_OP[match.group()], text[match.end():]
 
 
 def _take_suffix_operator(text: str) -> tuple[Operator | None, str]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from kb.schema import TABLES, Column
+from kb.schema import Column
+from kb.tables import TABLES
 
 
 @dataclass(frozen=True)
