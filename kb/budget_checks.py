@@ -668,6 +668,21 @@ def check_asset_total(tables: BudgetTables) -> list[Finding]:
 
 # ---------------------------------------------------------------- all of them
 
+# Every rule id these checks report under, with what it finds (kb lint --rule, the Datasette queries).
+BUDGET_RULES: dict[str, str] = {
+    "budget.parent_sum": "上级科目不等于下级科目之和",
+    "budget.basic_plus_project": "基本支出＋项目支出不等于合计",
+    "budget.row_sum": "行内各栏之和不等于合计",
+    "budget.summary_total": "收支总表的合计不等于各项之和",
+    "budget.income_equals_expense": "收入总计不等于支出总计",
+    "budget.cross_table_total": "同一数字在不同表中不一致",
+    "budget.projects_total": "项目预算之和不等于项目支出",
+    "budget.hospitality_fee": "“三公”公务接待费与基本支出表不一致",
+    "budget.three_public_sum": "“三公”经费小计不等于各项之和",
+    "budget.procurement_subtotal": "政府采购小计或合计不等于品目之和",
+    "budget.asset_total": "资产总额不等于各类资产之和",
+}
+
 _TABLE_CHECKS: tuple[Callable[[BudgetTables], list[Finding]], ...] = (
     check_parent_sums,
     check_basic_plus_project,

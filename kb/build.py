@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import time
 from collections import deque
@@ -27,9 +28,12 @@ import sqlite_utils
 from indexer import whoosh_index
 from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS, create_fts_table, insert_segmented, optimize
 from indexer.tokenizer import index_terms
+from kb.checks import run_checks
+from kb.checks.store import ANOMALIES, anomaly_rows, stored_findings
 from kb.derived import write_families, write_series
 from kb.errors import UsageError
-from kb.rows import DocumentRows, load_document
+from kb.models import Finding
+from kb.rows import PROJECTS_PER_DOCUMENT, ROWS_PER_TABLE, DocumentRows, load_document
 from kb.schema import BUILD_INFO, DEPARTMENTS, DOCUMENTS, PARSE_WARNINGS, insert_rows
 from kb.tables import TABLES
 from kb.views import create_views
@@ -144,15 +148,33 @@ def load_documents(paths: Sequence[Path], first_id: int = 1, workers: int | None
 
 
 class _Writer:
-    """Inserts document rows into a fresh database, then derives and indexes."""
+    """Inserts document rows into a database, then derives and indexes.
 
-    def __init__(self, db_file: Path) -> None:
+    ``fresh`` creates every table in an empty file; otherwise the file is a
+    copy of a built knowledge base that documents are added to.
+    """
+
+    def __init__(self, db_file: Path, fresh: bool = True) -> None:
         self.conn = sqlite3.connect(db_file, isolation_level=None)
         # The file is private until it is swapped in; durability comes from the swap.
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("PRAGMA synchronous = OFF")
         self.conn.execute("PRAGMA cache_size = -200000")
         self.db = sqlite_utils.Database(self.conn)
+        self.fresh = fresh
+        self.departments: dict[tuple[str | None, str | None], int] = {}
+        self.department_counts: dict[int, int] = {}
+        self.warning_id = 0
+        self.budget_findings: list[Finding] = []
+        self.previous_build_id = ""
+        self.content = hashlib.sha256(f"kb {TOOL_VERSION}".encode())
+        if fresh:
+            self._create()
+        else:
+            self._resume()
+        self.conn.execute("BEGIN")
+
+    def _create(self) -> None:
         for spec in TABLES:
             self.db[spec.name].create(
                 {c.name: {"INTEGER": int, "REAL": float, "TEXT": str}[c.type] for c in spec.columns},
@@ -161,11 +183,20 @@ class _Writer:
             )
         create_fts_table(self.conn, INDICATOR_FTS)
         create_fts_table(self.conn, GOAL_INDICATOR_FTS)
-        self.conn.execute("BEGIN")
-        self.departments: dict[tuple[str | None, str | None], int] = {}
-        self.department_counts: dict[int, int] = {}
-        self.warning_id = 0
-        self.content = hashlib.sha256(f"kb {TOOL_VERSION}".encode())
+
+    def _resume(self) -> None:
+        """Carry on from a built knowledge base: its departments, warning ids and build id."""
+        for dept_id, code, name, count in self.conn.execute("SELECT id, code, name, document_count FROM departments"):
+            self.departments[(code, name)] = dept_id
+            self.department_counts[dept_id] = count
+        self.warning_id = self.conn.execute("SELECT coalesce(max(id), 0) FROM parse_warnings").fetchone()[0]
+        previous = self.conn.execute("SELECT build_id FROM build_info WHERE id = 1").fetchone()
+        self.previous_build_id = previous[0] if previous else ""
+        self.content.update(self.previous_build_id.encode())
+
+    def next_document_id(self) -> int:
+        """The id the next added document gets."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
 
     def _department(self, key: tuple[str | None, str | None]) -> int:
         dept_id = self.departments.setdefault(key, len(self.departments) + 1)
@@ -190,11 +221,13 @@ class _Writer:
                 self.conn.executemany(f"INSERT INTO [{name}] VALUES ({placeholders})", table_rows)
         insert_segmented(self.conn, INDICATOR_FTS, rows.indicator_fts)
         insert_segmented(self.conn, GOAL_INDICATOR_FTS, rows.goal_fts)
+        self.budget_findings.extend(rows.findings)
         self.content.update(rows.digest.encode())
 
-    def finish(self, documents: int, timings: dict[str, float]) -> str:
+    def finish(self, timings: dict[str, float]) -> str:
         """Write what spans documents, index, commit; returns the build id."""
         started = time.perf_counter()
+        self.conn.execute("DELETE FROM departments")
         insert_rows(self.conn, DEPARTMENTS, (
             {"id": dept_id, "code": code, "name": name, "document_count": self.department_counts[dept_id]}
             for (code, name), dept_id in self.departments.items()
@@ -202,7 +235,12 @@ class _Writer:
         write_series(self.conn)
         write_families(self.conn)
         timings["derive"] = time.perf_counter() - started
+        started = time.perf_counter()
+        self._write_findings()
+        timings["checks"] = time.perf_counter() - started
         build_id = self.content.hexdigest()
+        documents = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        self.conn.execute("DELETE FROM build_info")
         insert_rows(self.conn, BUILD_INFO, [{"id": 1, "build_id": build_id, "tool_version": TOOL_VERSION,
                                              "document_count": documents}])
         started = time.perf_counter()
@@ -210,13 +248,22 @@ class _Writer:
             for columns in spec.indexes:
                 self.db[spec.name].create_index(list(columns), if_not_exists=True)
         create_views(self.conn)
-        optimize(self.conn, INDICATOR_FTS)
-        optimize(self.conn, GOAL_INDICATOR_FTS)
+        if self.fresh:
+            # Merging the index segments pays off once; an added document leaves them as they are.
+            optimize(self.conn, INDICATOR_FTS)
+            optimize(self.conn, GOAL_INDICATOR_FTS)
         self.conn.execute("COMMIT")
-        self.conn.execute("ANALYZE")
+        if self.fresh:
+            self.conn.execute("ANALYZE")
         self.conn.close()
         timings["sqlite_index"] = time.perf_counter() - started
         return build_id
+
+    def _write_findings(self) -> None:
+        """The budget reconciliation findings of every document and the rules' findings, in one table."""
+        budget = stored_findings(self.conn, "budget") if not self.fresh else []
+        self.conn.execute("DELETE FROM anomalies")
+        insert_rows(self.conn, ANOMALIES, anomaly_rows([*budget, *self.budget_findings, *run_checks(self.conn)]))
 
     def abort(self) -> None:
         self.conn.close()
@@ -224,6 +271,24 @@ class _Writer:
 
 def _temporary_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+
+
+def _load_into(writer: _Writer, files: Sequence[Path], first_id: int, report: BuildReport, workers: int | None,
+               progress: ProgressCallback | None) -> None:
+    started = time.perf_counter()
+    insert_seconds = 0.0
+    for done, rows in enumerate(load_documents(files, first_id, workers=workers), start=1):
+        inserting = time.perf_counter()
+        writer.add(rows)
+        insert_seconds += time.perf_counter() - inserting
+        report.add(rows)
+        if progress:
+            progress(BuildProgress(done, len(files), report.indicators, report.warnings, len(report.failed)))
+    report.timings["load_and_insert"] = time.perf_counter() - started
+    report.timings["sqlite_insert"] = insert_seconds
+    if report.documents == 0:
+        raise UsageError("没有任何文档可以解析，知识库未更新 (no document could be parsed): "
+                         + "; ".join(f"{p}: {e}" for p, e in report.failed))
 
 
 def build_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, workers: int | None = None,
@@ -244,24 +309,12 @@ def build_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, wo
     temporary.unlink(missing_ok=True)
     writer = _Writer(temporary)
     try:
-        insert_seconds = 0.0
-        for done, rows in enumerate(load_documents(files, workers=workers), start=1):
-            inserting = time.perf_counter()
-            writer.add(rows)
-            insert_seconds += time.perf_counter() - inserting
-            report.add(rows)
-            if progress:
-                progress(BuildProgress(done, len(files), report.indicators, report.warnings, len(report.failed)))
-        report.timings["load_and_insert"] = time.perf_counter() - started
-        report.timings["sqlite_insert"] = insert_seconds
-        if report.documents == 0:
-            raise UsageError("没有任何文档可以解析，知识库未更新 (no document could be parsed): "
-                             + "; ".join(f"{p}: {e}" for p, e in report.failed))
-        build_id = writer.finish(len(files), report.timings)
+        _load_into(writer, files, 1, report, workers, progress)
+        build_id = writer.finish(report.timings)
         indexing = time.perf_counter()
         with sqlite3.connect(temporary) as conn:
-            whoosh_index.build_index(whoosh_index.index_dir_for(db_path), whoosh_index.groups_from_database(conn),
-                                     build_id)
+            whoosh_index.build_index(whoosh_index.index_dir_for(db_path), whoosh_index.texts_from_database(conn),
+                                     build_id, procs=workers or os.cpu_count() or 1)
         report.timings["whoosh"] = time.perf_counter() - indexing
         os.replace(temporary, db_path)
     except BaseException:
@@ -270,3 +323,55 @@ def build_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, wo
         raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def add_to_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, workers: int | None = None,
+                          progress: ProgressCallback | None = None) -> BuildReport:
+    """Add the documents under ``paths`` to the built knowledge base at ``db_path``.
+
+    The database is copied, the documents added and what spans documents
+    (series, families) derived again, then the copy replaces the original:
+    as with a full build, a failure leaves the old database in place. Files
+    already in the knowledge base (same SHA-256) are skipped. The Whoosh
+    index takes the new indicators in; it is rebuilt if it was missing or stale.
+    """
+    started = time.perf_counter()
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise UsageError(f"{db_path}: 知识库不存在，请先运行 kb build (no knowledge base to add to)")
+    known = _known_documents(db_path)
+    files = [f for f in discover(paths) if hashlib.sha256(f.read_bytes()).hexdigest() not in known]
+    report = BuildReport(db_path=db_path)
+    if not files:
+        report.seconds = time.perf_counter() - started
+        return report
+    temporary = _temporary_path(db_path)
+    shutil.copyfile(db_path, temporary)
+    report.timings["copy"] = time.perf_counter() - started
+    writer = _Writer(temporary, fresh=False)
+    try:
+        first_id = writer.next_document_id()
+        _load_into(writer, files, first_id, report, workers, progress)
+        build_id = writer.finish(report.timings)
+        indexing = time.perf_counter()
+        directory = whoosh_index.index_dir_for(db_path)
+        with sqlite3.connect(temporary) as conn:
+            first_indicator = first_id * PROJECTS_PER_DOCUMENT * ROWS_PER_TABLE
+            added = whoosh_index.add_texts(directory, whoosh_index.texts_from_database(conn, first_indicator),
+                                           build_id, writer.previous_build_id)
+            if not added:
+                whoosh_index.build_index(directory, whoosh_index.texts_from_database(conn), build_id,
+                                         procs=workers or os.cpu_count() or 1)
+        report.timings["whoosh"] = time.perf_counter() - indexing
+        os.replace(temporary, db_path)
+    except BaseException:
+        writer.abort()
+        temporary.unlink(missing_ok=True)
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _known_documents(db_path: Path) -> set[str]:
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        return {sha for (sha,) in conn.execute("SELECT sha256 FROM documents WHERE status = 'ok'")}

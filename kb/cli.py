@@ -1,40 +1,17 @@
-"""The ``kb`` command.
-
-Exit status: 0 success; 1 the work was done but something is wrong (parse
-warnings in a build, lint errors); 2 nothing useful could be done (a missing
-or unreadable file, an unknown id, an empty query).
-"""
+"""The ``kb`` command (exit statuses: see :mod:`kb.cli_support`)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from kb.errors import KbError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_PROBLEMS = 1
-EXIT_UNUSABLE = 2
-
-
-def reports_errors(func: F) -> F:
-    """Turn a :class:`KbError` into a message on stderr and exit status 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except KbError as exc:
-            click.echo(f"错误：{exc}", err=True)
-            sys.exit(EXIT_UNUSABLE)
-
-    return wrapper  # type: ignore[return-value]
+from kb.checks.command import lint
+from kb.cli_support import EXIT_PROBLEMS, reports_errors
+from kb.errors import UsageError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,16 +54,21 @@ def _progress_printer() -> Callable[[Any], None] | None:
 @click.option("--db", "db_path", default="kb.db", show_default=True, type=click.Path(dir_okay=False, path_type=str),
               help="The SQLite database to write (replaced only when the build is complete).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: all cores).")
+@click.option("--add", "add", is_flag=True,
+              help="Add the documents in PATHS to the existing database instead of rebuilding it.")
 @reports_errors
-def build(paths: tuple[str, ...], db_path: str, workers: int | None) -> None:
+def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) -> None:
     """Build the knowledge base from the documents in PATHS (files or folders; default data/).
 
     Exit status 1 when some document could not be parsed (the others are
     built and the failure is recorded), 2 when nothing could be built.
     """
-    from kb.build import build_knowledge_base
+    from kb.build import add_to_knowledge_base, build_knowledge_base
 
-    report = build_knowledge_base(paths or ("data",), db_path, workers=workers, progress=_progress_printer())
+    if add and not paths:
+        raise UsageError("kb build --add 需要给出要加入的文档 (name the documents to add)")
+    make = add_to_knowledge_base if add else build_knowledge_base
+    report = make(paths or ("data",), db_path, workers=workers, progress=_progress_printer())
     for path, error in report.failed:
         click.echo(f"错误：{path}: {error}", err=True)
     click.echo(report.summary())
@@ -252,6 +234,9 @@ def series(which: str | None, db_path: str, fmt: str) -> None:
         _echo_json(details)
     else:
         click.echo("\n\n".join(series_table(d) for d in details))
+
+
+cli.add_command(lint)
 
 
 def main() -> None:

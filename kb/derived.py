@@ -18,6 +18,7 @@ from kb.schema import INDICATOR_FAMILIES, PROJECT_SERIES, insert_rows
 
 def write_series(conn: sqlite3.Connection) -> None:
     """Group projects by ``series_key`` into ``project_series`` and set ``projects.series_id``."""
+    conn.execute("DELETE FROM project_series")
     members: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
     for project_id, key, year in conn.execute("SELECT id, series_key, year FROM projects ORDER BY id"):
         members[key].append((project_id, year))
@@ -41,6 +42,7 @@ def _spread(values_by_unit: dict[str, list[float]]) -> dict[str, dict[str, float
 
 def write_families(conn: sqlite3.Connection) -> None:
     """Assign every indicator a family (``indicators.family_id``) and summarise each family."""
+    conn.execute("DELETE FROM indicator_families")
     names = [name for (name,) in conn.execute("SELECT DISTINCT level3 FROM indicators")]
     key_of = assign_families(names)
     family_ids = {key: i for i, key in enumerate(sorted(set(key_of.values())), start=1)}

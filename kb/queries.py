@@ -41,7 +41,7 @@ def fresh_whoosh_index(db_path: Path, conn: sqlite3.Connection, notify: Callable
         reason = "缺失" if found is None else "已过期（与数据库的构建标识不一致）"
         notify(f"Whoosh 索引{reason}，正在从 {db_path} 重建…")
         try:
-            whoosh_index.build_index(directory, whoosh_index.groups_from_database(conn), wanted)
+            whoosh_index.build_index(directory, whoosh_index.texts_from_database(conn), wanted)
         except OSError as exc:
             raise UsageError(f"{directory}: Whoosh 索引{reason}且无法重建 ({exc.strerror})") from None
     return directory

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS
+from kb.checks.store import FACETS as ANOMALY_FACETS
+from kb.checks.store import canned_queries as anomaly_queries
 from kb.schema import TableSpec
 from kb.tables import TABLES
 from kb.views import VIEWS, ViewSpec
@@ -36,6 +38,7 @@ FACETS: dict[str, list[str]] = {
     "budget_rows": ["table_kind", "level", "role", "document_id"],
     "procurement_items": ["role", "unit", "measure_unit", "document_id"],
     "asset_rows": ["role", "document_id"],
+    "anomalies": ANOMALY_FACETS,
     "build_info": [],
     "indicator_details": ["level1", "level2", "target_op", "target_unit", "project_year", "project_name"],
     "goal_indicator_details": ["target_op", "target_unit", "budget_year", "dept_name"],
@@ -180,7 +183,7 @@ def build_metadata(database: str = DEFAULT_DATABASE) -> dict[str, Any]:
                 "title": "绩效指标知识库",
                 "description": "项目、项目绩效指标、部门分项绩效指标、机构设置与解析警告。",
                 "tables": tables,
-                "queries": _queries(),
+                "queries": {**_queries(), **anomaly_queries()},
             }
         },
     }

@@ -176,3 +176,18 @@ def test_families_table_and_facet(datasette: DatasetteClient) -> None:
     data = datasette.json("/kb/indicator_families.json?_sort_desc=size&_size=3")
     assert [row[1] for row in data["rows"]][:1] == ["受益人员满意度"]
     assert datasette.get("/kb/indicators?family_id=31").status_code == 200
+
+
+def test_build_stores_the_findings_with_facets_and_queries(datasette: DatasetteClient) -> None:
+    data = datasette.json("/kb/anomalies.json?_facet=severity&_size=0")
+    assert data["filtered_table_rows_count"] == 53
+    severities = {f["value"]: f["count"] for f in data["facet_results"]["severity"]["results"]}
+    assert severities == {"warning": 36, "error": 4, "info": 13}
+    families = {f["value"]: f["count"] for f in datasette.json("/kb/anomalies.json?_size=0")["facet_results"]
+                ["rule_family"]["results"]}
+    assert families["budget"] == 14 and families["direction"] == 3
+    rows = datasette.json("/kb/anomalies_direction.json?_shape=array")
+    assert [(r["severity"], r["project_id"], r["target_raw"]) for r in rows] == [
+        ("error", 10011, "≤90%"), ("error", 10023, "≤90%"), ("warning", 10023, "≤90%")]
+    budget = datasette.json("/kb/anomalies_budget.json?_shape=array")
+    assert len(budget) == 14 and {r["rule"] for r in budget} == {"budget.parent_sum"}

@@ -1,0 +1,207 @@
+"""What the checks read from a knowledge base, loaded once in a few linear queries.
+
+Rules never query the database themselves: they read this snapshot, so each
+rule is a pass over lists and dicts, and a knowledge base of 290,000
+indicators is loaded once (one query per table), not once per rule.
+Columns that may be NULL in a hand-made or half-built database come back as
+``None`` or ``""`` and every rule must accept them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, NamedTuple
+
+from kb.checks.words import Keyword, description_keyword, name_keyword
+
+
+class ProjectRow(NamedTuple):
+    """One project with what the checks compare its indicators to."""
+
+    id: int
+    document_id: int | None
+    seq: int | None
+    name: str
+    year: int | None
+    budget: float | None
+    usage: str
+    goal: str
+    series_id: int | None
+    spend_plan: tuple[float | None, float | None, float | None, float | None]
+
+    def label(self) -> str:
+        """「name」（year）: how a message names the project."""
+        year = f"{self.year}年" if self.year is not None else "年度不详"
+        return f"项目「{self.name}」（{year}）"
+
+
+class IndicatorRow(NamedTuple):
+    """One indicator row of a project's table, with its parsed target."""
+
+    id: int
+    project_id: int | None
+    document_id: int | None
+    position: int | None
+    level1: str
+    level2: str
+    level3: str
+    description: str
+    target_raw: str
+    op: str | None
+    value: float | None
+    unit: str | None
+    kind: str
+    family_id: int | None
+
+    @property
+    def is_numeric(self) -> bool:
+        """A number was read from the target."""
+        return self.kind == "numeric" and self.value is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyStats:
+    """What ``indicator_families`` precomputed about one family."""
+
+    id: int
+    name: str
+    operators: Counter[str]
+    main_unit: str | None
+    spread: dict[str, dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a rule found, before the engine stamps it with the rule's id, severity and principle."""
+
+    message: str
+    evidence: dict[str, Any]
+    indicator: IndicatorRow | None = None
+    project: ProjectRow | None = None
+
+
+@dataclass
+class CheckContext:
+    """The knowledge base as the rules see it."""
+
+    projects: dict[int, ProjectRow]
+    indicators: list[IndicatorRow]
+    families: dict[int, FamilyStats]
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per context: rules that share an intermediate result (copy pairs) share it."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def project_of(self, indicator: IndicatorRow) -> ProjectRow | None:
+        """The project an indicator belongs to (None for an orphan row)."""
+        return self.projects.get(indicator.project_id) if indicator.project_id is not None else None
+
+    def family_of(self, indicator: IndicatorRow) -> FamilyStats | None:
+        """The indicator's family statistics, if it has a family."""
+        return self.families.get(indicator.family_id) if indicator.family_id is not None else None
+
+    @cached_property
+    def indicators_by_project(self) -> dict[int, list[IndicatorRow]]:
+        """Each project's rows in table order."""
+        rows: dict[int, list[IndicatorRow]] = defaultdict(list)
+        for indicator in self.indicators:
+            if indicator.project_id is not None:
+                rows[indicator.project_id].append(indicator)
+        for members in rows.values():
+            members.sort(key=lambda i: (i.position or 0, i.id))
+        return dict(rows)
+
+    def where(self, indicator: IndicatorRow) -> str:
+        """How a message names an indicator: its project, row and 三级指标."""
+        project = self.project_of(indicator)
+        owner = project.label() if project else f"项目 {indicator.project_id}"
+        row = f"第 {indicator.position} 行" if indicator.position is not None else "某行"
+        return f"{owner}{row}「{indicator.level3 or indicator.description or '（无名称）'}」"
+
+
+def direction_keyword(indicator: IndicatorRow) -> tuple[Keyword, str] | None:
+    """The word that sets which way the indicator points, and where it was read.
+
+    The description decides when it ends with a direction word (the target
+    follows what the description says is measured); otherwise the name's last
+    direction word does.
+    """
+    described = description_keyword(indicator.description)
+    if described is not None:
+        return described, "description"
+    named = name_keyword(indicator.level3)
+    if named is not None:
+        return named, "name"
+    return None
+
+
+def is_satisfaction(indicator: IndicatorRow) -> bool:
+    """A satisfaction measure: its head word says so, or it has no direction word and sits under 满意度."""
+    found = direction_keyword(indicator)
+    if found is not None:
+        return found[0].satisfaction
+    return "满意" in indicator.level1 or "满意" in indicator.level2 or "满意" in indicator.level3
+
+
+def _parse_operators(text: str | None) -> Counter[str]:
+    """``≥ 22，≤ 2`` → Counter({'≥': 22, '≤': 2})."""
+    counts: Counter[str] = Counter()
+    for part in (text or "").split("，"):
+        op, _, n = part.strip().partition(" ")
+        if op and n.strip().isdigit():
+            counts[op] += int(n)
+    return counts
+
+
+def _parse_spread(text: str | None) -> dict[str, dict[str, float]]:
+    try:
+        spread = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return spread if isinstance(spread, dict) else {}
+
+
+def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def load_projects(conn: sqlite3.Connection) -> dict[int, ProjectRow]:
+    """Every project, keyed by id."""
+    rows = conn.execute(
+        "SELECT id, document_id, seq, COALESCE(name, ''), year, budget, COALESCE(usage, ''), COALESCE(goal, ''), "
+        "series_id, spend_plan_by_march, spend_plan_by_june, spend_plan_by_october, spend_plan_by_december "
+        "FROM projects ORDER BY id"
+    )
+    return {r[0]: ProjectRow(*r[:9], spend_plan=tuple(r[9:13])) for r in rows}
+
+
+def load_indicators(conn: sqlite3.Connection) -> list[IndicatorRow]:
+    """Every indicator row, in id order; a target never parsed counts as ``unparsed``."""
+    rows = conn.execute(
+        "SELECT id, project_id, document_id, position, COALESCE(level1, ''), COALESCE(level2, ''), "
+        "COALESCE(level3, ''), COALESCE(description, ''), COALESCE(target_raw, ''), target_op, target_value, "
+        "NULLIF(target_unit, ''), COALESCE(target_kind, 'unparsed'), family_id FROM indicators ORDER BY id"
+    )
+    return list(map(IndicatorRow._make, rows))
+
+
+def load_families(conn: sqlite3.Connection) -> dict[int, FamilyStats]:
+    """Each family's precomputed operators and target spread (empty when the table is missing)."""
+    if not _table_exists(conn, "indicator_families"):
+        return {}
+    rows = conn.execute("SELECT id, COALESCE(name, ''), operators, main_unit, target_spread FROM indicator_families")
+    return {r[0]: FamilyStats(r[0], r[1], _parse_operators(r[2]), r[3], _parse_spread(r[4])) for r in rows}
+
+
+def load_context(conn: sqlite3.Connection) -> CheckContext:
+    """Read what the rules need from a built knowledge base."""
+    return CheckContext(projects=load_projects(conn), indicators=load_indicators(conn),
+                        families=load_families(conn))
