@@ -117,6 +117,13 @@ def query_terms(text: str) -> list[str]:
     return list(seen)
 
 
+@lru_cache(maxsize=200_000)
 def index_text(text: str) -> str:
     """:func:`index_terms` joined by spaces, the form stored in FTS5 and fed to Whoosh."""
     return " ".join(index_terms(text))
+
+
+@lru_cache(maxsize=100_000)
+def term_set(text: str) -> frozenset[str]:
+    """The set of :func:`index_terms` of ``text`` (what an index finds the text by)."""
+    return frozenset(index_terms(text))

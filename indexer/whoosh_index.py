@@ -6,19 +6,15 @@ spaces. It lives beside the database (``kb.db`` → ``kb.whoosh/``) and
 carries the database's build id: an index that is missing or was built from
 another database is rebuilt from the database before it is used.
 
-Budget disclosures repeat themselves: the same indicator, word for word,
-appears in many projects, departments and years. One Whoosh document holds
-each distinct indicator text (三级指标, description, target, basis and 二级指标)
-with its members, the indicators that share it; its ``project_name`` field
-holds the names of the members' projects. A query term may match the text or
-a project name; a member qualifies when every term the text lacks is in the
-name of its own project. Indexing each text once keeps the index six times
-smaller on a city's corpus, and so faster to build and to search.
+One Whoosh document holds each distinct indicator text
+(:mod:`indexer.texts`) with its members, the indicators that share it; its
+``project_name`` field holds the terms of the members' project names. A
+query term may match the text or a project name; a member qualifies when
+every term the text lacks is in the name of its own project.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -33,15 +29,14 @@ from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
-from indexer.fts import INDICATOR_FTS
+from indexer.fts import INDICATOR_FTS, TEXT_FTS
+from indexer.texts import TEXT_COLUMNS, IndexedText, matching_members
 from indexer.tokenizer import query_terms
 
 BUILD_ID_FILE = "BUILD_ID"
 WRITER_MEMORY_MB = 256
 TEXT_FIELDS = ("level3", "description", "target", "basis", "project_name")
 FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights))
-# The FTS5 columns holding each text field, in TEXT_FIELDS order.
-_FTS_COLUMNS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.columns))
 
 
 def _cached_reader(self, fieldname, column):  # type: ignore[no-untyped-def]
@@ -63,46 +58,11 @@ def _schema() -> Schema:
     terms = SpaceSeparatedTokenizer()
     text_fields = {name: TEXT(analyzer=terms, phrase=False, field_boost=FIELD_BOOSTS[name]) for name in TEXT_FIELDS}
     # Filters are exact matches, so plain terms: NUMERIC would index a trie of 8–16 terms per value.
-    # Project filters are applied to the members after the search: indexing every member's project id
-    # would put thousands of terms on the most repeated texts.
-    return Schema(key=ID(unique=True), members=STORED, names=STORED, level2=ID, year=KEYWORD, **text_fields)
-
-
-@dataclass
-class IndexedText:
-    """One distinct indicator text and the indicators that share it.
-
-    ``texts`` are the segmented 三级指标, description, target and basis;
-    ``names`` the distinct segmented names of the members' projects;
-    ``members`` are ``(indicator id, year, project id, index into names)``.
-    """
-
-    level2: str
-    texts: tuple[str, ...]
-    members: list[tuple[int, int | None, int, int]] = field(default_factory=list)
-    names: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        return hashlib.sha1(repr((self.level2, self.texts)).encode()).hexdigest()
-
-    def add(self, indicator_id: int, year: int | None, project_id: int, project_name: str) -> None:
-        """Add one indicator sharing this text."""
-        name = self.names.setdefault(project_name, len(self.names))
-        self.members.append((indicator_id, year, project_id, name))
-
-    def document(self) -> dict[str, object]:
-        """The Whoosh document of this text."""
-        return {
-            "key": self.key,
-            "members": self.members,
-            "names": list(self.names),
-            "level2": self.level2,
-            "year": " ".join(sorted({str(m[1]) for m in self.members if m[1] is not None})),
-            # Each term once: a text shared by a thousand projects would otherwise carry all their names.
-            "project_name": " ".join(dict.fromkeys(term for name in self.names for term in name.split())),
-            **dict(zip(TEXT_FIELDS, self.texts)),
-        }
+    # The members of a text live in SQLite (indicators.text_id), not here: a text shared by thousands of
+    # indicators stays one small document. Years and project-name terms are stored to merge additions.
+    text_fields["project_name"] = TEXT(analyzer=terms, phrase=False, field_boost=FIELD_BOOSTS["project_name"],
+                                       stored=True)
+    return Schema(key=ID(unique=True), text_id=STORED, level2=ID, year=KEYWORD(stored=True), **text_fields)
 
 
 @dataclass
@@ -119,81 +79,107 @@ def index_dir_for(db_path: Path) -> Path:
     return db_path.with_suffix(".whoosh")
 
 
-def texts_from_database(conn: sqlite3.Connection, first_id: int = 0) -> list[IndexedText]:
-    """Indicators (those with ids from ``first_id``) grouped by segmented texts and 二级指标.
+def texts_from_database(conn: sqlite3.Connection) -> list[IndexedText]:
+    """Every distinct text of a built knowledge base with its members, as the build stored them."""
+    columns = ", ".join(f"f.[{c}]" for c in TEXT_COLUMNS)
+    texts = {
+        text_id: IndexedText(id=text_id, key=key, level2=level2 or "", segmented=tuple(segmented))
+        for text_id, key, level2, *segmented in conn.execute(
+            f"SELECT t.id, t.key, t.level2, {columns} FROM indicator_texts t "
+            f"JOIN [{TEXT_FTS.name}] f ON f.rowid = t.id ORDER BY t.id")
+    }
+    members = conn.execute(
+        f"SELECT i.text_id, i.id, i.project_year, i.project_id, f.project_name FROM indicators i "
+        f"JOIN [{INDICATOR_FTS.name}] f ON f.rowid = i.id ORDER BY i.id")
+    for text_id, indicator_id, year, project_id, project_name in members:
+        texts[text_id].add(indicator_id, year, project_id, project_name)
+    return list(texts.values())
 
-    The texts are read from the FTS5 table, where the build stored them.
-    """
-    columns = ", ".join(f"f.[{_FTS_COLUMNS[name]}]" for name in TEXT_FIELDS)
-    sql = (f"SELECT i.id, i.project_year, i.project_id, i.level2, {columns} FROM indicators i "
-           f"JOIN [{INDICATOR_FTS.name}] f ON f.rowid = i.id WHERE i.id >= {int(first_id)} ORDER BY i.id")
-    groups: dict[tuple[str, tuple[str, ...]], IndexedText] = {}
-    for indicator_id, year, project_id, level2, *texts in conn.execute(sql):
-        key = (level2 or "", tuple(texts[:-1]))
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = IndexedText(level2=key[0], texts=key[1])
-        group.add(indicator_id, year, project_id, texts[-1])
-    return list(groups.values())
+
+def _years(text: IndexedText) -> str:
+    return " ".join(sorted({str(m[1]) for m in text.members if m[1] is not None}))
 
 
-def build_index(directory: Path, texts: Iterable[IndexedText], build_id: str, procs: int = 1) -> None:
-    """Write a fresh index into ``directory`` (replaced only once complete).
+def _document(text: IndexedText, years: str | None = None, project_terms: str | None = None) -> dict[str, object]:
+    """The Whoosh document of one distinct text (``years``/``project_terms`` override the text's own)."""
+    return {
+        "key": text.key,
+        "text_id": text.id,
+        "level2": text.level2,
+        "year": _years(text) if years is None else years,
+        # Each term once: a text shared by a thousand projects would otherwise carry all their names.
+        "project_name": text.project_terms() if project_terms is None else project_terms,
+        **dict(zip(TEXT_FIELDS, text.segmented)),
+    }
+
+
+def staging_dir_for(directory: Path) -> Path:
+    """Where a new index of ``directory`` is written before it replaces the old one."""
+    return directory.with_name(f".{directory.name}.building-{os.getpid()}")
+
+
+def write_index(staging: Path, texts: Iterable[IndexedText], build_id: str, procs: int = 1) -> None:
+    """Write a complete index into the (new, empty) folder ``staging``.
 
     With ``procs`` > 1 Whoosh indexes in that many processes, each writing
     its own segment (searches read all segments; merging would cost the
     time saved).
     """
-    directory = Path(directory)
-    staging = directory.with_name(f".{directory.name}.building-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    ix = index.create_in(str(staging), _schema())
+    writer = ix.writer(limitmb=WRITER_MEMORY_MB, procs=procs, multisegment=procs > 1)
+    for text in texts:
+        writer.add_document(**_document(text))
+    writer.commit()
+    (staging / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
+
+
+def build_index(directory: Path, texts: Iterable[IndexedText], build_id: str, procs: int = 1) -> None:
+    """Write a fresh index for ``directory`` and put it in place only once complete."""
+    directory = Path(directory)
+    staging = staging_dir_for(directory)
     try:
-        ix = index.create_in(str(staging), _schema())
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB, procs=procs, multisegment=procs > 1)
-        for text in texts:
-            writer.add_document(**text.document())
-        writer.commit()
-        (staging / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
-        _swap_in(staging, directory)
+        write_index(staging, texts, build_id, procs)
+        swap_in(staging, directory)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
 def add_texts(directory: Path, texts: Iterable[IndexedText], build_id: str, previous_build_id: str) -> bool:
-    """Add indicators to an index built for ``previous_build_id``; False when there is no such index.
+    """Put changed texts into an index built for ``previous_build_id``; False when there is no such index.
 
-    Each text's new members join the members already stored under the same
-    text (``update_document`` replaces the Whoosh document); Whoosh commits
-    atomically, and the build id is written last.
+    A partial text (new members of a stored text) keeps its stored years and
+    project-name terms and adds its own; it is rewritten only if they grew.
+    ``update_document`` replaces a document; Whoosh commits atomically, and
+    the build id is written last.
     """
     directory = Path(directory)
     if index_build_id(directory) != previous_build_id:
         return False
     ix = index.open_dir(str(directory))
+    documents = []
     with ix.searcher() as searcher:
-        merged = []
         for text in texts:
-            stored = searcher.document(key=text.key)
-            if stored is not None:
-                old = IndexedText(level2=text.level2, texts=text.texts)
-                for indicator_id, year, project_id, name in stored["members"]:
-                    old.add(indicator_id, year, project_id, stored["names"][name])
-                names = {index_: name for name, index_ in text.names.items()}
-                for indicator_id, year, project_id, name in text.members:
-                    old.add(indicator_id, year, project_id, names[name])
-                text = old
-            merged.append(text)
+            stored = searcher.document(key=text.key) if text.partial else None
+            if stored is None:
+                documents.append(_document(text))
+                continue
+            years = " ".join(sorted({*stored["year"].split(), *_years(text).split()}))
+            terms = " ".join(dict.fromkeys([*stored["project_name"].split(), *text.project_terms().split()]))
+            if years != stored["year"] or terms != stored["project_name"]:
+                documents.append(_document(text, years, terms))
     writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-    for text in merged:
-        writer.update_document(**text.document())
+    for document in documents:
+        writer.update_document(**document)
     writer.commit()
     (directory / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
     return True
 
 
-def _swap_in(staging: Path, directory: Path) -> None:
+def swap_in(staging: Path, directory: Path) -> None:
+    """Replace the index in ``directory`` with the one written in ``staging``."""
     retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
     if directory.exists():
         directory.rename(retired)
@@ -226,22 +212,13 @@ def _open(directory: str, build_id: str | None) -> index.Index:
     return index.open_dir(directory)
 
 
-def _members(result: dict, matched: set[str], terms: list[str], years: Sequence[int],
-             project_ids: Sequence[int]) -> list[tuple[int, int | None, int, int]]:
-    """The members of a matching text that satisfy the filters and every query term."""
-    from_names = [t for t in terms if t not in matched]
-    names = [frozenset(name.split()) for name in result["names"]] if from_names else []
-    return [
-        member for member in sorted(result["members"])
-        if (not years or member[1] in years)
-        and (not project_ids or member[2] in project_ids)
-        and all(t in names[member[3]] for t in from_names)
-    ]
+def search(directory: Path, conn: sqlite3.Connection, query: str, *, level2: Sequence[str] = (),
+           years: Sequence[int] = (), project_ids: Sequence[int] = (), limit: int = 20) -> list[Hit]:
+    """Indicators matching every term of ``query``, best BM25F score first (ties by id).
 
-
-def search(directory: Path, query: str, *, level2: Sequence[str] = (), years: Sequence[int] = (),
-           project_ids: Sequence[int] = (), limit: int = 20) -> list[Hit]:
-    """Indicators matching every term of ``query``, best BM25F score first (ties by id)."""
+    Whoosh ranks the distinct texts; ``conn`` (the knowledge base the index
+    was built from) lists the indicators sharing each.
+    """
     terms = query_terms(query)
     if not terms:
         return []
@@ -258,10 +235,11 @@ def search(directory: Path, query: str, *, level2: Sequence[str] = (), years: Se
             for result in results:
                 matched = {_term(t) for f, t in result.matched_terms() if f != "project_name"}
                 everything = sorted(matched | {_term(t) for _, t in result.matched_terms()})
-                hits.extend(Hit(id=member[0], score=round(result.score, 4), matched=everything)
-                            for member in _members(result, matched, terms, years, project_ids))
-                if len(hits) >= limit:
-                    return hits[:limit]
+                missing = [t for t in terms if t not in matched]
+                for indicator_id in matching_members(conn, result["text_id"], missing, years, project_ids):
+                    hits.append(Hit(id=indicator_id, score=round(result.score, 4), matched=everything))
+                    if len(hits) >= limit:
+                        return hits
             if results.scored_length() >= len(results):
                 break
     return hits[:limit]

@@ -13,9 +13,11 @@ documents gives the same rows with the same ids.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
 import sqlite3
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -26,16 +28,19 @@ from pathlib import Path
 import sqlite_utils
 
 from indexer import whoosh_index
-from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS, create_fts_table, insert_segmented, optimize
+from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS, TEXT_FTS, create_fts_table, insert_segmented, optimize
 from indexer.tokenizer import index_terms
 from kb.checks import run_checks
-from kb.checks.store import ANOMALIES, anomaly_rows, stored_findings
+from kb.checks.context import FamilyStats, family_stats
+from kb.checks.engine import run_checks_on_added
+from kb.checks.store import ANOMALIES, anomaly_rows
 from kb.derived import write_families, write_series
 from kb.errors import UsageError
 from kb.models import Finding
 from kb.rows import PROJECTS_PER_DOCUMENT, ROWS_PER_TABLE, DocumentRows, load_document
-from kb.schema import BUILD_INFO, DEPARTMENTS, DOCUMENTS, PARSE_WARNINGS, insert_rows
+from kb.schema import BUILD_INFO, DEPARTMENTS, DOCUMENTS, INDICATORS, PARSE_WARNINGS, insert_rows
 from kb.tables import TABLES
+from kb.texts_table import TextRegistry
 from kb.views import create_views
 
 TOOL_VERSION = "0.1.0"
@@ -166,12 +171,15 @@ class _Writer:
         self.department_counts: dict[int, int] = {}
         self.warning_id = 0
         self.budget_findings: list[Finding] = []
+        self._first_document = sys.maxsize
         self.previous_build_id = ""
         self.content = hashlib.sha256(f"kb {TOOL_VERSION}".encode())
         if fresh:
             self._create()
+            self.texts = TextRegistry()
         else:
             self._resume()
+            self.texts = TextRegistry.resume(self.conn)
         self.conn.execute("BEGIN")
 
     def _create(self) -> None:
@@ -181,8 +189,8 @@ class _Writer:
                 pk="id",
                 foreign_keys=[(column, other, "id") for column, other in spec.foreign_keys],
             )
-        create_fts_table(self.conn, INDICATOR_FTS)
-        create_fts_table(self.conn, GOAL_INDICATOR_FTS)
+        for spec in (INDICATOR_FTS, TEXT_FTS, GOAL_INDICATOR_FTS):
+            create_fts_table(self.conn, spec)
 
     def _resume(self) -> None:
         """Carry on from a built knowledge base: its departments, warning ids and build id."""
@@ -198,6 +206,11 @@ class _Writer:
         """The id the next added document gets."""
         return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
 
+    @property
+    def first_document(self) -> int:
+        """The id of the first document this writer added."""
+        return self._first_document
+
     def _department(self, key: tuple[str | None, str | None]) -> int:
         dept_id = self.departments.setdefault(key, len(self.departments) + 1)
         self.department_counts[dept_id] = self.department_counts.get(dept_id, 0) + 1
@@ -205,6 +218,7 @@ class _Writer:
 
     def add(self, rows: DocumentRows) -> None:
         """Insert one document's rows; ids of departments and warnings are assigned here."""
+        self._first_document = min(self._first_document, rows.doc_id)
         tables = dict(rows.tables)
         if rows.error is None:
             document = list(tables[DOCUMENTS.name][0])
@@ -215,6 +229,7 @@ class _Writer:
             self.warning_id += 1
             warnings.append((self.warning_id, *warning[1:]))
         tables[PARSE_WARNINGS.name] = warnings
+        tables[INDICATORS.name] = self._with_text_ids(rows)
         for name, table_rows in tables.items():
             if table_rows:
                 placeholders = ", ".join("?" for _ in table_rows[0])
@@ -224,6 +239,21 @@ class _Writer:
         self.budget_findings.extend(rows.findings)
         self.content.update(rows.digest.encode())
 
+    def _with_text_ids(self, rows: DocumentRows) -> list[tuple]:
+        """The document's indicator rows with the id of their distinct text (the last column)."""
+        with_ids = []
+        for row, (indicator_id, segmented), (key, level2, raw, year, project_id) in zip(
+                rows.tables.get(INDICATORS.name, []), rows.indicator_fts, rows.indicator_texts):
+            text_id = self.texts.assign(key, level2, segmented[:4], raw,
+                                        (indicator_id, year, project_id, segmented[4]))
+            with_ids.append((*row[:-1], text_id))
+        return with_ids
+
+    @property
+    def build_id(self) -> str:
+        """The content hash of everything added so far (the build id once loading is done)."""
+        return self.content.hexdigest()
+
     def finish(self, timings: dict[str, float]) -> str:
         """Write what spans documents, index, commit; returns the build id."""
         started = time.perf_counter()
@@ -232,11 +262,19 @@ class _Writer:
             {"id": dept_id, "code": code, "name": name, "document_count": self.department_counts[dept_id]}
             for (code, name), dept_id in self.departments.items()
         ))
-        write_series(self.conn)
-        write_families(self.conn)
+        self.texts.write(self.conn)
+        first_project = None if self.fresh else self.first_document * PROJECTS_PER_DOCUMENT
+        write_series(self.conn, first_project)
+        first_indicator = None if self.fresh else first_project * ROWS_PER_TABLE
+        families = write_families(self.conn, first_indicator)
         timings["derive"] = time.perf_counter() - started
         started = time.perf_counter()
-        self._write_findings()
+        if self.fresh:
+            self._write_findings()
+        else:
+            self._add_findings({fid: family_stats(fid, *(row[c] for c in ("name", "operators", "main_unit",
+                                                                             "target_spread"))) if row else None
+                                for fid, row in families.before.items()})
         timings["checks"] = time.perf_counter() - started
         build_id = self.content.hexdigest()
         documents = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -250,10 +288,12 @@ class _Writer:
         create_views(self.conn)
         if self.fresh:
             # Merging the index segments pays off once; an added document leaves them as they are.
-            optimize(self.conn, INDICATOR_FTS)
-            optimize(self.conn, GOAL_INDICATOR_FTS)
+            for spec in (INDICATOR_FTS, TEXT_FTS, GOAL_INDICATOR_FTS):
+                optimize(self.conn, spec)
         self.conn.execute("COMMIT")
         if self.fresh:
+            # Sampled statistics plan the queries as well and take a fraction of the time.
+            self.conn.execute("PRAGMA analysis_limit = 1000")
             self.conn.execute("ANALYZE")
         self.conn.close()
         timings["sqlite_index"] = time.perf_counter() - started
@@ -261,9 +301,20 @@ class _Writer:
 
     def _write_findings(self) -> None:
         """The budget reconciliation findings of every document and the rules' findings, in one table."""
-        budget = stored_findings(self.conn, "budget") if not self.fresh else []
-        self.conn.execute("DELETE FROM anomalies")
-        insert_rows(self.conn, ANOMALIES, anomaly_rows([*budget, *self.budget_findings, *run_checks(self.conn)]))
+        insert_rows(self.conn, ANOMALIES, anomaly_rows([*self.budget_findings, *run_checks(self.conn)]))
+
+    def _add_findings(self, families_before: dict[int, FamilyStats | None]) -> None:
+        """Findings of the added documents, and the earlier findings their arrival changed."""
+        checks = run_checks_on_added(self.conn, self.first_document, families_before)
+        for rules, indicator_ids in checks.stale:
+            self.conn.execute("CREATE TEMP TABLE stale (id INTEGER PRIMARY KEY)")
+            self.conn.executemany("INSERT INTO stale VALUES (?)", ((i,) for i in indicator_ids))
+            self.conn.execute(f"DELETE FROM anomalies WHERE rule IN ({', '.join('?' for _ in rules)}) "
+                              "AND indicator_id IN (SELECT id FROM stale)", rules)
+            self.conn.execute("DROP TABLE stale")
+        first_id = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM anomalies").fetchone()[0]
+        insert_rows(self.conn, ANOMALIES,
+                    anomaly_rows([*self.budget_findings, *checks.new, *checks.refreshed], first_id=first_id))
 
     def abort(self) -> None:
         self.conn.close()
@@ -271,6 +322,14 @@ class _Writer:
 
 def _temporary_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+
+
+def _start_whoosh(staging: Path, texts: list, build_id: str) -> multiprocessing.process.BaseProcess:
+    """Write the Whoosh index in a forked process (it shares the texts in memory without copying them)."""
+    context = multiprocessing.get_context("fork")
+    process = context.Process(target=whoosh_index.write_index, args=(staging, texts, build_id), daemon=True)
+    process.start()
+    return process
 
 
 def _load_into(writer: _Writer, files: Sequence[Path], first_id: int, report: BuildReport, workers: int | None,
@@ -308,18 +367,29 @@ def build_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, wo
     temporary = _temporary_path(db_path)
     temporary.unlink(missing_ok=True)
     writer = _Writer(temporary)
+    directory = whoosh_index.index_dir_for(db_path)
+    staging = whoosh_index.staging_dir_for(directory)
+    whoosh = None
     try:
         _load_into(writer, files, 1, report, workers, progress)
+        # The Whoosh index is written by a forked process while this one derives, checks and indexes.
+        whoosh = _start_whoosh(staging, writer.texts.changed(), writer.build_id)
         build_id = writer.finish(report.timings)
-        indexing = time.perf_counter()
-        with sqlite3.connect(temporary) as conn:
-            whoosh_index.build_index(whoosh_index.index_dir_for(db_path), whoosh_index.texts_from_database(conn),
-                                     build_id, procs=workers or os.cpu_count() or 1)
-        report.timings["whoosh"] = time.perf_counter() - indexing
+        waiting = time.perf_counter()
+        whoosh.join()
+        report.timings["whoosh_wait"] = time.perf_counter() - waiting
+        if whoosh.exitcode != 0:
+            raise RuntimeError(f"Whoosh 索引构建失败（退出码 {whoosh.exitcode}）")
+        assert build_id == writer.build_id
+        whoosh_index.swap_in(staging, directory)
         os.replace(temporary, db_path)
     except BaseException:
+        if whoosh is not None and whoosh.is_alive():
+            whoosh.terminate()
+            whoosh.join()
         writer.abort()
         temporary.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
     report.seconds = time.perf_counter() - started
     return report
@@ -355,11 +425,8 @@ def add_to_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, w
         build_id = writer.finish(report.timings)
         indexing = time.perf_counter()
         directory = whoosh_index.index_dir_for(db_path)
-        with sqlite3.connect(temporary) as conn:
-            first_indicator = first_id * PROJECTS_PER_DOCUMENT * ROWS_PER_TABLE
-            added = whoosh_index.add_texts(directory, whoosh_index.texts_from_database(conn, first_indicator),
-                                           build_id, writer.previous_build_id)
-            if not added:
+        if not whoosh_index.add_texts(directory, writer.texts.changed(), build_id, writer.previous_build_id):
+            with sqlite3.connect(temporary) as conn:
                 whoosh_index.build_index(directory, whoosh_index.texts_from_database(conn), build_id,
                                          procs=workers or os.cpu_count() or 1)
         report.timings["whoosh"] = time.perf_counter() - indexing

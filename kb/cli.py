@@ -144,7 +144,8 @@ def search(query: str, db_path: str, level2: tuple[str, ...], years: tuple[int, 
     conn = open_database(db_path)
     directory = fresh_whoosh_index(Path(db_path), conn, _notify)
     wanted_projects = [pid for spec in projects for pid in project_ids(conn, spec)]
-    hits = whoosh_search(directory, query, level2=level2, years=years, project_ids=wanted_projects, limit=limit)
+    hits = whoosh_search(directory, conn, query, level2=level2, years=years, project_ids=wanted_projects,
+                         limit=limit)
     rows = indicator_rows(conn, (h.id for h in hits))
     if fmt == "json":
         _echo_json([indicator_record(rows[h.id], score=h.score, matched_terms=h.matched) for h in hits])

@@ -8,9 +8,10 @@ plugin makes Datasette speak the index's language:
   terms :mod:`indexer.fts` uses; a query with no terms matches nothing
   instead of raising an FTS syntax error. The search box still shows what
   the user typed.
-* SQL gets ``kb_fts_match(text)``, the MATCH expression of a query, and
-  ``kb_terms(text)``, the index terms of a text, for canned queries and for
-  anyone writing SQL.
+* SQL gets ``kb_fts_match(text)``, the MATCH expression of a query,
+  ``kb_terms(text)``, the index terms of a text, and ``kb_covers(query,
+  text, …)``, whether the texts hold every term of the query, for canned
+  queries and for anyone writing SQL.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from indexer.fts import match_expression
+from indexer.fts import covers, match_expression
 from indexer.tokenizer import index_text, query_terms
 
 # Datasette quotes each whitespace-separated word; this one holds no term, so it matches nothing.
@@ -133,3 +134,4 @@ def register_routes() -> list[tuple[str, Any]]:
 def prepare_connection(conn: Any) -> None:
     conn.create_function("kb_fts_match", 1, lambda text: match_expression(text or ""), deterministic=True)
     conn.create_function("kb_terms", 1, lambda text: index_text(text or ""), deterministic=True)
+    conn.create_function("kb_covers", -1, lambda query, *texts: int(covers(query, *texts)), deterministic=True)

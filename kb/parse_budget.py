@@ -193,6 +193,9 @@ def table_kind(line_text: str) -> str | None:
     Heading markers and tags are ignored; table rows and table-of-contents
     entries (dot leaders) are never titles.
     """
+    # Every title names a 表 or the 采购预算; most lines of a document are neither.
+    if "表" not in line_text and "采购预算" not in line_text:
+        return None
     if is_table_row(line_text) or is_toc_entry(line_text):
         return None
     text = compact(plain(line_text))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.fts import segmented_row
+from indexer.texts import text_key
 from kb.budget_checks import reconcile
 from kb.budget_schema import BUDGET_TABLE_SPECS, budget_rows_for
 from kb.errors import DocumentError
@@ -40,6 +41,8 @@ class DocumentRows:
     department: tuple[str | None, str | None] = (None, None)
     tables: dict[str, list[Row]] = field(default_factory=dict)
     indicator_fts: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    # Per indicator, in indicator_fts order: (text key, 二级指标, raw texts, year, project id).
+    indicator_texts: list[tuple[str, str, tuple[str, ...], int | None, int]] = field(default_factory=list)
     goal_fts: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     projects: int = 0
     indicators: int = 0
@@ -80,8 +83,12 @@ def _project_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
             indicator_id = project_id * ROWS_PER_TABLE + indicator.position
             indicators.append(INDICATORS.row(indicator, id=indicator_id, project_id=project_id, document_id=doc_id,
                                              project_year=project.year))
-            out.indicator_fts.append((indicator_id, _segment(out, indicator_search_texts(
-                project.name, indicator.level3, indicator.description, indicator.target.raw, indicator.basis))))
+            segmented = _segment(out, indicator_search_texts(
+                project.name, indicator.level3, indicator.description, indicator.target.raw, indicator.basis))
+            out.indicator_fts.append((indicator_id, segmented))
+            raw = (indicator.level3, indicator.description, indicator.target.raw, indicator.basis)
+            out.indicator_texts.append((text_key(indicator.level2, segmented[:4]), indicator.level2, raw,
+                                        project.year, project_id))
 
 
 def _goal_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
@@ -100,7 +107,7 @@ def _digest(document: Document, out: DocumentRows) -> str:
     """What the build id depends on: the file's bytes and every indicator as indexed."""
     content = hashlib.sha256(document.sha256.encode())
     for row, (_, texts) in zip(out.tables[INDICATORS.name], out.indicator_fts):
-        content.update(repr((row, texts)).encode())
+        content.update("\x1f".join(map(str, (*row, *texts))).encode())
     return content.hexdigest()
 
 

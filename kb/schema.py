@@ -12,9 +12,10 @@ from __future__ import annotations
 import sqlite3
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
@@ -59,11 +60,26 @@ class TableSpec:
         """The column names, in table order."""
         return tuple(column.name for column in self.columns)
 
+    @cached_property
+    def _getters(self) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+        """For each column, its name and how to read it from a record (``target_raw`` → record.target.raw)."""
+        paths = dict(_attribute_paths(self.model, self.exclude)) if self.model is not None else {}
+        return tuple(
+            (name, attrgetter(".".join(paths[name])) if name in paths else None) for name in self.column_names
+        )
+
     def row(self, record: BaseModel | None = None, **values: Any) -> tuple[Any, ...]:
-        """A row of this table, in column order: ``record``'s fields, then ``values``; the rest NULL."""
-        data = flatten(record, exclude=self.exclude) if record is not None else {}
-        data.update(values)
-        return tuple(data.get(name) for name in self.column_names)
+        """A row of this table, in column order: ``values`` first, else ``record``'s fields; the rest NULL.
+
+        Rows are built for every indicator of every document, so this reads
+        attributes directly instead of flattening the record into a dict.
+        """
+        if record is None:
+            return tuple(values.get(name) for name in self.column_names)
+        return tuple(
+            values[name] if name in values else (get(record) if get is not None else None)
+            for name, get in self._getters
+        )
 
 
 def _unwrap_optional(annotation: Any) -> Any:
@@ -118,6 +134,21 @@ def _field_plan(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
         for name, info in model.model_fields.items()
         if not _is_list(info.annotation)
     )
+
+
+def _attribute_paths(model: type[BaseModel], exclude: frozenset[str] = frozenset(),
+                     prefix: tuple[str, ...] = ()) -> list[tuple[str, tuple[str, ...]]]:
+    """``(column name, attribute path)`` of every scalar field, nested models flattened."""
+    paths: list[tuple[str, tuple[str, ...]]] = []
+    for name, nested in _field_plan(model):
+        if name in exclude:
+            continue
+        if nested:
+            inner = _unwrap_optional(model.model_fields[name].annotation)
+            paths.extend(_attribute_paths(inner, prefix=(*prefix, name)))
+        else:
+            paths.append(("_".join((*prefix, name)), (*prefix, name)))
+    return paths
 
 
 def flatten(record: BaseModel, prefix: str = "", exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -228,10 +259,14 @@ INDICATORS = TableSpec(
     trailing=(
         Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）"),
         _fk("family_id", "指标族编号：不同措辞、同一度量的指标归为一族"),
+        _fk("text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个"),
     ),
-    foreign_keys=(("project_id", "projects"), ("document_id", "documents"), ("family_id", "indicator_families")),
+    foreign_keys=(("project_id", "projects"), ("document_id", "documents"), ("family_id", "indicator_families"),
+                  ("text_id", "indicator_texts")),
     indexes=(("project_id",), ("document_id",), ("level1",), ("level2",), ("target_op",), ("target_unit",),
-             ("target_kind",), ("project_year",), ("family_id",)),
+             ("target_kind",), ("project_year",), ("family_id",), ("text_id",),
+             # Covering indexes for adding documents: each name's family, and the units per 二级指标.
+             ("level3", "family_id"), ("target_kind", "level2", "target_op", "target_unit", "target_value")),
     label_column="level3",
 )
 
@@ -308,9 +343,34 @@ INDICATOR_FAMILIES = TableSpec(
         Column("median_value", "REAL", "最常见单位下数值型指标值的中位数"),
         Column("max_value", "REAL", "最常见单位下数值型指标值的最大值"),
         Column("target_spread", "TEXT", "各计量单位下指标值的个数、最小值、中位数、最大值（JSON）"),
+        Column("name_counts", "TEXT", "族内各种措辞（三级指标名称）出现的次数（JSON）"),
+        Column("value_counts", "TEXT", "各计量单位下每个数值出现的次数（JSON），中位数等由此算出"),
     ),
     indexes=(("key",), ("size",)),
     label_column="name",
+)
+
+INDICATOR_TEXTS = TableSpec(
+    name="indicator_texts",
+    model=None,
+    title="指标文本",
+    description=(
+        "三级指标、绩效指标描述、指标值、指标值确定依据和二级指标完全相同的指标只存一份文本，"
+        "全文检索按文本计算相关度再展开到各条指标；member_count 说明这段文本被多少条指标（多少个项目）照用。"
+    ),
+    leading=(
+        _id("指标文本编号"),
+        Column("key", "TEXT", "文本键（二级指标与分词后文本的 SHA-1）"),
+        Column("level2", "TEXT", "二级指标"),
+        Column("level3", "TEXT", "三级指标（原文）"),
+        Column("description", "TEXT", "绩效指标描述（原文）"),
+        Column("target_raw", "TEXT", "指标值原文"),
+        Column("basis", "TEXT", "指标值确定依据（原文）"),
+        Column("member_count", "INTEGER", "使用这段文本的指标数"),
+        Column("project_count", "INTEGER", "使用这段文本的项目数"),
+    ),
+    indexes=(("key",), ("member_count",)),
+    label_column="level3",
 )
 
 BUILD_INFO = TableSpec(
@@ -328,6 +388,6 @@ BUILD_INFO = TableSpec(
 
 # The tables of targets and their provenance; kb.tables adds the budget tables and the findings.
 CORE_TABLES: tuple[TableSpec, ...] = (
-    DEPARTMENTS, DOCUMENTS, UNITS, PROJECT_SERIES, PROJECTS, INDICATOR_FAMILIES, INDICATORS, DEPT_GOALS,
-    GOAL_INDICATORS, PARSE_WARNINGS, BUILD_INFO,
+    DEPARTMENTS, DOCUMENTS, UNITS, PROJECT_SERIES, PROJECTS, INDICATOR_FAMILIES, INDICATOR_TEXTS, INDICATORS,
+    DEPT_GOALS, GOAL_INDICATORS, PARSE_WARNINGS, BUILD_INFO,
 )

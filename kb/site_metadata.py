@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS
+from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS, TEXT_FTS
 from kb.checks.store import FACETS as ANOMALY_FACETS
 from kb.checks.store import canned_queries as anomaly_queries
 from kb.schema import TableSpec
@@ -34,6 +34,7 @@ FACETS: dict[str, list[str]] = {
     "parse_warnings": ["code", "document_id"],
     "project_series": ["project_count", "first_year", "last_year"],
     "indicator_families": ["main_unit", "project_count", "year_count"],
+    "indicator_texts": ["level2", "project_count"],
     "budget_tables": ["kind", "empty", "document_id"],
     "budget_rows": ["table_kind", "level", "role", "document_id"],
     "procurement_items": ["role", "unit", "measure_unit", "document_id"],
@@ -63,13 +64,18 @@ def _queries() -> dict[str, Any]:
             "title": "按相关度检索项目绩效指标（结巴分词）",
             "description": (
                 "输入中文词句（如“受益对象满意度”“办公用房”“创业担保贷款”），用与索引相同的结巴分词切分后检索"
-                "三级指标、指标描述、指标值、指标值确定依据和项目名称，按 BM25 相关度排序。"
+                "三级指标、指标描述、指标值、指标值确定依据和项目名称，按 BM25 相关度排序；"
+                "文字完全相同的指标（同一段指标文本）得分相同，按编号排列。"
             ),
             "sql": (
-                f"select {_INDICATOR_COLUMNS},\n  round(-{INDICATOR_FTS.bm25()}, 3) as score\n"
-                f"from {INDICATOR_FTS.name} join indicator_details v on v.id = {INDICATOR_FTS.name}.rowid\n"
-                f"where {INDICATOR_FTS.name} match kb_fts_match(:q)\n"
-                f"order by {INDICATOR_FTS.bm25()}\nlimit 500"
+                f"with ranked as (\n"
+                f"  select rowid as text_id, {TEXT_FTS.bm25()} as rank from {TEXT_FTS.name}\n"
+                f"  where {TEXT_FTS.name} match kb_fts_match(:q) order by rank limit 200)\n"
+                f"select {_INDICATOR_COLUMNS},\n  round(-ranked.rank, 3) as score\n"
+                f"from ranked join indicators i on i.text_id = ranked.text_id\n"
+                f"  join indicator_details v on v.id = i.id\n"
+                f"where kb_covers(:q, v.level3, v.description, v.target_raw, v.basis, v.project_name)\n"
+                f"order by ranked.rank, v.id\nlimit 500"
             ),
         },
         "search_goal_indicators": {
@@ -168,7 +174,7 @@ def build_metadata(database: str = DEFAULT_DATABASE) -> dict[str, Any]:
         tables[spec.name] = _table_metadata(spec, {c.name: c.description for c in spec.columns}, spec.label_column)
     for view in VIEWS:
         tables[view.name] = _table_metadata(view, {c.name: c.description for c in view.described_columns()}, None)
-    for fts in (INDICATOR_FTS, GOAL_INDICATOR_FTS):
+    for fts in (INDICATOR_FTS, TEXT_FTS, GOAL_INDICATOR_FTS):
         tables[fts.name] = {"hidden": True, "title": "全文索引（结巴分词后的词项）"}
     return {
         "title": "绩效指标知识库",

@@ -133,7 +133,7 @@ def test_failed_build_leaves_the_old_database(tmp_path: Path, monkeypatch: pytes
     def explode(*args, **kwargs) -> None:
         raise RuntimeError("disk full")
 
-    for target in ((build_module._Writer, "finish"), (build_module.whoosh_index, "build_index")):
+    for target in ((build_module._Writer, "finish"), (build_module.whoosh_index, "write_index")):
         with monkeypatch.context() as patch:
             patch.setattr(*target, explode)
             with pytest.raises(RuntimeError):
@@ -216,3 +216,36 @@ def test_series_group_the_same_fund_across_years(seed_db: Path) -> None:
     assert len({series(32), series(33), series(34)}) == 3
     assert rows(seed_db, "select name, project_count, years from project_series where id = ?", (series(11),)) == [
         ("省级就业补助资金", 2, "2023,2024")]
+
+
+@pytest.mark.parametrize("query", ["受益对象满意度", "创业担保贷款 满意度", "普惠金融 贴息", "就业 满意度", "办公用房",
+                                   "省级 到位率", "仲裁 结案率", "年度工作计划"])
+def test_ranked_search_over_texts_finds_exactly_what_the_indicator_index_matches(seed_db: Path, query: str) -> None:
+    """Ranking distinct texts, then checking members against their own project names, loses and adds nothing."""
+    from indexer.fts import match_expression, search_indicators
+
+    with sqlite3.connect(seed_db) as conn:
+        ranked = search_indicators(conn, query, limit=1000)
+        exact = {rowid for (rowid,) in conn.execute(
+            f"select rowid from {INDICATOR_FTS.name} where {INDICATOR_FTS.name} match ?", (match_expression(query),))}
+    assert {i for i, _ in ranked} == exact
+    assert len(ranked) == len(exact) > 0
+    scores = [score for _, score in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_project_name_words_only_count_for_their_own_project(seed_db: Path) -> None:
+    from indexer.fts import search_indicators
+
+    with sqlite3.connect(seed_db) as conn:
+        found = {i // 1000 % 10000 for i, _ in search_indicators(conn, "创业担保贷款 满意度", limit=100)}
+    # 35 and 36 share their satisfaction row's text with 29, 32–34 and 37, but their names lack 创业担保贷款.
+    assert found == {29, 32, 33, 34, 37}
+
+
+def test_distinct_texts(seed_db: Path) -> None:
+    # 224 distinct raw texts; three pairs differ only in spacing (≥1 年 / ≥1年) and segment alike.
+    assert rows(seed_db, "select count(*), sum(member_count) from indicator_texts") == [(221, 289)]
+    assert rows(seed_db, "select member_count, project_count from indicator_texts where id = "
+                         "(select text_id from indicators where id = 10032006)") == [(7, 7)]
+    assert rows(seed_db, "select count(*) from indicators where text_id is null") == [(0,)]

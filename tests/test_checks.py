@@ -109,7 +109,8 @@ def test_satisfaction_caps_are_errors_naming_project_and_target(seed_findings: l
     assert all(f.severity == "error" for f in capped)
     assert "省级就业补助资金" in capped[0].message and "受益对象满意度" in capped[0].message
     assert "≤90%" in capped[0].message and "≥90%" in capped[0].message
-    assert capped[1].evidence["family_operators"] == {"≥": 22, "≤": 2}
+    assert capped[1].evidence == {"target_raw": "≤90%", "op": "≤", "value": 90.0, "unit": "%",
+                                  "keyword": "满意度", "keyword_source": "name"}
 
 
 def test_cost_cap_above_budget(seed_findings: list[Finding]) -> None:

@@ -63,7 +63,7 @@ def test_json_records(seed_db: Path) -> None:
         "indicator_id": 10011006, "project_id": 10011, "project_year": 2023, "position": 6,
         "level3": "受益对象满意度", "target_raw": "≤90%", "rule_family": "direction",
         "principle": "docs/rules.md#direction.satisfaction"}
-    assert first["evidence"]["family_operators"] == {"≥": 22, "≤": 2}
+    assert first["evidence"]["keyword"] == "满意度"
 
 
 def test_csv(seed_db: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -92,6 +92,9 @@ class CheckContext:
     projects: dict[int, ProjectRow]
     indicators: list[IndicatorRow]
     families: dict[int, FamilyStats]
+    # Units of numeric targets per (二级指标, operator) over the whole knowledge base, when the
+    # indicators above are only part of it; None means: count them from the indicators.
+    level2_units: dict[tuple[str, str | None], Counter[str]] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -173,35 +176,82 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
-def load_projects(conn: sqlite3.Connection) -> dict[int, ProjectRow]:
-    """Every project, keyed by id."""
+def load_projects(conn: sqlite3.Connection, where: str = "", params: Sequence[Any] = ()) -> dict[int, ProjectRow]:
+    """Every project (or those ``where`` selects), keyed by id."""
     rows = conn.execute(
         "SELECT id, document_id, seq, COALESCE(name, ''), year, budget, COALESCE(usage, ''), COALESCE(goal, ''), "
         "series_id, spend_plan_by_march, spend_plan_by_june, spend_plan_by_october, spend_plan_by_december "
-        "FROM projects ORDER BY id"
+        f"FROM projects {where} ORDER BY id", params
     )
     return {r[0]: ProjectRow(*r[:9], spend_plan=tuple(r[9:13])) for r in rows}
 
 
-def load_indicators(conn: sqlite3.Connection) -> list[IndicatorRow]:
-    """Every indicator row, in id order; a target never parsed counts as ``unparsed``."""
+def load_indicators(conn: sqlite3.Connection, where: str = "", params: Sequence[Any] = ()) -> list[IndicatorRow]:
+    """Every indicator row (or those ``where`` selects), in id order; a target never parsed counts as ``unparsed``."""
     rows = conn.execute(
         "SELECT id, project_id, document_id, position, COALESCE(level1, ''), COALESCE(level2, ''), "
         "COALESCE(level3, ''), COALESCE(description, ''), COALESCE(target_raw, ''), target_op, target_value, "
-        "NULLIF(target_unit, ''), COALESCE(target_kind, 'unparsed'), family_id FROM indicators ORDER BY id"
+        f"NULLIF(target_unit, ''), COALESCE(target_kind, 'unparsed'), family_id FROM indicators {where} ORDER BY id",
+        params,
     )
     return list(map(IndicatorRow._make, rows))
 
 
-def load_families(conn: sqlite3.Connection) -> dict[int, FamilyStats]:
-    """Each family's precomputed operators and target spread (empty when the table is missing)."""
+def load_level2_units(conn: sqlite3.Connection) -> dict[tuple[str, str | None], Counter[str]]:
+    """Units of the numeric targets under each (二级指标, operator), unitless counted as ``""``, in one query."""
+    units: dict[tuple[str, str | None], Counter[str]] = {}
+    # Written so the build's covering index (target_kind, level2, target_op, target_unit, target_value) serves it.
+    for level2, op, unit, count in conn.execute(
+        "SELECT level2, target_op, target_unit, count(*) FROM indicators "
+        "WHERE target_kind = 'numeric' AND target_value IS NOT NULL GROUP BY level2, target_op, target_unit"
+    ):
+        units.setdefault((level2 or "", op), Counter())[unit or ""] += count
+    return units
+
+
+def family_stats(family_id: int, name: str | None, operators: str | None, main_unit: str | None,
+                 spread: str | None) -> FamilyStats:
+    """A family's statistics from the columns of its ``indicator_families`` row."""
+    return FamilyStats(family_id, name or "", _parse_operators(operators), main_unit, _parse_spread(spread))
+
+
+def load_families(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, FamilyStats]:
+    """Each family's (or those of ``ids``) precomputed operators and target spread (empty without the table)."""
     if not _table_exists(conn, "indicator_families"):
         return {}
-    rows = conn.execute("SELECT id, COALESCE(name, ''), operators, main_unit, target_spread FROM indicator_families")
-    return {r[0]: FamilyStats(r[0], r[1], _parse_operators(r[2]), r[3], _parse_spread(r[4])) for r in rows}
+    where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    rows = conn.execute("SELECT id, COALESCE(name, ''), operators, main_unit, target_spread FROM indicator_families"
+                        + where)
+    return {r[0]: family_stats(*r) for r in rows}
 
 
 def load_context(conn: sqlite3.Connection) -> CheckContext:
     """Read what the rules need from a built knowledge base."""
     return CheckContext(projects=load_projects(conn), indicators=load_indicators(conn),
                         families=load_families(conn))
+
+
+def load_partial_context(conn: sqlite3.Connection, where: str, params: Sequence[Any] = (),
+                         projects_where: str | None = None,
+                         level2_units: dict[tuple[str, str | None], Counter[str]] | None = None) -> CheckContext:
+    """Part of the knowledge base with the statistics of all of it, so the rules judge the part exactly as
+    they would judge it in a run over everything.
+
+    ``where`` selects indicators (a clause on ``indicators``); the projects are
+    those ``projects_where`` selects (same parameters), or else the indicators'.
+    The families loaded are the indicators'; ``level2_units`` (the units of the
+    whole knowledge base) are counted unless given.
+    """
+    indicators = load_indicators(conn, f"WHERE {where}", params)
+    if projects_where is not None:
+        projects = load_projects(conn, f"WHERE {projects_where}", params)
+    else:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS checked_projects (id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM checked_projects")
+        conn.executemany("INSERT INTO checked_projects VALUES (?)",
+                         ((pid,) for pid in sorted({i.project_id for i in indicators if i.project_id is not None})))
+        projects = load_projects(conn, "WHERE id IN (SELECT id FROM checked_projects)")
+        conn.execute("DROP TABLE checked_projects")
+    families = load_families(conn, {i.family_id for i in indicators if i.family_id is not None})
+    return CheckContext(projects=projects, indicators=indicators, families=families,
+                        level2_units=level2_units if level2_units is not None else load_level2_units(conn))

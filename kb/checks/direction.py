@@ -21,16 +21,12 @@ def _flipped(indicator: IndicatorRow, op: str) -> str:
     return f"{op}{_fmt(indicator.value)}{indicator.unit or ''}"
 
 
-def _family_operators(ctx: CheckContext, indicator: IndicatorRow) -> dict[str, int]:
-    family = ctx.family_of(indicator)
-    return dict(family.operators) if family else {}
-
-
 def _evidence(ctx: CheckContext, indicator: IndicatorRow, word: str, source: str) -> dict:
+    # Only what the indicator itself says: the verdict rests on its words, and evidence from the
+    # family (what peers set) is the peer rules' to give.
     return {
         "target_raw": indicator.target_raw, "op": indicator.op, "value": indicator.value, "unit": indicator.unit,
-        "keyword": word, "keyword_source": source, "family_id": indicator.family_id,
-        "family_operators": _family_operators(ctx, indicator),
+        "keyword": word, "keyword_source": source,
     }
 
 

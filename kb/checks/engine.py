@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 from kb.budget_checks import BUDGET_RULES
 from kb.checks import category, copies, cost, direction, measurable, parsing, peers, plan
-from kb.checks.context import CheckContext, Hit, load_context
+from kb.checks.context import (
+    CheckContext, FamilyStats, Hit, load_context, load_families, load_level2_units, load_partial_context,
+)
+from kb.checks.peers import family_norm
 from kb.errors import UsageError
 from kb.models import Finding, Severity
 
@@ -137,6 +140,50 @@ def check_context(ctx: CheckContext, rules: Sequence[str] | None = None) -> list
     chosen = select_rules(rules) if rules is None or rules else []
     findings = [_finding(rule, hit) for rule in chosen for hit in rule.check(ctx)]
     return sorted(findings, key=finding_order)
+
+
+@dataclass
+class AddedChecks:
+    """The findings after documents were added: theirs, and the re-checked ones of earlier documents.
+
+    ``stale`` lists, per group of rules, the earlier indicators re-checked:
+    their stored findings of those rules are to be replaced by ``refreshed``.
+    """
+
+    new: list[Finding]
+    refreshed: list[Finding]
+    stale: list[tuple[tuple[str, ...], list[int]]]
+
+
+def run_checks_on_added(conn: sqlite3.Connection, first_document: int,
+                        families_before: dict[int, FamilyStats | None]) -> AddedChecks:
+    """Check the documents from ``first_document`` on, and re-check what their arrival may have changed.
+
+    The new documents get every rule. Of the earlier documents, the peer
+    rules re-check the members of the families whose norm changed (their
+    statistics before the addition are ``families_before``), and the missing
+    unit rule every unitless number (the units across the knowledge base
+    changed). With the findings already stored, this is what a run over
+    everything finds.
+    """
+    units = load_level2_units(conn)
+    new_ctx = load_partial_context(conn, "document_id >= ?", (first_document,), projects_where="document_id >= ?",
+                                   level2_units=units)
+    after = load_families(conn, families_before)
+    changed = [fid for fid, before in families_before.items() if family_norm(before) != family_norm(after.get(fid))]
+    peer_rules = ("peer.operator", "peer.value")
+    peer_ctx = load_partial_context(
+        conn, f"document_id < ? AND family_id IN ({', '.join(map(str, changed)) or 'NULL'})", (first_document,),
+        level2_units=units)
+    unit_ctx = load_partial_context(
+        conn, "document_id < ? AND COALESCE(target_kind, 'unparsed') = 'numeric' AND NULLIF(target_unit, '') IS NULL",
+        (first_document,), level2_units=units)
+    return AddedChecks(
+        new=check_context(new_ctx),
+        refreshed=[*check_context(peer_ctx, list(peer_rules)), *check_context(unit_ctx, ["measurable.missing_unit"])],
+        stale=[(peer_rules, [i.id for i in peer_ctx.indicators]),
+               (("measurable.missing_unit",), [i.id for i in unit_ctx.indicators])],
+    )
 
 
 def run_checks(conn: sqlite3.Connection, rules: Sequence[str] | None = None) -> list[Finding]:

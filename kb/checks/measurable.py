@@ -27,6 +27,9 @@ def no_number(ctx: CheckContext) -> Iterator[Hit]:
 
 def _level2_units(ctx: CheckContext) -> dict[tuple[str, str | None], Counter[str]]:
     """Units of the numeric targets under each (二级指标, operator), unitless counted as ``""``."""
+    if ctx.level2_units is not None:
+        return ctx.level2_units
+
     def compute() -> dict[tuple[str, str | None], Counter[str]]:
         units: dict[tuple[str, str | None], Counter[str]] = {}
         for indicator in ctx.indicators:
@@ -68,14 +71,14 @@ def missing_unit(ctx: CheckContext) -> Iterator[Hit]:
         expected = _expected_unit(units)
         if expected is None:
             continue
-        unit, count, total = expected
+        unit = expected[0]
         level2 = indicator.level2 or "（无二级指标）"
         peers = "同一指标族" if source == "family" else f"同为{level2}、比较符为「{indicator.op}」"
+        # The message states the peers' unit, not their counts: those change with every document added.
         yield Hit(
-            f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」没有单位；{peers}的 {total} 条数值型指标中 "
-            f"{count} 条以「{unit}」为单位，应写明单位（如「{indicator.target_raw}{unit}」）",
-            {"target_raw": indicator.target_raw, "expected_unit": unit, "peers_with_unit": count,
-             "peers": total, "peer_source": source, "peer_units": dict(units)},
+            f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」没有单位；{peers}的数值型指标大多以"
+            f"「{unit}」为单位，应写明单位（如「{indicator.target_raw}{unit}」）",
+            {"target_raw": indicator.target_raw, "expected_unit": unit, "peer_source": source},
             indicator=indicator)
 
 

@@ -47,6 +47,27 @@ def _dominant(family: FamilyStats) -> Direction | None:
     return None
 
 
+def _departs(counts: dict[Direction, int], direction: Direction) -> bool:
+    """Whether a target of ``direction`` goes against the family's other members (itself left out)."""
+    same, opposite = counts[direction] - 1, counts[_OPPOSITE[direction]]
+    return opposite >= MIN_OPERATOR_PEERS and opposite >= OPERATOR_AGREEMENT * (same + opposite)
+
+
+def family_norm(family: FamilyStats | None) -> tuple:
+    """Everything about a family the peer rules' verdicts and messages depend on.
+
+    Two states of a family with the same norm give every member the same
+    findings: adding members that leave it unchanged needs no re-check.
+    """
+    if family is None:
+        return ()
+    counts = _directed(family)
+    spread = family.spread.get(PERCENT) or {}
+    compares_values = spread.get("n", 0) >= MIN_VALUE_PEERS and spread.get("median") is not None
+    return (family.name, _departs(counts, "up"), _departs(counts, "down"), _dominant(family),
+            spread.get("median") if compares_values else None)
+
+
 def operator_departs(ctx: CheckContext) -> Iterator[Hit]:
     """A floor where the family's other members set caps, or the reverse.
 
@@ -63,17 +84,15 @@ def operator_departs(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if direction_keyword(indicator) is not None or is_satisfaction(indicator):
             continue
-        counts = _directed(family)
-        same, opposite = counts[direction] - 1, counts[_OPPOSITE[direction]]
-        if opposite < MIN_OPERATOR_PEERS or opposite < OPERATOR_AGREEMENT * (same + opposite):
+        if not _departs(_directed(family), direction):
             continue
+        # The message states the family's norm, not its counts: they change with every document added.
         yield Hit(
             f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」是{_WORD[direction]}，"
-            f"而同一指标族「{family.name}」的其他 {same + opposite} 条有比较符的指标中 {opposite} 条是"
+            f"而同一指标族「{family.name}」中有比较符的其他指标绝大多数（至少 {OPERATOR_AGREEMENT:.0%}）是"
             f"{_WORD[_OPPOSITE[direction]]}",
             {"target_raw": indicator.target_raw, "family_id": family.id, "family_name": family.name,
-             "family_operators": dict(family.operators), "same_direction_peers": same,
-             "opposite_direction_peers": opposite},
+             "family_direction": _OPPOSITE[direction]},
             indicator=indicator)
 
 
@@ -97,8 +116,7 @@ def value_departs(ctx: CheckContext) -> Iterator[Hit]:
         side = "高" if gap > 0 else "低"
         yield Hit(
             f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」比同一指标族「{family.name}」"
-            f"{int(spread['n'])} 条百分比指标的中位数 {spread['median']:g}% {side} {abs(gap):g} 个百分点"
-            f"（范围 {spread['min']:g}%–{spread['max']:g}%）",
+            f"百分比指标的中位数 {spread['median']:g}% {side} {abs(gap):g} 个百分点",
             {"target_raw": indicator.target_raw, "value": indicator.value, "family_id": family.id,
-             "family_name": family.name, "family_spread": spread, "gap_points": gap},
+             "family_name": family.name, "family_median": spread["median"], "gap_points": gap},
             indicator=indicator)

@@ -46,10 +46,11 @@ def _sort_key(finding: Finding) -> tuple:
             finding.message)
 
 
-def anomaly_rows(findings: Iterable[Finding]) -> list[dict[str, Any]]:
-    """Findings as ``anomalies`` rows: ids 1… in document, project, indicator, rule order; evidence as JSON text."""
+def anomaly_rows(findings: Iterable[Finding], first_id: int = 1) -> list[dict[str, Any]]:
+    """Findings as ``anomalies`` rows: ids from ``first_id`` in document, project, indicator, rule order;
+    evidence as JSON text."""
     rows = []
-    for row_id, finding in enumerate(sorted(findings, key=_sort_key), start=1):
+    for row_id, finding in enumerate(sorted(findings, key=_sort_key), start=first_id):
         row = finding.model_dump()
         row.update(id=row_id, rule_family=finding.rule.split(".", 1)[0],
                    evidence=json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True))

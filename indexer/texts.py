@@ -1,0 +1,82 @@
+"""Distinct indicator texts: what the ranked indexes hold.
+
+Budget disclosures repeat themselves: the same indicator, word for word,
+appears in many projects, departments and years (a city's corpus has about
+twenty indicators per distinct text). Ranking each distinct text once, and
+listing the indicators that share it, keeps BM25 ranking fast in SQLite FTS5
+and in Whoosh. A text is its segmented 三级指标, description, target and basis
+together with its 二级指标; its ``project_names`` are the terms of its
+members' project names, each once, so a query word found only in a project
+name still finds the text, and each member is then checked against its own
+project's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from indexer.tokenizer import term_set
+
+# The searchable texts of an indicator, in the order of the text indexes' columns.
+TEXT_COLUMNS = ("level3", "description", "target_raw", "basis")
+
+
+def text_key(level2: str, segmented: tuple[str, ...]) -> str:
+    """The identity of a distinct text: its 二级指标 and its segmented texts."""
+    return hashlib.sha1(repr((level2, segmented)).encode()).hexdigest()
+
+
+@dataclass
+class IndexedText:
+    """One distinct indicator text and the indicators that share it.
+
+    ``segmented`` are the index terms of :data:`TEXT_COLUMNS`; ``raw`` the
+    same texts as published (from the first member); ``names`` maps each
+    distinct segmented project name to its index; ``members`` are
+    ``(indicator id, year, project id, index into names)``. A ``partial``
+    text holds only the members added to a text already stored.
+    """
+
+    id: int
+    key: str
+    level2: str
+    segmented: tuple[str, ...]
+    raw: tuple[str, ...] = ()
+    members: list[tuple[int, int | None, int, int]] = field(default_factory=list)
+    names: dict[str, int] = field(default_factory=dict)
+    partial: bool = False
+
+    def add(self, indicator_id: int, year: int | None, project_id: int, project_name: str) -> None:
+        """Add one indicator sharing this text (``project_name`` segmented)."""
+        name = self.names.setdefault(project_name, len(self.names))
+        self.members.append((indicator_id, year, project_id, name))
+
+    def project_terms(self) -> str:
+        """Every term of the members' project names, each once, space-separated."""
+        return " ".join(dict.fromkeys(term for name in self.names for term in name.split()))
+
+    def project_count(self) -> int:
+        """How many projects the members belong to."""
+        return len({member[2] for member in self.members})
+
+
+def matching_members(conn: sqlite3.Connection, text_id: int, missing_terms: Sequence[str], years: Sequence[int] = (),
+                     project_ids: Sequence[int] = ()) -> Iterator[int]:
+    """The indicators sharing a text that a search for it finds, in id order.
+
+    ``missing_terms`` are the query terms the text itself lacks (it matched
+    them in some member's project name): a member qualifies only if its own
+    project's name holds them. ``years`` and ``project_ids`` filter.
+    """
+    rows = conn.execute(
+        "SELECT i.id, i.project_year, i.project_id, p.name FROM indicators i JOIN projects p ON p.id = i.project_id "
+        "WHERE i.text_id = ? ORDER BY i.id", (text_id,))
+    for indicator_id, year, project_id, project_name in rows:
+        if years and year not in years or project_ids and project_id not in project_ids:
+            continue
+        if missing_terms and not all(t in term_set(project_name or "") for t in missing_terms):
+            continue
+        yield indicator_id
