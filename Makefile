@@ -31,6 +31,10 @@ build: $(STAMP)
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
+## Benchmark at 1, 100 and 1000 documents; prints a table and writes bench/results.json (about 10 minutes)
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 ## Debian's Chromium for the browser test, installed when missing (needs root or sudo)
 chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \

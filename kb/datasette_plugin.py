@@ -19,17 +19,22 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from indexer.fts import covers, match_expression
+from indexer.fts import covers, match_expression, quote_term
 from indexer.tokenizer import index_text, query_terms
 
 # Datasette quotes each whitespace-separated word; this one holds no term, so it matches nothing.
 NO_TERMS = "∅"
 ORIGINAL_KEY = "kb_search_original"
+LIGHTENED_KEY = "kb_search_lightened"
+# Facets and the exact count each rescan every matching row; past these many matches a search page
+# would take seconds, so it is served without them (asking for a facet with _facet= brings it back).
+FACET_LIMIT = 3_000
+COUNT_LIMIT = 20_000
 
 Scope = dict[str, Any]
 App = Callable[[Scope, Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
@@ -58,6 +63,45 @@ def segment_search_params(query_string: str) -> tuple[str, dict[str, str]]:
     return urlencode(rewritten), originals
 
 
+def _table_of(path: str) -> tuple[str, str] | None:
+    """``(database, table)`` of a table page or its JSON/CSV (``/kb/indicators.json``)."""
+    parts = [unquote(part) for part in path.strip("/").split("/")]
+    if len(parts) != 2:
+        return None
+    database, table = parts
+    for suffix in (".json", ".csv"):
+        table = table.removesuffix(suffix)
+    return database, table
+
+
+async def _match_count(datasette: Any, database: str, table: str, terms: str) -> int | None:
+    """How many rows of ``table`` a search for ``terms`` matches, counted in its FTS5 index alone."""
+    fts_table = (datasette.table_metadata(database, table) or {}).get("fts_table")
+    if not fts_table or not terms or terms == NO_TERMS:
+        return None
+    try:
+        db = datasette.get_database(database)
+        result = await db.execute(f"SELECT count(*) FROM [{fts_table}] WHERE [{fts_table}] MATCH ?",
+                                  [" ".join(quote_term(t) for t in terms.split())])
+    except Exception:  # noqa: BLE001 — a page we cannot speed up is still served as Datasette would
+        return None
+    return result.first()[0]
+
+
+def _lightened(query_string: str, matches: int) -> tuple[str, list[str]]:
+    """The query string with facets and the exact count left out when a search matches this many rows."""
+    params = parse_qsl(query_string, keep_blank_values=True)
+    keys = {key for key, _ in params}
+    skipped = []
+    if matches > FACET_LIMIT and "_facet" not in keys and "_nofacet" not in keys:
+        params.append(("_nofacet", "1"))
+        skipped.append("facets")
+    if matches > COUNT_LIMIT and "_nocount" not in keys:
+        params.append(("_nocount", "1"))
+        skipped.append("count")
+    return urlencode(params), skipped
+
+
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
     def wrap(app: App) -> App:
@@ -69,7 +113,15 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
                 except ValueError:
                     new_query, originals = query_string, {}
                 if originals:
-                    scope = {**scope, "query_string": new_query.encode("ascii"), ORIGINAL_KEY: originals}
+                    extra: dict[str, Any] = {ORIGINAL_KEY: originals}
+                    target = _table_of(scope.get("path", ""))
+                    searched = dict(parse_qsl(new_query)).get("_search")
+                    if target and searched:
+                        matches = await _match_count(datasette, *target, searched)
+                        if matches is not None:
+                            new_query, skipped = _lightened(new_query, matches)
+                            extra[LIGHTENED_KEY] = (matches, skipped)
+                    scope = {**scope, "query_string": new_query.encode("ascii"), **extra}
             await app(scope, receive, send)
 
         return segmenting_app
@@ -90,6 +142,7 @@ dl.column-descriptions dd { margin: 0; color: #555; }
   dl.column-descriptions { grid-template-columns: max-content 1fr; }
 }
 .kb-ranked { margin-left: 1em; font-size: 0.9em; }
+.kb-note { color: #555; font-size: 0.9em; }
 """
 
 
@@ -106,6 +159,13 @@ def extra_body_script(view_name: str, request: Any, database: str | None, table:
     if original is None or not original.strip():
         return ""
     script = f"var box=document.getElementById('_search');if(box){{box.value={_js_string(original)};"
+    matches, skipped = request.scope.get(LIGHTENED_KEY, (None, []))
+    if skipped:
+        notice = (f"全文索引中共有 {matches:,} 条匹配。结果较多，为使页面迅速显示，未计算"
+                  + ("分面和精确行数" if "count" in skipped else "分面")
+                  + "；加上筛选条件或用 _facet= 指定分面即可显示。")
+        script += ("var note=document.createElement('p');note.className='kb-note';"
+                   f"note.textContent={_js_string(notice)};box.closest('form').insertAdjacentElement('afterend',note);")
     ranked = RANKED_SEARCH.get(table or "")
     if ranked and database:
         href = f"/{quote(database)}/{ranked}?q={quote(original)}"

@@ -164,6 +164,8 @@ def _table_metadata(spec: TableSpec | ViewSpec, columns: dict[str, str], label_c
     if fts is not None:
         entry["fts_table"] = fts.name
         entry["fts_pk"] = "id"
+        # Indicator rows are wide; fifty a page keep a search page quick to render and to read.
+        entry["size"] = 50
     return entry
 
 

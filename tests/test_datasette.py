@@ -191,3 +191,21 @@ def test_build_stores_the_findings_with_facets_and_queries(datasette: DatasetteC
         ("error", 10011, "≤90%"), ("error", 10023, "≤90%"), ("warning", 10023, "≤90%")]
     budget = datasette.json("/kb/anomalies_budget.json?_shape=array")
     assert len(budget) == 14 and {r["rule"] for r in budget} == {"budget.parent_sum"}
+
+
+def test_broad_searches_skip_facets_and_count(datasette: DatasetteClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the limits a search page leaves out what would rescan every match, and says so."""
+    import kb.datasette_plugin as plugin
+
+    full = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}")
+    assert full["facet_results"] and full["filtered_table_rows_count"] == 4
+    monkeypatch.setattr(plugin, "FACET_LIMIT", 3)
+    monkeypatch.setattr(plugin, "COUNT_LIMIT", 3)
+    light = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}")
+    assert light["facet_results"] == {} and light["filtered_table_rows_count"] is None
+    assert len(light["rows"]) == 4
+    html = datasette.get(f"/kb/indicators?_search={quote('受益对象满意度')}").text
+    assert "kb-note" in html and "4 \\u6761\\u5339\\u914d" in html  # 共有 4 条匹配
+    # Asking for a facet brings it back.
+    asked = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}&_facet=target_op")
+    assert set(asked["facet_results"]) >= {"target_op"}

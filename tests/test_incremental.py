@@ -23,8 +23,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     paths = [folder / "a-seed.txt"]
     shutil.copy(SEED, paths[0])
     for name, (index, year) in (("b.txt", (3, 2023)), ("c.txt", (4, 2024))):
-        text, _, _ = render(department(index), year, seed=7)
-        (folder / name).write_text(text, encoding="utf-8")
+        (folder / name).write_text(render(department(index), year, seed=7).text, encoding="utf-8")
         paths.append(folder / name)
     return paths
 

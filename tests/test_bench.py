@@ -1,0 +1,66 @@
+"""The benchmark's corpus generator and its refusals (the measurements themselves run in ``make bench``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main as bench_main
+from bench.corpus import department, generate, plan, render
+from bench.run import percentiles, write_results
+from kb.parser import parse_bytes
+
+
+@pytest.mark.parametrize(("index", "year"), [(0, 2021), (7, 2024), (31, 2026)])
+def test_generated_documents_parse_back_exactly(index: int, year: int) -> None:
+    """Every page break, cut cell and merged cell the generator writes is read back as generated."""
+    rendered = render(department(index), year, seed=11)
+    document = parse_bytes(rendered.text.encode("utf-8"), "generated.txt")
+    assert document.warnings == []
+    assert document.dept_name == department(index).name and document.budget_year == year
+    assert len(document.projects) == rendered.projects == 44
+    parsed = [(i.level1, i.level2, i.level3, i.description, i.target.raw, i.basis)
+              for p in document.projects for i in p.indicators]
+    assert parsed == list(rendered.rows)
+    assert len(document.budget_tables.tables) == 9
+
+
+def test_generator_is_deterministic_and_varied() -> None:
+    first, again = render(department(3), 2023, seed=5), render(department(3), 2023, seed=5)
+    assert first == again
+    other_year = render(department(3), 2024, seed=5)
+    assert other_year.text != first.text
+    assert len({d.name for d, _ in plan(60)}) == 10 and {y for _, y in plan(60)} == set(range(2021, 2027))
+    page_breaks = sum(render(department(i), 2024, seed=5).text.count("\n一级指标\t二级指标") for i in range(5))
+    assert page_breaks > 10
+
+
+def test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ValueError, match="must be positive"):
+        list(generate(0, tmp_path))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list(generate(3, tmp_path / "missing"))
+    assert bench_main(["--sizes", "0,5", "--work", str(tmp_path)]) == 2
+    assert "must be positive" in capsys.readouterr().err
+    assert bench_main(["--sizes", "1", "--work", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert bench_main(["corpus", "--count", "-1", "--out", str(tmp_path)]) == 2
+    assert bench_main(["corpus", "--count", "2", "--out", str(tmp_path)]) == 0
+    assert len(list(tmp_path.glob("*.txt"))) == 2
+
+
+def test_results_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    write_results({"runs": {"1": {"build": 1.0}}}, out)
+    assert json.loads(out.read_text()) == {"runs": {"1": {"build": 1.0}}}
+    with pytest.raises(TypeError):
+        write_results({"runs": object()}, out)  # cut short while serialising
+    assert json.loads(out.read_text()) == {"runs": {"1": {"build": 1.0}}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+def test_percentiles() -> None:
+    stats = percentiles([float(n) for n in range(1, 51)])
+    assert (stats["p50"], stats["p95"], stats["max"], stats["n"]) == (25.5, 48.0, 50.0, 50)
