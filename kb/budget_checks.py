@@ -233,6 +233,25 @@ def check_row_sums(tables: BudgetTables) -> list[Finding]:
 # ---------------------------------------------------------------- budget.summary_total
 
 
+def _sum_findings(rule: str, table: BudgetTable, checks: list[tuple[BudgetRow, list[BudgetRow], str]],
+                  columns: Callable[[list[BudgetRow]], Iterable[str]], principle: str) -> list[Finding]:
+    """For each ``(stated row, its parts, how the parts are named)``: does every amount equal their sum?"""
+    findings: list[Finding] = []
+    for stated, parts, how in checks:
+        for column in columns([stated, *parts]):
+            finding = _compare(
+                rule,
+                (f"{_row_label(table, stated)}的{_column(column)}", stated.amounts.get(column)),
+                (how, _total(part.amounts.get(column) for part in parts)),
+                len(parts),
+                {**_row_evidence(table, stated, column), "parts": [part.seq for part in parts]},
+                principle,
+            )
+            if finding:
+                findings.append(finding)
+    return findings
+
+
 def _summary_side_findings(table: BudgetTable, side: str) -> list[Finding]:
     """One side of a 收支总表: items → 本年合计, 本年合计 + 结转 → 总计, 结转 → its 一、二、三."""
     rows = [row for row in table.rows if row.side == side]
@@ -254,20 +273,8 @@ def _summary_side_findings(table: BudgetTable, side: str) -> list[Finding]:
     if at_grand < len(rows):
         checks.append((rows[at_grand], [total, *(row for row, _ in carried)], f"{total.name}与结转结余之和"))
     checks.extend((row, parts, "其下各项之和") for row, parts in carried if parts)
-    findings: list[Finding] = []
-    for stated, parts, how in checks:
-        for column in _columns_of([stated, *parts]):
-            finding = _compare(
-                "budget.summary_total",
-                (f"{_row_label(table, stated)}的{_column(column)}", stated.amounts.get(column)),
-                (how, _total(part.amounts.get(column) for part in parts)),
-                len(parts),
-                {**_row_evidence(table, stated, column), "parts": [part.seq for part in parts]},
-                f"收支总表的合计、总计等于其各项之和（{_DOC}）",
-            )
-            if finding:
-                findings.append(finding)
-    return findings
+    return _sum_findings("budget.summary_total", table, checks, _columns_of,
+                         f"收支总表的合计、总计等于其各项之和（{_DOC}）")
 
 
 def check_summary_totals(tables: BudgetTables) -> list[Finding]:
@@ -571,20 +578,8 @@ def check_three_public(tables: BudgetTables) -> list[Finding]:
         end = next((i for i in range(start, len(rows)) if _ORDINAL.match(rows[i].name)), len(rows))
         if rows[start:end]:
             checks.append((item, rows[start:end], "其下各项之和"))
-    findings: list[Finding] = []
-    for stated, parts, how in checks:
-        for column in table.columns:
-            finding = _compare(
-                "budget.three_public_sum",
-                (f"{_row_label(table, stated)}的{_column(column)}", stated.amounts.get(column)),
-                (how, _total(part.amounts.get(column) for part in parts)),
-                len(parts),
-                {**_row_evidence(table, stated, column), "parts": [part.seq for part in parts]},
-                f"“三公”经费合计等于各项之和（{_DOC}）",
-            )
-            if finding:
-                findings.append(finding)
-    return findings
+    return _sum_findings("budget.three_public_sum", table, checks, lambda _rows: table.columns,
+                         f"“三公”经费合计等于各项之和（{_DOC}）")
 
 
 # ---------------------------------------------------------------- budget.procurement_subtotal

@@ -35,20 +35,19 @@ from kb.budget_models import (
     ProcurementItem,
     ProcurementTable,
 )
-from kb.schema import Column, TableSpec, flatten, model_fields_as_columns
+from kb.schema import (
+    Column,
+    TableSpec,
+    fk_column,
+    flatten,
+    id_column,
+    model_fields_as_columns,
+)
 
 TABLE_ID_BASE = 100
 ROW_ID_BASE = 100_000
 
 _AMOUNTS = frozenset({"amounts"})
-
-
-def _id(description: str) -> Column:
-    return Column("id", "INTEGER", description)
-
-
-def _fk(name: str, description: str) -> Column:
-    return Column(name, "INTEGER", description)
 
 
 def _amount_columns(labels: dict[str, str]) -> tuple[Column, ...]:
@@ -60,7 +59,7 @@ BUDGET_TABLES = TableSpec(
     model=BudgetTable,
     title="预算公开表",
     description="每份文档中的部门预算公开表（收支总表、收入总表、支出总表……）、政府采购预算表和固定资产占用情况表；空表也记录在此。",
-    leading=(_id("预算表编号（文档编号×100＋序号）"), _fk("document_id", "文档编号")),
+    leading=(id_column("预算表编号（文档编号×100＋序号）"), fk_column("document_id", "文档编号")),
     trailing=(
         Column("amount_columns", "TEXT", "表中的金额栏（英文编号，逗号分隔）"),
         Column("as_of", "TEXT", "截止时间（仅固定资产占用情况表）"),
@@ -80,12 +79,12 @@ BUDGET_ROWS = TableSpec(
         "level 为类/款/项，parent_code 与 parent_id 指向上级科目，可逐级汇总或展开。"
     ),
     leading=(
-        _id("行编号（文档编号×100000＋序号）"),
-        _fk("budget_table_id", "预算表编号"),
-        _fk("document_id", "文档编号"),
+        id_column("行编号（文档编号×100000＋序号）"),
+        fk_column("budget_table_id", "预算表编号"),
+        fk_column("document_id", "文档编号"),
         Column("table_kind", "TEXT", "表的种类（英文编号，便于分面）"),
     ),
-    trailing=(_fk("parent_id", "上级科目所在行的编号（同一张表内）"), *_amount_columns(AMOUNT_LABELS)),
+    trailing=(fk_column("parent_id", "上级科目所在行的编号（同一张表内）"), *_amount_columns(AMOUNT_LABELS)),
     foreign_keys=(("budget_table_id", "budget_tables"), ("document_id", "documents"), ("parent_id", "budget_rows")),
     indexes=(("budget_table_id",), ("document_id",), ("table_kind",), ("code",), ("parent_code",), ("level",),
              ("role",), ("parent_id",)),
@@ -102,9 +101,9 @@ PROCUREMENT_ITEMS = TableSpec(
         "各单位小计与合计也在其中（见 role）。"
     ),
     leading=(
-        _id("行编号（文档编号×100000＋序号）"),
-        _fk("budget_table_id", "预算表编号"),
-        _fk("document_id", "文档编号"),
+        id_column("行编号（文档编号×100000＋序号）"),
+        fk_column("budget_table_id", "预算表编号"),
+        fk_column("document_id", "文档编号"),
     ),
     trailing=_amount_columns(PROCUREMENT_LABELS),
     foreign_keys=(("budget_table_id", "budget_tables"), ("document_id", "documents")),
@@ -119,9 +118,9 @@ ASSET_ROWS = TableSpec(
     title="固定资产占用情况",
     description="部门固定资产占用情况表的每一行：资产总额、房屋、车辆、大型设备与其他固定资产的数量和价值（万元）。",
     leading=(
-        _id("行编号（文档编号×100000＋序号）"),
-        _fk("budget_table_id", "预算表编号"),
-        _fk("document_id", "文档编号"),
+        id_column("行编号（文档编号×100000＋序号）"),
+        fk_column("budget_table_id", "预算表编号"),
+        fk_column("document_id", "文档编号"),
     ),
     foreign_keys=(("budget_table_id", "budget_tables"), ("document_id", "documents")),
     indexes=(("budget_table_id",), ("document_id",)),

@@ -28,7 +28,14 @@ from pathlib import Path
 import sqlite_utils
 
 from indexer import whoosh_index
-from indexer.fts import GOAL_INDICATOR_FTS, INDICATOR_FTS, TEXT_FTS, create_fts_table, insert_segmented, optimize
+from indexer.fts import (
+    GOAL_INDICATOR_FTS,
+    INDICATOR_FTS,
+    TEXT_FTS,
+    create_fts_table,
+    insert_segmented,
+    optimize,
+)
 from indexer.tokenizer import index_terms
 from kb.checks import run_checks
 from kb.checks.context import FamilyStats, family_stats
@@ -38,7 +45,14 @@ from kb.derived import write_families, write_series
 from kb.errors import UsageError
 from kb.models import Finding
 from kb.rows import PROJECTS_PER_DOCUMENT, ROWS_PER_TABLE, DocumentRows, load_document
-from kb.schema import BUILD_INFO, DEPARTMENTS, DOCUMENTS, INDICATORS, PARSE_WARNINGS, insert_rows
+from kb.schema import (
+    BUILD_INFO,
+    DEPARTMENTS,
+    DOCUMENTS,
+    INDICATORS,
+    PARSE_WARNINGS,
+    insert_rows,
+)
 from kb.tables import TABLES
 from kb.texts_table import TextRegistry
 from kb.views import create_views

@@ -136,7 +136,12 @@ def search(query: str, db_path: str, level2: tuple[str, ...], years: tuple[int, 
     from indexer.whoosh_index import search as whoosh_search
     from kb.errors import UsageError
     from kb.present import highlighter, indicator_record, indicator_table
-    from kb.queries import fresh_whoosh_index, indicator_rows, open_database, project_ids
+    from kb.queries import (
+        fresh_whoosh_index,
+        indicator_rows,
+        open_database,
+        project_ids,
+    )
 
     terms = query_terms(query)
     if not terms:

@@ -579,6 +579,15 @@ def _split_notes(section: _Section, has_rows: bool) -> tuple[str | None, str | N
     return empty, ("\n".join(other) or None)
 
 
+def _head(section: _Section, has_rows: bool, name: str, notes: ParseNotes) -> dict[str, object]:
+    """The fields every table has (kind, title, emptiness, notes, lines); warns about an unexplained empty table."""
+    empty_note, note = _split_notes(section, has_rows)
+    if not has_rows and empty_note is None:
+        notes.warn(section.first_line, "budget_empty_table", f"{name}没有数据行，也没有“空表列示”的说明")
+    return {"kind": section.kind, "title": section.title, "empty": not has_rows, "empty_note": empty_note,
+            "note": note, "first_line": section.first_line, "last_line": section.last_line}
+
+
 def _parse_account_table(section: _Section, notes: ParseNotes) -> BudgetTable:
     """One of the nine tables: headers read, page-break tails joined, rows typed."""
     table = _AccountTable(section, notes)
@@ -591,22 +600,9 @@ def _parse_account_table(section: _Section, notes: ParseNotes) -> BudgetTable:
         table.spec = _template_spec(section.kind)
     _warn_seq_gaps(table)
     rows = [row for printed in table.printed for row in _budget_rows(printed, table, table.spec)]
-    empty_note, note = _split_notes(section, bool(rows))
-    if not rows and empty_note is None:
-        notes.warn(section.first_line, "budget_empty_table", f"{table.title}没有数据行，也没有“空表列示”的说明")
     columns = list(dict.fromkeys(c.name for c in table.spec.columns if c.name not in _TEXT_COLUMNS))
-    return BudgetTable(
-        kind=section.kind,
-        title=section.title,
-        empty=not rows,
-        empty_note=empty_note,
-        note=note,
-        first_line=section.first_line,
-        last_line=section.last_line,
-        classification=_CLASSIFICATION.get(section.kind),
-        columns=columns,
-        rows=rows,
-    )
+    return BudgetTable(**_head(section, bool(rows), table.title, notes),
+                       classification=_CLASSIFICATION.get(section.kind), columns=columns, rows=rows)
 
 
 # ---------------------------------------------------------------- procurement
@@ -702,20 +698,8 @@ def _parse_procurement(section: _Section, notes: ParseNotes) -> ProcurementTable
         if first.endswith("小计"):
             unit = first[: -len("小计")]  # the unit whose items follow its 小计
         items.append(_procurement_item(position, printed, unit, positions, notes))
-    empty_note, note = _split_notes(section, bool(items))
-    if not items and empty_note is None:
-        notes.warn(section.first_line, "budget_empty_table", "部门政府采购预算没有数据行，也没有“空表列示”的说明")
-    return ProcurementTable(
-        kind="procurement",
-        title=section.title,
-        empty=not items,
-        empty_note=empty_note,
-        note=note,
-        first_line=section.first_line,
-        last_line=section.last_line,
-        columns=list(_PROCUREMENT_AMOUNTS),
-        items=items,
-    )
+    return ProcurementTable(**_head(section, bool(items), "部门政府采购预算", notes),
+                            columns=list(_PROCUREMENT_AMOUNTS), items=items)
 
 
 # ---------------------------------------------------------------- fixed assets
@@ -770,20 +754,7 @@ def _parse_assets(section: _Section, notes: ParseNotes) -> AssetTable:
             )
         )
     as_of = next((m.group(1).strip() for _, text in section.texts if (m := _AS_OF.search(text))), None)
-    empty_note, note = _split_notes(section, bool(rows))
-    if not rows and empty_note is None:
-        notes.warn(section.first_line, "budget_empty_table", "部门固定资产占用情况表没有数据行，也没有“空表列示”的说明")
-    return AssetTable(
-        kind="fixed_assets",
-        title=section.title,
-        empty=not rows,
-        empty_note=empty_note,
-        note=note,
-        first_line=section.first_line,
-        last_line=section.last_line,
-        as_of=as_of,
-        rows=rows,
-    )
+    return AssetTable(**_head(section, bool(rows), "部门固定资产占用情况表", notes), as_of=as_of, rows=rows)
 
 
 # ---------------------------------------------------------------- the whole part

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.layout import is_heading_marked, is_section_heading, is_subsection_heading, is_table_row, is_toc_entry, plain
+from kb.layout import (
+    is_heading_marked,
+    is_section_heading,
+    is_subsection_heading,
+    is_table_row,
+    is_toc_entry,
+    plain,
+)
 from kb.models import DeptGoal, GoalIndicator
 from kb.parse_notes import ParseNotes
 from kb.targets import parse_target

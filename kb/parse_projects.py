@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.layout import cells, compact, is_heading_marked, is_section_heading, is_table_row, plain
+from kb.layout import (
+    cells,
+    compact,
+    is_heading_marked,
+    is_section_heading,
+    is_table_row,
+    plain,
+)
 from kb.models import Indicator, Project, SpendPlan
 from kb.parse_notes import ParseNotes
 from kb.targets import parse_target

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from kb.layout import cells, compact, is_heading_marked, is_section_heading, is_table_row
+from kb.layout import (
+    cells,
+    compact,
+    is_heading_marked,
+    is_section_heading,
+    is_table_row,
+)
 from kb.models import Unit
 from kb.parse_notes import ParseNotes
 

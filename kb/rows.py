@@ -20,7 +20,15 @@ from kb.budget_checks import reconcile
 from kb.budget_schema import BUDGET_TABLE_SPECS, budget_rows_for
 from kb.errors import DocumentError
 from kb.models import Document, Finding
-from kb.schema import DEPT_GOALS, DOCUMENTS, GOAL_INDICATORS, INDICATORS, PARSE_WARNINGS, PROJECTS, UNITS
+from kb.schema import (
+    DEPT_GOALS,
+    DOCUMENTS,
+    GOAL_INDICATORS,
+    INDICATORS,
+    PARSE_WARNINGS,
+    PROJECTS,
+    UNITS,
+)
 from kb.series import series_key
 
 PROJECTS_PER_DOCUMENT = 10_000

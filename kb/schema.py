@@ -20,7 +20,15 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
-from kb.models import DeptGoal, Document, GoalIndicator, Indicator, ParseWarning, Project, Unit
+from kb.models import (
+    DeptGoal,
+    Document,
+    GoalIndicator,
+    Indicator,
+    ParseWarning,
+    Project,
+    Unit,
+)
 
 SqlType = Literal["INTEGER", "REAL", "TEXT"]
 
@@ -175,12 +183,15 @@ def insert_rows(conn: sqlite3.Connection, spec: TableSpec, rows: Iterable[dict[s
     )
 
 
-def _id(description: str) -> Column:
+def id_column(description: str) -> Column:
+    """The integer primary key ``id``."""
     return Column("id", "INTEGER", description)
 
 
-def _fk(name: str, description: str) -> Column:
+def fk_column(name: str, description: str) -> Column:
+    """An integer column referring to another table's ``id``."""
     return Column(name, "INTEGER", description)
+
 
 
 DOCUMENTS = TableSpec(
@@ -188,7 +199,7 @@ DOCUMENTS = TableSpec(
     model=Document,
     title="文档",
     description="每一份部门预算信息公开文档：来源文件、部门、预算年度与解析结果。",
-    leading=(_id("文档编号"), _fk("department_id", "部门编号")),
+    leading=(id_column("文档编号"), fk_column("department_id", "部门编号")),
     trailing=(
         Column("title", "TEXT", "文档标题（部门名称＋预算年度）"),
         Column("status", "TEXT", "解析状态：ok 成功 / failed 失败"),
@@ -210,7 +221,7 @@ DEPARTMENTS = TableSpec(
     title="部门",
     description="发布预算信息公开的部门（按部门编码与名称归并）。",
     leading=(
-        _id("部门编号"),
+        id_column("部门编号"),
         Column("code", "TEXT", "部门编码"),
         Column("name", "TEXT", "部门名称"),
         Column("document_count", "INTEGER", "文档数"),
@@ -224,7 +235,7 @@ UNITS = TableSpec(
     model=Unit,
     title="机构设置",
     description="部门机构设置情况表中的所属单位。",
-    leading=(_id("单位编号"), _fk("document_id", "文档编号")),
+    leading=(id_column("单位编号"), fk_column("document_id", "文档编号")),
     foreign_keys=(("document_id", "documents"),),
     indexes=(("document_id",), ("nature",)),
     label_column="name",
@@ -235,11 +246,11 @@ PROJECTS = TableSpec(
     model=Project,
     title="项目",
     description="项目绩效目标表中的项目：编码、名称、预算、资金用途、支出计划与绩效目标。",
-    leading=(_id("项目编号（文档编号×10000＋序号）"), _fk("document_id", "文档编号")),
+    leading=(id_column("项目编号（文档编号×10000＋序号）"), fk_column("document_id", "文档编号")),
     trailing=(
         Column("indicator_count", "INTEGER", "绩效指标数"),
         Column("series_key", "TEXT", "项目系列键：去掉文号、年度与“提前下达”后的名称"),
-        _fk("series_id", "项目系列编号：不同年度、不同文号下的同一项资金"),
+        fk_column("series_id", "项目系列编号：不同年度、不同文号下的同一项资金"),
     ),
     foreign_keys=(("document_id", "documents"), ("series_id", "project_series")),
     indexes=(("document_id",), ("year",), ("code",), ("series_id",)),
@@ -252,14 +263,14 @@ INDICATORS = TableSpec(
     title="项目绩效指标",
     description="项目绩效目标表的每一行：一级、二级、三级指标，指标描述，指标值（原文与解析结果）和指标值确定依据。",
     leading=(
-        _id("指标编号（项目编号×1000＋行序）"),
-        _fk("project_id", "项目编号"),
-        _fk("document_id", "文档编号"),
+        id_column("指标编号（项目编号×1000＋行序）"),
+        fk_column("project_id", "项目编号"),
+        fk_column("document_id", "文档编号"),
     ),
     trailing=(
         Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）"),
-        _fk("family_id", "指标族编号：不同措辞、同一度量的指标归为一族"),
-        _fk("text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个"),
+        fk_column("family_id", "指标族编号：不同措辞、同一度量的指标归为一族"),
+        fk_column("text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个"),
     ),
     foreign_keys=(("project_id", "projects"), ("document_id", "documents"), ("family_id", "indicator_families"),
                   ("text_id", "indicator_texts")),
@@ -275,7 +286,7 @@ DEPT_GOALS = TableSpec(
     model=DeptGoal,
     title="部门分项绩效目标",
     description="部门整体绩效目标中的分项绩效目标。",
-    leading=(_id("分项目标编号（文档编号×1000＋序号）"), _fk("document_id", "文档编号")),
+    leading=(id_column("分项目标编号（文档编号×1000＋序号）"), fk_column("document_id", "文档编号")),
     trailing=(Column("indicator_count", "INTEGER", "绩效指标数"),),
     foreign_keys=(("document_id", "documents"),),
     indexes=(("document_id",),),
@@ -288,9 +299,9 @@ GOAL_INDICATORS = TableSpec(
     title="部门分项绩效指标",
     description="分项绩效目标下的每一条绩效指标（指标名与指标值）。",
     leading=(
-        _id("指标编号（分项目标编号×1000＋顺序）"),
-        _fk("dept_goal_id", "分项目标编号"),
-        _fk("document_id", "文档编号"),
+        id_column("指标编号（分项目标编号×1000＋顺序）"),
+        fk_column("dept_goal_id", "分项目标编号"),
+        fk_column("document_id", "文档编号"),
     ),
     foreign_keys=(("dept_goal_id", "dept_goals"), ("document_id", "documents")),
     indexes=(("dept_goal_id",), ("document_id",), ("target_op",), ("target_unit",), ("target_kind",)),
@@ -302,7 +313,7 @@ PARSE_WARNINGS = TableSpec(
     model=ParseWarning,
     title="解析警告",
     description="解析时无法完全理解的行与无法读取的文档；其余内容均已保留。",
-    leading=(_id("警告编号"), _fk("document_id", "文档编号")),
+    leading=(id_column("警告编号"), fk_column("document_id", "文档编号")),
     foreign_keys=(("document_id", "documents"),),
     indexes=(("document_id",), ("code",)),
     label_column="message",
@@ -314,7 +325,7 @@ PROJECT_SERIES = TableSpec(
     title="项目系列",
     description="跨年度、跨文号的同一项资金：名称去掉文号、年度与“提前下达”后相同的项目归为一个系列。",
     leading=(
-        _id("项目系列编号"),
+        id_column("项目系列编号"),
         Column("name", "TEXT", "系列名称（项目系列键）"),
         Column("project_count", "INTEGER", "项目数"),
         Column("years", "TEXT", "涉及年度"),
@@ -330,7 +341,7 @@ INDICATOR_FAMILIES = TableSpec(
     title="指标族",
     description="措辞不同、度量相同的指标归为一族（如受益对象/受益群体/服务对象满意度），并汇总族内指标值的分布，便于横向比较。",
     leading=(
-        _id("指标族编号"),
+        id_column("指标族编号"),
         Column("name", "TEXT", "族名（族内最常见的三级指标名称）"),
         Column("key", "TEXT", "族键（归一化后的指标名称）"),
         Column("size", "INTEGER", "族内指标数"),
@@ -359,7 +370,7 @@ INDICATOR_TEXTS = TableSpec(
         "全文检索按文本计算相关度再展开到各条指标；member_count 说明这段文本被多少条指标（多少个项目）照用。"
     ),
     leading=(
-        _id("指标文本编号"),
+        id_column("指标文本编号"),
         Column("key", "TEXT", "文本键（二级指标与分词后文本的 SHA-1）"),
         Column("level2", "TEXT", "二级指标"),
         Column("level3", "TEXT", "三级指标（原文）"),
@@ -379,7 +390,7 @@ BUILD_INFO = TableSpec(
     title="构建信息",
     description="本知识库的构建标识：由文档内容与索引词项计算，全文索引（Whoosh）据此判断是否过期。",
     leading=(
-        _id("编号"),
+        id_column("编号"),
         Column("build_id", "TEXT", "构建标识（内容的 SHA-256）"),
         Column("tool_version", "TEXT", "构建工具版本"),
         Column("document_count", "INTEGER", "文档数"),

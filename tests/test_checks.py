@@ -14,7 +14,14 @@ from kb.checks import FAMILIES, RULES, run_checks, select_rules
 from kb.checks.store import ANOMALIES, anomaly_rows, canned_queries, write_anomalies
 from kb.errors import UsageError
 from kb.models import Finding
-from tests.checkskit import Proj, Row, indicator_id, make_kb, project_id, render_document
+from tests.checkskit import (
+    Proj,
+    Row,
+    indicator_id,
+    make_kb,
+    project_id,
+    render_document,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DOC = ROOT / "docs" / "rules.md"

@@ -18,6 +18,7 @@ from kb.parse_budget import parse_budget_tables, read_amount, table_kind
 from kb.parse_notes import ParseNotes
 from kb.textio import read_source
 from tests.conftest import FIXTURES, SEED
+from tests.strategies import mangled_lines
 
 GOLDEN = Path(__file__).parent / "golden"
 SEED_LINES = read_source(SEED).lines
@@ -371,32 +372,9 @@ FRAGMENTS = ["\t", "<b>", "序号", "栏次", "合计", "小计", "2080", " ", "
              "注：无，空表列示。", "部门预算支出总表", "一、"]
 
 
-@st.composite
-def mangled_budget_part(draw: st.DrawFn) -> list[str]:
-    lines = list(BUDGET_PART)
-    for _ in range(draw(st.integers(0, 20))):
-        op = draw(st.sampled_from(["drop", "dup", "cut", "untab", "swap", "insert"]))
-        i = draw(st.integers(0, len(lines) - 1))
-        if op == "drop":
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, lines[i])
-        elif op == "cut":
-            at = draw(st.integers(0, len(lines[i])))
-            lines[i : i + 1] = [lines[i][:at], lines[i][at:]]
-        elif op == "untab":
-            lines[i] = lines[i].replace("\t", " ", 2)
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        else:
-            lines.insert(i, "".join(draw(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=6))))
-        lines = lines or [""]
-    return lines
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mangled_budget_part())
+@given(mangled_lines(BUDGET_PART, 20, st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=6)
+                     .map("".join)))
 def test_mangled_tables_only_ever_warn(lines: list[str]) -> None:
     tables, warnings = parse(lines)
     assert all(isinstance(w, ParseWarning) for w in warnings)

@@ -9,6 +9,7 @@ from kb.errors import DocumentError
 from kb.models import Document
 from kb.parser import parse_bytes
 from tests.conftest import SEED
+from tests.strategies import mangled_lines
 
 SEED_LINES = SEED.read_text(encoding="utf-8").split("\n")
 # The part of the seed with the goals, the units and the project tables.
@@ -47,31 +48,7 @@ def test_arbitrary_bytes(data: bytes) -> None:
     parses_or_refuses(data)
 
 
-@st.composite
-def mangled_seed(draw: st.DrawFn) -> str:
-    lines = list(TARGET_LINES)
-    for _ in range(draw(st.integers(0, 25))):
-        op = draw(st.sampled_from(["drop", "dup", "cut", "tabs", "swap", "insert"]))
-        i = draw(st.integers(0, len(lines) - 1))
-        if op == "drop":
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, lines[i])
-        elif op == "cut":
-            lines[i] = lines[i][: draw(st.integers(0, max(0, len(lines[i]))))]
-        elif op == "tabs":
-            lines[i] = lines[i].replace("\t", draw(st.sampled_from(["", "\t\t", " "])))
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        else:
-            lines.insert(i, draw(st.text(max_size=30)))
-        if not lines:
-            break
-    return "\n".join(lines)
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mangled_seed())
-def test_mangled_seed(text: str) -> None:
-    parses_or_refuses(text.encode("utf-8", errors="surrogatepass"))
+@given(mangled_lines(TARGET_LINES, 25, st.text(max_size=30)))
+def test_mangled_seed(lines: list[str]) -> None:
+    parses_or_refuses("\n".join(lines).encode("utf-8", errors="surrogatepass"))

@@ -18,9 +18,21 @@ from collections.abc import Callable
 import click
 
 from kb.checks.context import load_context
-from kb.checks.engine import SEVERITIES, check_context, finding_order, select_budget_rules, select_rules
+from kb.checks.engine import (
+    SEVERITIES,
+    check_context,
+    finding_order,
+    select_budget_rules,
+    select_rules,
+)
+from kb.checks.report import (
+    finding_record,
+    format_csv,
+    format_json,
+    format_report,
+    summary_line,
+)
 from kb.checks.store import stored_findings
-from kb.checks.report import finding_record, format_csv, format_json, format_report, summary_line
 from kb.cli_support import EXIT_PROBLEMS, reports_errors
 from kb.models import Finding
 

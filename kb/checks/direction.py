@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kb.checks.context import CheckContext, Hit, IndicatorRow, direction_keyword, is_satisfaction
+from kb.checks.context import (
+    CheckContext,
+    Hit,
+    IndicatorRow,
+    direction_keyword,
+    is_satisfaction,
+)
 from kb.checks.words import op_direction
 
 _SOURCE_NAMES = {"name": "指标名称", "description": "指标描述", "level": "指标类别"}

@@ -15,9 +15,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kb.budget_checks import BUDGET_RULES
-from kb.checks import category, copies, cost, direction, measurable, parsing, peers, plan
+from kb.checks import (
+    category,
+    copies,
+    cost,
+    direction,
+    measurable,
+    parsing,
+    peers,
+    plan,
+)
 from kb.checks.context import (
-    CheckContext, FamilyStats, Hit, load_context, load_families, load_level2_units, load_partial_context,
+    CheckContext,
+    FamilyStats,
+    Hit,
+    load_context,
+    load_families,
+    load_level2_units,
+    load_partial_context,
 )
 from kb.checks.peers import family_norm
 from kb.errors import UsageError

@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from kb.checks.context import CheckContext, FamilyStats, Hit, direction_keyword, is_satisfaction
+from kb.checks.context import (
+    CheckContext,
+    FamilyStats,
+    Hit,
+    direction_keyword,
+    is_satisfaction,
+)
 from kb.checks.words import PERCENT, Direction, op_direction
 
 # Fewer directed peers than this set no norm; this share of them must agree to make one.
