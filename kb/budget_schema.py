@@ -19,10 +19,7 @@ within the document, per SQLite table).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
-
-from pydantic import BaseModel
 
 from kb.budget_models import (
     AMOUNT_LABELS,
@@ -41,7 +38,6 @@ from kb.schema import (
     fk_column,
     flatten,
     id_column,
-    model_fields_as_columns,
 )
 
 TABLE_ID_BASE = 100
@@ -130,21 +126,6 @@ ASSET_ROWS = TableSpec(
 BUDGET_TABLE_SPECS: tuple[TableSpec, ...] = (BUDGET_TABLES, BUDGET_ROWS, PROCUREMENT_ITEMS, ASSET_ROWS)
 
 
-@cache
-def _scalar_fields(model: type[BaseModel], exclude: frozenset[str]) -> frozenset[str] | None:
-    """The fields ``kb.schema.flatten`` stores, worked out once per model; None for nested models."""
-    names = frozenset(column.name for column in model_fields_as_columns(model, exclude=exclude))
-    return names if names <= set(model.model_fields) else None
-
-
-def _flat(record: BaseModel, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """``kb.schema.flatten(record)``, without inspecting the type hints again for every row."""
-    names = _scalar_fields(type(record), exclude)
-    if names is None:
-        return flatten(record, exclude=exclude)
-    return record.model_dump(include=set(names))
-
-
 class _Ids:
     """Running ids within one document, per SQLite table."""
 
@@ -161,7 +142,7 @@ class _Ids:
 
 
 def _table_row(table: BudgetTable | ProcurementTable | AssetTable, table_id: int, doc_id: int) -> dict[str, Any]:
-    row = _flat(table)
+    row = flatten(table)
     columns = getattr(table, "columns", [])
     count = len(getattr(table, "rows", None) or getattr(table, "items", None) or [])
     row.update(id=table_id, document_id=doc_id, amount_columns=",".join(columns) or None,
@@ -173,7 +154,7 @@ def _budget_row_dicts(table: BudgetTable, table_id: int, doc_id: int, ids: _Ids)
     rows: list[dict[str, Any]] = []
     by_code: dict[tuple[str | None, str], int] = {}
     for record in table.rows:
-        row = _flat(record, _AMOUNTS)
+        row = flatten(record, exclude=_AMOUNTS)
         row.update(record.amounts)
         row.update(id=ids.next("budget_rows", ROW_ID_BASE), budget_table_id=table_id, document_id=doc_id,
                    table_kind=table.kind)
@@ -188,7 +169,7 @@ def _budget_row_dicts(table: BudgetTable, table_id: int, doc_id: int, ids: _Ids)
 def _procurement_dicts(table: ProcurementTable, table_id: int, doc_id: int, ids: _Ids) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for item in table.items:
-        row = _flat(item, _AMOUNTS)
+        row = flatten(item, exclude=_AMOUNTS)
         row.update(item.amounts)
         row.update(id=ids.next("procurement_items", ROW_ID_BASE), budget_table_id=table_id, document_id=doc_id)
         rows.append(row)
@@ -197,7 +178,7 @@ def _procurement_dicts(table: ProcurementTable, table_id: int, doc_id: int, ids:
 
 def _asset_dicts(table: AssetTable, table_id: int, doc_id: int, ids: _Ids) -> list[dict[str, Any]]:
     return [
-        {**_flat(record), "id": ids.next("asset_rows", ROW_ID_BASE), "budget_table_id": table_id, "document_id": doc_id}
+        {**flatten(record), "id": ids.next("asset_rows", ROW_ID_BASE), "budget_table_id": table_id, "document_id": doc_id}
         for record in table.rows
     ]
 

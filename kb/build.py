@@ -37,10 +37,9 @@ from indexer.fts import (
     optimize,
 )
 from indexer.tokenizer import index_terms
-from kb.checks import run_checks
 from kb.checks.context import FamilyStats, family_stats
 from kb.checks.engine import run_checks_on_added
-from kb.checks.store import ANOMALIES, anomaly_rows
+from kb.checks.store import ANOMALIES, anomaly_rows, write_anomalies
 from kb.derived import write_families, write_series
 from kb.errors import UsageError
 from kb.models import Finding
@@ -284,7 +283,7 @@ class _Writer:
         timings["derive"] = time.perf_counter() - started
         started = time.perf_counter()
         if self.fresh:
-            self._write_findings()
+            write_anomalies(self.conn, self.budget_findings)
         else:
             self._add_findings({fid: family_stats(fid, *(row[c] for c in ("name", "operators", "main_unit",
                                                                              "target_spread"))) if row else None
@@ -312,10 +311,6 @@ class _Writer:
         self.conn.close()
         timings["sqlite_index"] = time.perf_counter() - started
         return build_id
-
-    def _write_findings(self) -> None:
-        """The budget reconciliation findings of every document and the rules' findings, in one table."""
-        insert_rows(self.conn, ANOMALIES, anomaly_rows([*self.budget_findings, *run_checks(self.conn)]))
 
     def _add_findings(self, families_before: dict[int, FamilyStats | None]) -> None:
         """Findings of the added documents, and the earlier findings their arrival changed."""

@@ -73,12 +73,13 @@ def stored_findings(conn: sqlite3.Connection, family: str) -> list[Finding]:
     ]
 
 
-def write_anomalies(conn: sqlite3.Connection) -> int:
-    """Run every rule over the knowledge base behind ``conn`` and fill the (existing, empty) ``anomalies`` table.
+def write_anomalies(conn: sqlite3.Connection, more: Iterable[Finding] = ()) -> int:
+    """Run every rule over the knowledge base behind ``conn`` and fill the (existing, empty) ``anomalies``
+    table with their findings and ``more`` (the budget reconciliation's, found while parsing).
 
     Needs the indicator families; returns the number of findings stored.
     """
-    rows = anomaly_rows(run_checks(conn))
+    rows = anomaly_rows([*more, *run_checks(conn)])
     insert_rows(conn, ANOMALIES, rows)
     return len(rows)
 
