@@ -332,6 +332,7 @@ PROJECT_SERIES = TableSpec(
         Column("first_year", "INTEGER", "最早年度"),
         Column("last_year", "INTEGER", "最晚年度"),
     ),
+    indexes=(("name",),),
     label_column="name",
 )
 
@@ -395,6 +396,7 @@ BUILD_INFO = TableSpec(
         Column("tool_version", "TEXT", "构建工具版本"),
         Column("document_count", "INTEGER", "文档数"),
     ),
+    label_column="build_id",
 )
 
 # The tables of targets and their provenance; kb.tables adds the budget tables and the findings.
