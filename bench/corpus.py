@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.models import Indicator, Project
-from kb.parser import parse_document
+from kb.parse.document import parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "shijiazhuang-gaoxin-zuzhibu-2024-budget.txt"

@@ -56,7 +56,7 @@ def floor(texts_file: Path, workers: int, hmm: bool) -> dict[str, float]:
 
 def build(corpus: Path, db: Path, workers: int | None) -> dict:
     """Build the knowledge base of ``corpus`` into ``db``; the build's own report."""
-    from kb.build import build_knowledge_base
+    from kb.db.build import build_knowledge_base
 
     report = build_knowledge_base([corpus], db, workers=workers)
     return {"seconds": report.seconds, "documents": report.documents, "failed": len(report.failed),

@@ -10,45 +10,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from indexer.texts import matching_members
+from kb.db.schema import GOAL_INDICATOR_FTS, INDICATOR_FTS, TEXT_FTS
+from kb.db.spec import FtsSpec
 from indexer.tokenizer import index_text, query_terms, term_set
 
 # Matches nothing and is valid FTS5 syntax: the answer to a query with no terms.
 NO_MATCH = '""'
-
-
-@dataclass(frozen=True)
-class FtsSpec:
-    """An FTS5 table: its name, columns and the BM25 weight of each column."""
-
-    name: str
-    columns: tuple[str, ...]
-    weights: tuple[float, ...]
-
-    def bm25(self) -> str:
-        """The ``bm25(...)`` call ranking rows of this table (lower is better)."""
-        return f"bm25([{self.name}], {', '.join(str(w) for w in self.weights)})"
-
-
-# An indicator's name weighs most; the project it belongs to helps, the source least.
-INDICATOR_FTS = FtsSpec(
-    name="indicators_fts",
-    columns=("level3", "description", "target_raw", "basis", "project_name"),
-    weights=(5.0, 2.0, 1.0, 0.5, 1.5),
-)
-# One row per distinct indicator text (indexer.texts): ranking scores each text once, not every copy of it.
-TEXT_FTS = FtsSpec(
-    name="indicator_texts_fts",
-    columns=("level3", "description", "target_raw", "basis", "project_names"),
-    weights=INDICATOR_FTS.weights,
-)
-GOAL_INDICATOR_FTS = FtsSpec(
-    name="goal_indicators_fts",
-    columns=("name", "target_raw", "goal"),
-    weights=(5.0, 1.0, 1.5),
-)
 
 
 def quote_term(term: str) -> str:
@@ -66,13 +35,6 @@ def match_expression(query: str) -> str:
     return " ".join(quote_term(t) for t in terms) if terms else NO_MATCH
 
 
-def create_fts_table(conn: sqlite3.Connection, spec: FtsSpec) -> None:
-    """Create the (empty) FTS5 table for ``spec``, replacing an old one."""
-    conn.execute(f"DROP TABLE IF EXISTS [{spec.name}]")
-    columns = ", ".join(f"[{c}]" for c in spec.columns)
-    conn.execute(f"CREATE VIRTUAL TABLE [{spec.name}] USING fts5({columns}, tokenize='unicode61 remove_diacritics 0')")
-
-
 def segmented_row(texts: Sequence[str]) -> tuple[str, ...]:
     """Each text of a row segmented once, in the stored space-separated form."""
     return tuple(index_text(text or "") for text in texts)
@@ -86,11 +48,6 @@ def insert_segmented(conn: sqlite3.Connection, spec: FtsSpec, rows: Iterable[tup
         f"INSERT INTO [{spec.name}] (rowid, {columns}) VALUES ({placeholders})",
         ((rowid, *texts) for rowid, texts in rows),
     )
-
-
-def optimize(conn: sqlite3.Connection, spec: FtsSpec) -> None:
-    """Merge the index segments; queries on a read-only database stay fast."""
-    conn.execute(f"INSERT INTO [{spec.name}]([{spec.name}]) VALUES ('optimize')")
 
 
 def search(conn: sqlite3.Connection, spec: FtsSpec, query: str, limit: int = 20) -> list[tuple[int, float]]:

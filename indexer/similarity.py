@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from indexer.families import canonical_name, dice, name_similarity
-from indexer.fts import TEXT_FTS, quote_term
+from indexer.fts import quote_term
+from kb.db.schema import TEXT_FTS
 from indexer.tokenizer import index_terms, query_terms
 
 FAMILY_WEIGHT = 1.0

@@ -18,10 +18,35 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from indexer.tokenizer import term_set
+from typing import NamedTuple
 
-# The searchable texts of an indicator, in the order of the text indexes' columns.
-TEXT_COLUMNS = ("level3", "description", "target_raw", "basis")
+from indexer.tokenizer import index_text, term_set
+from kb.db.schema import INDICATOR_FTS, INDICATORS, PROJECTS, TEXT_FTS
+
+# The searchable texts of an indicator that make up its distinct text (the text index's columns but the
+# project names, which vary between the indicators sharing a text).
+TEXT_COLUMNS = tuple(column for column in TEXT_FTS.columns if column != "project_names")
+
+
+class IndicatorTexts(NamedTuple):
+    """An indicator's searchable texts, by the column names of :data:`kb.db.schema.INDICATOR_FTS`."""
+
+    level3: str
+    description: str
+    target_raw: str
+    basis: str
+    project_name: str
+
+    def text_part(self) -> tuple[str, ...]:
+        """The texts of :data:`TEXT_COLUMNS`, in that order: what a distinct text is made of."""
+        return tuple(getattr(self, column) for column in TEXT_COLUMNS)
+
+    def segmented(self) -> IndicatorTexts:
+        """The same texts as index terms (:func:`indexer.tokenizer.index_text`), the form FTS5 and Whoosh store."""
+        return IndicatorTexts(*(index_text(text or "") for text in self))
+
+
+assert IndicatorTexts._fields == INDICATOR_FTS.columns, "IndicatorTexts must name the columns of INDICATOR_FTS"
 
 
 def text_key(level2: str, segmented: tuple[str, ...]) -> str:
@@ -71,9 +96,10 @@ def matching_members(conn: sqlite3.Connection, text_id: int, missing_terms: Sequ
     them in some member's project name): a member qualifies only if its own
     project's name holds them. ``years`` and ``project_ids`` filter.
     """
+    i, p = INDICATORS.c, PROJECTS.c
     rows = conn.execute(
-        "SELECT i.id, i.project_year, i.project_id, p.name FROM indicators i JOIN projects p ON p.id = i.project_id "
-        "WHERE i.text_id = ? ORDER BY i.id", (text_id,))
+        f"SELECT i.{i.id}, i.{i.project_year}, i.{i.project_id}, p.{p.name} FROM {INDICATORS.name} i "
+        f"JOIN {PROJECTS.name} p ON p.{p.id} = i.{i.project_id} WHERE i.{i.text_id} = ? ORDER BY i.{i.id}", (text_id,))
     for indicator_id, year, project_id, project_name in rows:
         if years and year not in years or project_ids and project_id not in project_ids:
             continue

@@ -29,7 +29,7 @@ from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
-from indexer.fts import INDICATOR_FTS, TEXT_FTS
+from kb.db.schema import INDICATOR_FTS, TEXT_FTS
 from indexer.texts import TEXT_COLUMNS, IndexedText, matching_members
 from indexer.tokenizer import query_terms
 

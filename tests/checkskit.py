@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from kb.derived import write_families, write_series
-from kb.schema import DOCUMENTS, INDICATORS, PROJECTS, insert_rows
-from kb.series import series_key
-from kb.tables import TABLES
-from kb.targets import parse_target
-from kb.views import create_views
+from kb.db.family_table import write_families
+from kb.db.series_table import write_series
+from kb.db.schema import DOCUMENTS, INDICATORS, PROJECTS, TABLES
+from kb.db.spec import insert_rows
+from indexer.series import series_key
+from kb.parse.targets import parse_target
+from kb.db.ddl import create_views
 
 LEVEL1 = {
     "数量指标": "产出指标", "质量指标": "产出指标", "时效指标": "产出指标", "成本指标": "产出指标",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.models import Document
-from kb.parser import parse_document
+from kb.parse.document import parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "shijiazhuang-gaoxin-zuzhibu-2024-budget.txt"
@@ -37,7 +37,7 @@ def project(doc: Document, seq: int):
 @pytest.fixture(scope="session")
 def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The knowledge base built from data/ once for the whole session (read-only)."""
-    from kb.build import build_knowledge_base
+    from kb.db.build import build_knowledge_base
 
     db = tmp_path_factory.mktemp("kb") / "kb.db"
     build_knowledge_base([ROOT / "data"], db)

@@ -8,7 +8,7 @@ from typing import Any
 
 from datasette.app import Datasette
 
-from kb.site_metadata import build_metadata
+from kb.web.metadata import build_metadata
 
 
 class DatasetteClient:

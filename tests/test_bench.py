@@ -10,7 +10,7 @@ import pytest
 from bench.__main__ import main as bench_main
 from bench.corpus import department, generate, plan, render
 from bench.run import percentiles, write_results
-from kb.parser import parse_bytes
+from kb.parse.document import parse_bytes
 
 
 @pytest.mark.parametrize(("index", "year"), [(0, 2021), (7, 2024), (31, 2026)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.budget_checks import (
+from kb.checks.rules.budget import (
     check_asset_total,
     check_basic_plus_project,
     check_cross_table_totals,
@@ -16,13 +16,13 @@ from kb.budget_checks import (
     check_row_sums,
     check_summary_totals,
     check_three_public,
-    reconcile,
 )
-from kb.budget_models import BudgetRow, BudgetTable, BudgetTables
+from kb.checks.engine import reconcile
+from kb.models.budget import BudgetRow, BudgetTable, BudgetTables
 from kb.models import Document, Finding
-from kb.parse_budget import parse_budget_tables
-from kb.parse_notes import ParseNotes
-from kb.textio import read_source
+from kb.parse.budget import parse_budget_tables
+from kb.parse.notes import ParseNotes
+from kb.parse.source import read_source
 from tests.conftest import SEED
 
 SEED_LINES = read_source(SEED).lines

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.fts import INDICATOR_FTS, search
-from kb import build as build_module
-from kb.build import build_knowledge_base
+from indexer.fts import search
+from kb.db.schema import INDICATOR_FTS
+from kb.db import build as build_module
+from kb.db.build import build_knowledge_base
 from kb.cli import cli
 from tests.conftest import SEED
 
@@ -133,7 +134,7 @@ def test_failed_build_leaves_the_old_database(tmp_path: Path, monkeypatch: pytes
     def explode(*args, **kwargs) -> None:
         raise RuntimeError("disk full")
 
-    for target in ((build_module._Writer, "finish"), (build_module.whoosh_index, "write_index")):
+    for target in ((build_module.Writer, "finish"), (build_module.whoosh_index, "write_index")):
         with monkeypatch.context() as patch:
             patch.setattr(*target, explode)
             with pytest.raises(RuntimeError):

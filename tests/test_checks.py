@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from kb.checks import FAMILIES, RULES, run_checks, select_rules
-from kb.checks.store import ANOMALIES, anomaly_rows, canned_queries, write_anomalies
+from kb.checks.store import anomaly_rows, write_anomalies
+from kb.db.schema import ANOMALIES
+from kb.web.queries import anomaly_queries as canned_queries
 from kb.errors import UsageError
 from kb.models import Finding
 from tests.checkskit import (
@@ -165,7 +167,7 @@ def test_registry_is_documented() -> None:
     assert {a: s for a, _, s in anchors} == {rule.id: rule.severity for rule in RULES.values()}
     assert {rule.family for rule in RULES.values()} | {"budget"} == set(FAMILIES)
     for rule in RULES.values():
-        assert rule.check.__doc__, rule.id
+        assert (rule.check or rule.document_check).__doc__, rule.id
 
 
 def test_rule_selection_by_id_and_prefix() -> None:
@@ -439,7 +441,7 @@ def test_no_rule_crashes_on_null_values() -> None:
 
 def test_built_document_word_forms_and_unparsed(tmp_path: Path) -> None:
     """The whole path: a disclosure text → kb build → rules, with a word-form operator and bad targets."""
-    from kb.build import build_knowledge_base
+    from kb.db.build import build_knowledge_base
 
     source = tmp_path / "doc.txt"
     source.write_text(render_document([

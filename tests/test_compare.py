@@ -167,7 +167,7 @@ def test_search_filters(seed_db: Path) -> None:
 
 
 def test_search_highlights_matched_terms_on_a_terminal() -> None:
-    from kb.present import highlighter
+    from kb.cli.render import highlighter
 
     paint = highlighter(["满意度"], enabled=True)
     assert paint("受益对象满意度") == "受益对象\x1b[31m\x1b[1m满意度\x1b[0m"
@@ -209,7 +209,7 @@ def test_missing_database_is_reported(tmp_path: Path) -> None:
 def test_missing_or_stale_whoosh_index_is_rebuilt(tmp_path: Path) -> None:
     import shutil
 
-    from kb.build import build_knowledge_base
+    from kb.db.build import build_knowledge_base
     from tests.conftest import SEED
 
     db = tmp_path / "kb.db"

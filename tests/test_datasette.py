@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kb.site_metadata import METADATA_FILE, build_metadata, render
+from kb.web.metadata import METADATA_FILE, build_metadata, render
 from tests.kbtest import DatasetteClient
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -139,7 +139,7 @@ def test_metadata_is_loaded(datasette: DatasetteClient) -> None:
 
 
 def test_repository_metadata_file_is_generated() -> None:
-    assert METADATA_FILE.read_text(encoding="utf-8") == render(), "run: python -m kb.site_metadata"
+    assert METADATA_FILE.read_text(encoding="utf-8") == render(), "run: python -m kb.web.metadata"
 
 
 def test_everything_is_described_in_chinese(seed_db) -> None:
@@ -195,7 +195,7 @@ def test_build_stores_the_findings_with_facets_and_queries(datasette: DatasetteC
 
 def test_broad_searches_skip_facets_and_count(datasette: DatasetteClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the limits a search page leaves out what would rescan every match, and says so."""
-    import kb.datasette_plugin as plugin
+    import kb.web.plugin as plugin
 
     full = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}")
     assert full["facet_results"] and full["filtered_table_rows_count"] == 4

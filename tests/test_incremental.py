@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bench.corpus import department, render
 from indexer import whoosh_index
-from kb.build import add_to_knowledge_base, build_knowledge_base
+from kb.db.build import add_to_knowledge_base, build_knowledge_base
 from kb.cli import cli
 from tests.conftest import SEED
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from kb.checks.command import lint
+from kb.cli.lint import lint
 from tests.checkskit import Proj, Row, make_kb
 
 # On the seed: 4 errors, 22 warnings, 13 infos (tests/test_checks.py lists them all).

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kb.cli import cli
 from kb.errors import DocumentError
 from kb.models import Document
-from kb.parser import parse_bytes, parse_document
+from kb.parse.document import parse_bytes, parse_document
 from tests.conftest import FIXTURES
 
 BROKEN = FIXTURES / "broken_tables.txt"

@@ -10,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.budget_checks import reconcile
-from kb.budget_models import BudgetTable, BudgetTables
-from kb.budget_schema import BUDGET_TABLE_SPECS, budget_rows_for
+from kb.checks.engine import reconcile
+from kb.models.budget import BudgetTable, BudgetTables
+from kb.db.budget_rows import budget_rows_for
+from kb.db.schema import BUDGET_TABLE_SPECS
 from kb.models import ParseWarning
-from kb.parse_budget import parse_budget_tables, read_amount, table_kind
-from kb.parse_notes import ParseNotes
-from kb.textio import read_source
+from kb.parse.budget import parse_budget_tables, read_amount, table_kind
+from kb.parse.notes import ParseNotes
+from kb.parse.source import read_source
 from tests.conftest import FIXTURES, SEED
 from tests.strategies import mangled_lines
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from kb.errors import DocumentError
 from kb.models import Document
-from kb.parser import parse_bytes
+from kb.parse.document import parse_bytes
 from tests.conftest import SEED
 from tests.strategies import mangled_lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.targets import parse_target
+from kb.parse.targets import parse_target
 
 
 @pytest.mark.parametrize(

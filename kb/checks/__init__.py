@@ -1,14 +1,15 @@
 """Consistency checks: targets that cannot be right, found by small documented rules.
 
-``run_checks(conn)`` loads a built knowledge base and returns
-:class:`~kb.models.Finding` records; ``RULES`` is the registry (rule id →
-severity, family, principle, function); ``docs/rules.md`` explains each rule.
-``kb.checks.store`` writes findings to the ``anomalies`` table and
-``kb.checks.command`` is the ``kb lint`` command.
+``kb.checks.registry`` is the one registry (rule id → severity, family,
+principle, function), budget reconciliation included; ``kb.checks.rules``
+holds the rules, one module per family; ``kb.checks.engine`` runs them;
+``kb.checks.store`` turns findings into ``anomalies`` rows. ``docs/rules.md``
+explains each rule; ``kb lint`` (``kb.cli.lint``) reports them.
 """
 
 from __future__ import annotations
 
-from kb.checks.engine import FAMILIES, RULES, Rule, run_checks, select_rules
+from kb.checks.engine import run_checks
+from kb.checks.registry import FAMILIES, RULES, Rule, select_rules
 
 __all__ = ["FAMILIES", "RULES", "Rule", "run_checks", "select_rules"]

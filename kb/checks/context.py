@@ -18,10 +18,13 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from kb.checks.words import Keyword, description_keyword, name_keyword
+from kb.db.schema import INDICATOR_FAMILIES, INDICATORS, PROJECTS
+from kb.db.spec import TableSpec
+from kb.models import IndicatorFamily
 
 
 class ProjectRow(NamedTuple):
-    """One project with what the checks compare its indicators to."""
+    """The columns of a ``projects`` row the checks compare its indicators to (named as in the schema)."""
 
     id: int
     document_id: int | None
@@ -32,7 +35,16 @@ class ProjectRow(NamedTuple):
     usage: str
     goal: str
     series_id: int | None
-    spend_plan: tuple[float | None, float | None, float | None, float | None]
+    spend_plan_by_march: float | None
+    spend_plan_by_june: float | None
+    spend_plan_by_october: float | None
+    spend_plan_by_december: float | None
+
+    @property
+    def spend_plan(self) -> tuple[float | None, float | None, float | None, float | None]:
+        """The cumulative shares spent by the end of March, June, October and December."""
+        return (self.spend_plan_by_march, self.spend_plan_by_june, self.spend_plan_by_october,
+                self.spend_plan_by_december)
 
     def label(self) -> str:
         """「name」（year）: how a message names the project."""
@@ -41,7 +53,7 @@ class ProjectRow(NamedTuple):
 
 
 class IndicatorRow(NamedTuple):
-    """One indicator row of a project's table, with its parsed target."""
+    """The columns of an ``indicators`` row the rules read (named as in the schema), with its parsed target."""
 
     id: int
     project_id: int | None
@@ -52,16 +64,16 @@ class IndicatorRow(NamedTuple):
     level3: str
     description: str
     target_raw: str
-    op: str | None
-    value: float | None
-    unit: str | None
-    kind: str
+    target_op: str | None
+    target_value: float | None
+    target_unit: str | None
+    target_kind: str
     family_id: int | None
 
     @property
     def is_numeric(self) -> bool:
         """A number was read from the target."""
-        return self.kind == "numeric" and self.value is not None
+        return self.target_kind == "numeric" and self.target_value is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,16 +166,6 @@ def is_satisfaction(indicator: IndicatorRow) -> bool:
     return "满意" in indicator.level1 or "满意" in indicator.level2 or "满意" in indicator.level3
 
 
-def _parse_operators(text: str | None) -> Counter[str]:
-    """``≥ 22，≤ 2`` → Counter({'≥': 22, '≤': 2})."""
-    counts: Counter[str] = Counter()
-    for part in (text or "").split("，"):
-        op, _, n = part.strip().partition(" ")
-        if op and n.strip().isdigit():
-            counts[op] += int(n)
-    return counts
-
-
 def _parse_spread(text: str | None) -> dict[str, dict[str, float]]:
     try:
         spread = json.loads(text or "{}")
@@ -176,24 +178,36 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
+def _select(spec: TableSpec, row_type: type[tuple[Any, ...]], special: dict[str, str] | None = None) -> str:
+    """``SELECT`` of the columns a row type names, NULL text read as ``""`` (``special``: other expressions).
+
+    The row type's fields are the table's own column names, so a renamed column fails here at once.
+    """
+    expressions = []
+    for name, annotation in row_type.__annotations__.items():
+        if name not in spec.column_names:
+            raise AssertionError(f"{row_type.__name__}.{name} is not a column of {spec.name}")
+        text = getattr(annotation, "__forward_arg__", annotation)
+        default = f"COALESCE({name}, '')" if text in ("str", str) else name
+        expressions.append((special or {}).get(name, default))
+    return f"SELECT {', '.join(expressions)} FROM {spec.name}"
+
+
+_PROJECTS_SQL = _select(PROJECTS, ProjectRow)
+# A target never parsed counts as unparsed; an empty unit is no unit.
+_INDICATORS_SQL = _select(INDICATORS, IndicatorRow, {"target_unit": "NULLIF(target_unit, '')",
+                                                     "target_kind": "COALESCE(target_kind, 'unparsed')"})
+
+
 def load_projects(conn: sqlite3.Connection, where: str = "", params: Sequence[Any] = ()) -> dict[int, ProjectRow]:
     """Every project (or those ``where`` selects), keyed by id."""
-    rows = conn.execute(
-        "SELECT id, document_id, seq, COALESCE(name, ''), year, budget, COALESCE(usage, ''), COALESCE(goal, ''), "
-        "series_id, spend_plan_by_march, spend_plan_by_june, spend_plan_by_october, spend_plan_by_december "
-        f"FROM projects {where} ORDER BY id", params
-    )
-    return {r[0]: ProjectRow(*r[:9], spend_plan=tuple(r[9:13])) for r in rows}
+    rows = conn.execute(f"{_PROJECTS_SQL} {where} ORDER BY {PROJECTS.c.id}", params)
+    return {row[0]: ProjectRow._make(row) for row in rows}
 
 
 def load_indicators(conn: sqlite3.Connection, where: str = "", params: Sequence[Any] = ()) -> list[IndicatorRow]:
-    """Every indicator row (or those ``where`` selects), in id order; a target never parsed counts as ``unparsed``."""
-    rows = conn.execute(
-        "SELECT id, project_id, document_id, position, COALESCE(level1, ''), COALESCE(level2, ''), "
-        "COALESCE(level3, ''), COALESCE(description, ''), COALESCE(target_raw, ''), target_op, target_value, "
-        f"NULLIF(target_unit, ''), COALESCE(target_kind, 'unparsed'), family_id FROM indicators {where} ORDER BY id",
-        params,
-    )
+    """Every indicator row (or those ``where`` selects), in id order."""
+    rows = conn.execute(f"{_INDICATORS_SQL} {where} ORDER BY {INDICATORS.c.id}", params)
     return list(map(IndicatorRow._make, rows))
 
 
@@ -201,9 +215,11 @@ def load_level2_units(conn: sqlite3.Connection) -> dict[tuple[str, str | None], 
     """Units of the numeric targets under each (二级指标, operator), unitless counted as ``""``, in one query."""
     units: dict[tuple[str, str | None], Counter[str]] = {}
     # Written so the build's covering index (target_kind, level2, target_op, target_unit, target_value) serves it.
+    i = INDICATORS.c
     for level2, op, unit, count in conn.execute(
-        "SELECT level2, target_op, target_unit, count(*) FROM indicators "
-        "WHERE target_kind = 'numeric' AND target_value IS NOT NULL GROUP BY level2, target_op, target_unit"
+        f"SELECT {i.level2}, {i.target_op}, {i.target_unit}, count(*) FROM {INDICATORS.name} "
+        f"WHERE {i.target_kind} = 'numeric' AND {i.target_value} IS NOT NULL "
+        f"GROUP BY {i.level2}, {i.target_op}, {i.target_unit}"
     ):
         units.setdefault((level2 or "", op), Counter())[unit or ""] += count
     return units
@@ -212,16 +228,17 @@ def load_level2_units(conn: sqlite3.Connection) -> dict[tuple[str, str | None], 
 def family_stats(family_id: int, name: str | None, operators: str | None, main_unit: str | None,
                  spread: str | None) -> FamilyStats:
     """A family's statistics from the columns of its ``indicator_families`` row."""
-    return FamilyStats(family_id, name or "", _parse_operators(operators), main_unit, _parse_spread(spread))
+    return FamilyStats(family_id, name or "", IndicatorFamily.decode_operators(operators), main_unit, _parse_spread(spread))
 
 
 def load_families(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, FamilyStats]:
     """Each family's (or those of ``ids``) precomputed operators and target spread (empty without the table)."""
-    if not _table_exists(conn, "indicator_families"):
+    if not _table_exists(conn, INDICATOR_FAMILIES.name):
         return {}
-    where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
-    rows = conn.execute("SELECT id, COALESCE(name, ''), operators, main_unit, target_spread FROM indicator_families"
-                        + where)
+    f = INDICATOR_FAMILIES.c
+    where = "" if ids is None else f" WHERE {f.id} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    rows = conn.execute(f"SELECT {f.id}, COALESCE({f.name}, ''), {f.operators}, {f.main_unit}, {f.target_spread} "
+                        f"FROM {INDICATOR_FAMILIES.name}" + where)
     return {r[0]: family_stats(*r) for r in rows}
 
 
@@ -250,7 +267,7 @@ def load_partial_context(conn: sqlite3.Connection, where: str, params: Sequence[
         conn.execute("DELETE FROM checked_projects")
         conn.executemany("INSERT INTO checked_projects VALUES (?)",
                          ((pid,) for pid in sorted({i.project_id for i in indicators if i.project_id is not None})))
-        projects = load_projects(conn, "WHERE id IN (SELECT id FROM checked_projects)")
+        projects = load_projects(conn, f"WHERE {PROJECTS.c.id} IN (SELECT id FROM checked_projects)")
         conn.execute("DROP TABLE checked_projects")
     families = load_families(conn, {i.family_id for i in indicators if i.family_id is not None})
     return CheckContext(projects=projects, indicators=indicators, families=families,

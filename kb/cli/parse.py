@@ -1,0 +1,24 @@
+"""``kb parse``: one document, what was extracted from it."""
+
+from __future__ import annotations
+
+import click
+
+from kb.cli.common import reports_errors
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["json", "summary"]), default="summary", show_default=True,
+              help="json: the whole document model; summary: counts per project and every warning.")
+@reports_errors
+def parse(file: str, fmt: str) -> None:
+    """Parse one disclosure FILE and print what was extracted."""
+    from kb.parse.document import parse_document
+    from kb.cli.parse_summary import format_summary
+
+    document = parse_document(file)
+    if fmt == "json":
+        click.echo(document.model_dump_json(indent=2))
+    else:
+        click.echo(format_summary(document))

@@ -1,0 +1,45 @@
+"""The human-readable summary of one parsed document (``kb parse --format summary``)."""
+
+from __future__ import annotations
+
+from kb.models import Document, ParseWarning
+from kb.cli.termtable import format_table
+
+
+def format_warning(warning: ParseWarning) -> str:
+    """``file:line [code] message``, the form editors and terminals link."""
+    where = f"{warning.file}:{warning.line}" if warning.line else warning.file
+    return f"{where} [{warning.code}] {warning.message}"
+
+
+def _amount(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def format_summary(document: Document) -> str:
+    """Counts per project and every parse warning, as plain text."""
+    projects = document.projects
+    project_indicators = sum(len(p.indicators) for p in projects)
+    goal_indicators = sum(len(g.indicators) for g in document.dept_goals)
+    budget = sum(p.budget or 0 for p in projects)
+    lines = [
+        f"文件：{document.source_path}（{document.encoding}，sha256 {document.sha256[:12]}…）",
+        f"部门：{document.dept_code or '?'} {document.dept_name or '?'}　预算年度：{document.budget_year or '?'}",
+        f"机构 {len(document.units)} 个；分项绩效目标 {len(document.dept_goals)} 个（指标 {goal_indicators} 条）；"
+        f"项目 {len(projects)} 个（指标 {project_indicators} 条）；项目预算合计 {budget:.2f} 万元",
+        "",
+        format_table(
+            ["序号", "项目编码", "年度", "预算(万元)", "指标数", "项目名称"],
+            [[str(p.seq), p.code, str(p.year or ""), _amount(p.budget), str(len(p.indicators)), p.name]
+             for p in projects],
+            align=[">", "<", ">", ">", ">", "<"],
+            max_width=60,
+        ),
+        "",
+    ]
+    if document.warnings:
+        lines.append(f"解析警告 {len(document.warnings)} 条：")
+        lines.extend("  " + format_warning(w) for w in document.warnings)
+    else:
+        lines.append("解析警告：无")
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""The SQLite tables of the budget tables, derived from :mod:`kb.models.budget`.
+
+Four tables:
+
+* ``budget_tables`` — one row per table of a document (the nine 部门预算公开表,
+  政府采购预算, 固定资产占用情况表), with its kind, title and whether it is empty;
+* ``budget_rows`` — every row of the nine tables, one REAL column per amount
+  column (``total``, ``basic``, ``project`` …) so the same figure sits in the
+  same column whichever table it comes from; ``level``, ``parent_code`` and
+  ``parent_id`` let a query roll 项 up into 款 and 类, or drill down;
+* ``procurement_items`` — the procurement budget, item by item, with each
+  unit's 小计 and the 合计;
+* ``asset_rows`` — the fixed assets.
+
+Ids derive from the document id, so rebuilding a document gives the same ids:
+a table is ``doc_id × 100 + n``, a row ``doc_id × 100000 + n`` (n counts from 1
+within the document, per SQLite table).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.models.budget import (
+    AMOUNT_LABELS,
+    PROCUREMENT_LABELS,
+    AssetRow,
+    AssetTable,
+    BudgetRow,
+    BudgetTable,
+    BudgetTables,
+    ProcurementItem,
+    ProcurementTable,
+)
+from kb.db.schema import (
+    BUDGET_ROWS_PER_DOCUMENT,
+    BUDGET_TABLE_SPECS,
+    BUDGET_TABLES_PER_DOCUMENT,
+)
+from kb.db.spec import flatten
+
+_AMOUNTS = frozenset({"amounts"})
+
+class _Ids:
+    """Running ids within one document, per SQLite table."""
+
+    def __init__(self, doc_id: int) -> None:
+        self.doc_id = doc_id
+        self.counts: dict[str, int] = {}
+
+    def next(self, table: str, base: int) -> int:
+        count = self.counts.get(table, 0) + 1
+        if count >= base:
+            raise ValueError(f"文档 {self.doc_id} 的 {table} 超过 {base - 1} 行，编号会与下一份文档重叠")
+        self.counts[table] = count
+        return self.doc_id * base + count
+
+
+def _table_row(table: BudgetTable | ProcurementTable | AssetTable, table_id: int, doc_id: int) -> dict[str, Any]:
+    row = flatten(table)
+    columns = getattr(table, "columns", [])
+    count = len(getattr(table, "rows", None) or getattr(table, "items", None) or [])
+    row.update(id=table_id, document_id=doc_id, amount_columns=",".join(columns) or None,
+               as_of=getattr(table, "as_of", None), row_count=count)
+    return row
+
+
+def _budget_row_dicts(table: BudgetTable, table_id: int, doc_id: int, ids: _Ids) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    by_code: dict[tuple[str | None, str], int] = {}
+    for record in table.rows:
+        row = flatten(record, exclude=_AMOUNTS)
+        row.update(record.amounts)
+        row.update(id=ids.next("budget_rows", BUDGET_ROWS_PER_DOCUMENT), budget_table_id=table_id, document_id=doc_id,
+                   table_kind=table.kind)
+        if record.code:
+            by_code.setdefault((record.side, record.code), row["id"])
+        rows.append(row)
+    for row in rows:
+        row["parent_id"] = by_code.get((row["side"], row["parent_code"])) if row["parent_code"] else None
+    return rows
+
+
+def _procurement_dicts(table: ProcurementTable, table_id: int, doc_id: int, ids: _Ids) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for item in table.items:
+        row = flatten(item, exclude=_AMOUNTS)
+        row.update(item.amounts)
+        row.update(id=ids.next("procurement_items", BUDGET_ROWS_PER_DOCUMENT), budget_table_id=table_id, document_id=doc_id)
+        rows.append(row)
+    return rows
+
+
+def _asset_dicts(table: AssetTable, table_id: int, doc_id: int, ids: _Ids) -> list[dict[str, Any]]:
+    return [
+        {**flatten(record), "id": ids.next("asset_rows", BUDGET_ROWS_PER_DOCUMENT), "budget_table_id": table_id, "document_id": doc_id}
+        for record in table.rows
+    ]
+
+
+def budget_rows_for(doc_id: int, tables: BudgetTables) -> dict[str, list[dict[str, Any]]]:
+    """The row dicts of every budget SQLite table for one document, keyed by table name.
+
+    Each dict holds the columns of its :class:`~kb.db.schema.TableSpec` (insert
+    with ``kb.db.schema.insert_rows``). Raises ValueError only if a document has
+    more rows than its id range holds (99 tables or 99 999 rows).
+    """
+    ids = _Ids(doc_id)
+    result: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in BUDGET_TABLE_SPECS}
+    for table in [*tables.tables, tables.procurement, tables.assets]:
+        if table is None:
+            continue
+        table_id = ids.next("budget_tables", BUDGET_TABLES_PER_DOCUMENT)
+        result["budget_tables"].append(_table_row(table, table_id, doc_id))
+        if isinstance(table, BudgetTable):
+            result["budget_rows"].extend(_budget_row_dicts(table, table_id, doc_id, ids))
+        elif isinstance(table, ProcurementTable):
+            result["procurement_items"].extend(_procurement_dicts(table, table_id, doc_id, ids))
+        else:
+            result["asset_rows"].extend(_asset_dicts(table, table_id, doc_id, ids))
+    return result

@@ -1,0 +1,298 @@
+"""How a table, an FTS5 index and a view are described, and how rows are built from records.
+
+A :class:`TableSpec` names the pydantic model a table stores; its columns are
+the model's fields, flattened (``target`` → ``target_raw``, ``target_op`` …),
+with the relational columns a model does not carry (ids, foreign keys)
+declared beside it. Rows are always built and read by column name: callers
+never rely on a column's position. The tables themselves are declared in
+:mod:`kb.db.schema`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from operator import attrgetter
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
+
+SqlType = Literal["INTEGER", "REAL", "TEXT"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One SQLite column and what it means."""
+
+    name: str
+    type: SqlType
+    description: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: the model it stores, and the columns the model does not hold."""
+
+    name: str
+    model: type[BaseModel] | None
+    title: str
+    description: str
+    leading: tuple[Column, ...] = ()
+    trailing: tuple[Column, ...] = ()
+    foreign_keys: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+    exclude: frozenset[str] = field(default_factory=frozenset)
+    label_column: str | None = None
+
+    @cached_property
+    def columns(self) -> list[Column]:
+        """Leading columns, then the model's fields flattened, then trailing columns."""
+        model_columns = model_fields_as_columns(self.model, exclude=self.exclude) if self.model else []
+        return [*self.leading, *model_columns, *self.trailing]
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        """The column names, in table order."""
+        return tuple(column.name for column in self.columns)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each column's position in a row of this table."""
+        return {name: index for index, name in enumerate(self.column_names)}
+
+    @cached_property
+    def c(self) -> ColumnNames:
+        """The column names as attributes (``INDICATORS.c.level3``): a misspelt name fails at import."""
+        return ColumnNames(self.name, self.column_names)
+
+    def replace(self, row: tuple[Any, ...], **values: Any) -> tuple[Any, ...]:
+        """``row`` with the named columns set to ``values``."""
+        out = list(row)
+        for name, value in values.items():
+            out[self.positions[name]] = value
+        return tuple(out)
+
+    def value(self, row: Sequence[Any], name: str) -> Any:
+        """The value of column ``name`` in a row of this table."""
+        return row[self.positions[name]]
+
+    def insert_sql(self) -> str:
+        """``INSERT INTO table (columns…) VALUES (?…)`` for rows in this table's column order."""
+        names = ", ".join(f"[{n}]" for n in self.column_names)
+        return f"INSERT INTO [{self.name}] ({names}) VALUES ({', '.join('?' for _ in self.column_names)})"
+
+    @cached_property
+    def _getters(self) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+        """For each column, its name and how to read it from a record (``target_raw`` → record.target.raw)."""
+        paths = dict(_attribute_paths(self.model, self.exclude)) if self.model is not None else {}
+        return tuple(
+            (name, attrgetter(".".join(paths[name])) if name in paths else None) for name in self.column_names
+        )
+
+    def row(self, record: BaseModel | None = None, **values: Any) -> tuple[Any, ...]:
+        """A row of this table, in column order: ``values`` first, else ``record``'s fields; the rest NULL.
+
+        Rows are built for every indicator of every document, so this reads
+        attributes directly instead of flattening the record into a dict.
+        """
+        if record is None:
+            return tuple(values.get(name) for name in self.column_names)
+        return tuple(
+            values[name] if name in values else (get(record) if get is not None else None)
+            for name, get in self._getters
+        )
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _sql_type(annotation: Any) -> SqlType:
+    annotation = _unwrap_optional(annotation)
+    if get_origin(annotation) is Literal:
+        return "TEXT"
+    if annotation is bool or annotation is int:
+        return "INTEGER"
+    if annotation is float:
+        return "REAL"
+    return "TEXT"
+
+
+def _is_model(annotation: Any) -> bool:
+    annotation = _unwrap_optional(annotation)
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _is_list(annotation: Any) -> bool:
+    return get_origin(_unwrap_optional(annotation)) is list
+
+
+def model_fields_as_columns(model: type[BaseModel], prefix: str = "", exclude: frozenset[str] = frozenset(),
+                            context: str = "") -> list[Column]:
+    """The scalar fields of ``model`` as columns, nested models flattened with a prefix."""
+    columns: list[Column] = []
+    for name, info in model.model_fields.items():
+        if name in exclude or _is_list(info.annotation):
+            continue
+        description = info.description or name
+        if _is_model(info.annotation):
+            nested = _unwrap_optional(info.annotation)
+            columns.extend(model_fields_as_columns(nested, f"{prefix}{name}_", context=f"{context}{description}："))
+        else:
+            columns.append(Column(prefix + name, _sql_type(info.annotation), context + description))
+    return columns
+
+
+@lru_cache(maxsize=None)
+def _field_plan(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """``(field, is a nested model)`` for the scalar and model fields of ``model``, computed once."""
+    return tuple(
+        (name, _is_model(info.annotation))
+        for name, info in model.model_fields.items()
+        if not _is_list(info.annotation)
+    )
+
+
+def _attribute_paths(model: type[BaseModel], exclude: frozenset[str] = frozenset(),
+                     prefix: tuple[str, ...] = ()) -> list[tuple[str, tuple[str, ...]]]:
+    """``(column name, attribute path)`` of every scalar field, nested models flattened."""
+    paths: list[tuple[str, tuple[str, ...]]] = []
+    for name, nested in _field_plan(model):
+        if name in exclude:
+            continue
+        if nested:
+            inner = _unwrap_optional(model.model_fields[name].annotation)
+            paths.extend(_attribute_paths(inner, prefix=(*prefix, name)))
+        else:
+            paths.append(("_".join((*prefix, name)), (*prefix, name)))
+    return paths
+
+
+def flatten(record: BaseModel, prefix: str = "", exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The scalar values of ``record`` keyed like :func:`model_fields_as_columns`."""
+    row: dict[str, Any] = {}
+    for name, nested in _field_plan(type(record)):
+        if name in exclude:
+            continue
+        value = getattr(record, name)
+        if nested:
+            if value is not None:
+                row.update(flatten(value, f"{prefix}{name}_"))
+        else:
+            row[prefix + name] = value
+    return row
+
+
+def insert_rows(conn: sqlite3.Connection, spec: TableSpec, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert row dicts into ``spec``'s table; missing keys are NULL."""
+    names = spec.column_names
+    conn.executemany(spec.insert_sql(), (tuple(row.get(n) for n in names) for row in rows))
+
+
+def insert_records(conn: sqlite3.Connection, spec: TableSpec, records: Iterable[BaseModel]) -> None:
+    """Insert records of ``spec``'s model, each field into the column of its name."""
+    conn.executemany(spec.insert_sql(), (spec.row(record) for record in records))
+
+
+def insert_tuples(conn: sqlite3.Connection, spec: TableSpec, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows already built by :meth:`TableSpec.row` (in the table's column order)."""
+    if rows:
+        conn.executemany(spec.insert_sql(), rows)
+
+
+def id_column(description: str) -> Column:
+    """The integer primary key ``id``."""
+    return Column("id", "INTEGER", description)
+
+
+def fk_column(name: str, description: str) -> Column:
+    """An integer column referring to another table's ``id``."""
+    return Column(name, "INTEGER", description)
+
+
+class ColumnNames:
+    """Attribute access to a table's column names, so SQL written in code names only columns that exist."""
+
+    def __init__(self, table: str, names: Sequence[str]) -> None:
+        self._table = table
+        self._names = frozenset(names)
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_") or name not in self._names:
+            raise AttributeError(f"table {self._table!r} has no column {name!r}")
+        return name
+
+
+@dataclass(frozen=True)
+class FtsSpec:
+    """An FTS5 table over pre-segmented text: its name, the table whose rows it indexes, its columns and
+    the BM25 weight of each column."""
+
+    name: str
+    content_of: str
+    columns: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def bm25(self) -> str:
+        """The ``bm25(...)`` call ranking rows of this table (lower is better)."""
+        return f"bm25([{self.name}], {', '.join(str(w) for w in self.weights)})"
+
+    def row(self, rowid: int, texts: Mapping[str, str]) -> tuple[Any, ...]:
+        """``(rowid, text…)`` in column order, from segmented texts keyed by column name."""
+        return (rowid, *(texts[column] for column in self.columns))
+
+    def insert_sql(self) -> str:
+        """``INSERT INTO fts (rowid, columns…) VALUES (?…)``."""
+        columns = ", ".join(f"[{c}]" for c in self.columns)
+        return f"INSERT INTO [{self.name}] (rowid, {columns}) VALUES ({', '.join('?' for _ in range(len(self.columns) + 1))})"
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """A view: its columns as (name, table alias, source column) and its FROM clause.
+
+    Each view column names the table column it shows, so its description comes
+    from that table's spec like every other column's.
+    """
+
+    name: str
+    title: str
+    description: str
+    columns: tuple[tuple[str, str, str], ...]
+    source: str
+    aliases: dict[str, TableSpec]
+
+    def sql(self) -> str:
+        """The ``CREATE VIEW`` statement."""
+        select = ",\n  ".join(
+            f"{alias}.[{source}]" + (f" AS [{name}]" if name != source else "")
+            for name, alias, source in self.columns
+        )
+        return f"CREATE VIEW [{self.name}] AS SELECT\n  {select}\n{self.source}"
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        """The view's column names, in order."""
+        return tuple(name for name, _, _ in self.columns)
+
+    @cached_property
+    def c(self) -> ColumnNames:
+        """The column names as attributes, like :attr:`TableSpec.c`."""
+        return ColumnNames(self.name, self.column_names)
+
+    def described_columns(self) -> list[Column]:
+        """The view's columns with the description of the column each one shows."""
+        out = []
+        for name, alias, source in self.columns:
+            spec = self.aliases[alias]
+            column = next(c for c in spec.columns if c.name == source)
+            out.append(Column(name, column.type, column.description))
+        return out

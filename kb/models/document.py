@@ -1,0 +1,128 @@
+"""The records of the knowledge base, defined once.
+
+These pydantic models are the single definition of what the parser extracts.
+``kb parse --format json`` prints :class:`Document` as is, and the SQLite
+schema of ``kb build`` is derived from the same fields (see ``kb.db.schema``).
+The JSON field names are a public interface: extend them, never rename them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from kb.models.base import Record
+from kb.models.budget import BudgetTables
+
+Operator = Literal["≥", "≤", "=", ">", "<"]
+TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+
+
+class Target(Record):
+    """A 指标值 as published (``raw``) and what it promises, read from it."""
+
+    raw: str = Field(description="指标值原文")
+    op: Operator | None = Field(None, description="比较符：≥ ≤ = > <")
+    value: float | None = Field(None, description="数值")
+    unit: str | None = Field(None, description="计量单位")
+    kind: TargetKind = Field(description="numeric 数值型 / deadline 时限型 / qualitative 定性 / unparsed 无法解析")
+
+
+class Indicator(Record):
+    """One row of a project's 绩效目标表 (三级指标 with its target)."""
+
+    position: int = Field(description="在表中的行序（从 1 开始）")
+    level1: str = Field(description="一级指标")
+    level2: str = Field(description="二级指标")
+    level3: str = Field(description="三级指标")
+    description: str = Field(description="绩效指标描述")
+    target: Target = Field(description="指标值")
+    basis: str = Field(description="指标值确定依据")
+    first_line: int = Field(description="来源首行号")
+    last_line: int = Field(description="来源末行号")
+
+
+class SpendPlan(Record):
+    """资金支出计划: cumulative share of the budget spent by each date, in %."""
+
+    by_march: float | None = Field(None, description="3月底支出进度 %")
+    by_june: float | None = Field(None, description="6月底支出进度 %")
+    by_october: float | None = Field(None, description="10月底支出进度 %")
+    by_december: float | None = Field(None, description="12月底支出进度 %")
+
+
+class Project(Record):
+    """One 项目绩效目标表 of section 七."""
+
+    seq: int = Field(description="项目序号（文档中的顺序）")
+    code: str = Field(description="项目编码")
+    name: str = Field(description="项目名称")
+    budget: float | None = Field(None, description="预算数（万元）")
+    fiscal_funds: float | None = Field(None, description="其中：财政资金（万元）")
+    other_funds: float | None = Field(None, description="其他资金（万元）")
+    usage: str = Field("", description="资金用途")
+    spend_plan: SpendPlan = Field(default_factory=SpendPlan, description="资金支出计划（%）")
+    goal: str = Field("", description="绩效目标")
+    year: int | None = Field(None, description="项目设立年度（取自项目编码）")
+    first_line: int = Field(description="来源首行号")
+    last_line: int = Field(description="来源末行号")
+    indicators: list[Indicator] = Field(default_factory=list)
+
+
+class GoalIndicator(Record):
+    """One 绩效指标 line under a 分项绩效目标 (section 五)."""
+
+    position: int = Field(description="在该分项目标中的顺序（从 1 开始）")
+    name: str = Field(description="指标名")
+    target: Target = Field(description="指标值")
+    text: str = Field(description="原文整行")
+    first_line: int = Field(description="来源首行号")
+    last_line: int = Field(description="来源末行号")
+
+
+class DeptGoal(Record):
+    """One 分项绩效目标 of the department with its indicators."""
+
+    seq: int = Field(description="分项目标序号")
+    goal: str = Field(description="绩效目标")
+    first_line: int = Field(description="来源首行号")
+    last_line: int = Field(description="来源末行号")
+    indicators: list[GoalIndicator] = Field(default_factory=list)
+
+
+class Unit(Record):
+    """One row of the 部门机构设置情况 table."""
+
+    seq: int = Field(description="表中顺序")
+    name: str = Field(description="单位名称")
+    nature: str = Field("", description="单位性质")
+    rank: str = Field("", description="单位规格")
+    funding: str = Field("", description="经费保障形式")
+    line: int = Field(description="来源行号")
+
+
+class ParseWarning(Record):
+    """Something the parser could not fully understand; the rest was kept."""
+
+    file: str = Field(description="文件")
+    line: int | None = Field(None, description="行号")
+    code: str = Field(description="警告类别")
+    message: str = Field(description="说明")
+
+
+class Document(Record):
+    """A whole 部门预算信息公开 document."""
+
+    source_path: str = Field(description="源文件路径")
+    sha256: str = Field(description="源文件 SHA-256")
+    encoding: str = Field(description="源文件编码")
+    dept_code: str | None = Field(None, description="部门编码")
+    dept_name: str | None = Field(None, description="部门名称")
+    budget_year: int | None = Field(None, description="预算年度")
+    overall_goal: str = Field("", description="总体绩效目标")
+    dept_goals: list[DeptGoal] = Field(default_factory=list)
+    units: list[Unit] = Field(default_factory=list)
+    projects: list[Project] = Field(default_factory=list)
+    budget_tables: BudgetTables = Field(default_factory=BudgetTables, description="部门预算公开表、政府采购预算与固定资产")
+    warnings: list[ParseWarning] = Field(default_factory=list)

@@ -1,0 +1,24 @@
+"""A finding of a consistency check: the record every rule reports through."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from kb.models.base import Record
+
+Severity = Literal["error", "warning", "info"]
+
+
+class Finding(Record):
+    """Something a consistency check found: a target that cannot be right, a total that does not add up."""
+
+    rule: str = Field(description="规则编号")
+    severity: Severity = Field(description="严重程度：error 错误 / warning 警告 / info 提示")
+    message: str = Field(description="说明（指出指标、项目与依据）")
+    principle: str = Field("", description="所依据的原则（见 docs/rules.md）")
+    document_id: int | None = Field(None, description="文档编号")
+    project_id: int | None = Field(None, description="项目编号")
+    indicator_id: int | None = Field(None, description="指标编号")
+    evidence: dict[str, Any] = Field(default_factory=dict, description="证据（JSON）")

@@ -1,0 +1,1 @@
+"""Publishing the knowledge base with Datasette: the plugin, the metadata, the canned queries, serving."""
