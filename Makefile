@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LINTED := kb indexer tests bench
 
-.PHONY: serve test build bench chromium install clean
+.PHONY: serve test lint format build bench chromium install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +28,20 @@ serve: $(STAMP)
 build: $(STAMP)
 	$(BIN)/kb build
 
-## Install what the tests need (Chromium for the browser test) and run the whole suite
-test: $(STAMP) chromium
+## Install what the tests need (Chromium, CJK fonts, poppler) and run the lint and the whole suite
+test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest
+
+## ruff (lint and format check) and mypy, zero findings allowed
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+
+## Rewrite the code in the project's format and fix what ruff can fix
+format: $(STAMP)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 ## Benchmark at 1, 100 and 1000 documents; prints a table and writes bench/results.json (about 10 minutes)
 bench: $(STAMP)

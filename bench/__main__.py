@@ -1,7 +1,7 @@
 """``python -m bench``: the benchmark (see :mod:`bench.run`), or ``python -m bench corpus`` to only generate.
 
-    python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
-    python -m bench corpus --count N --out DIR
+python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
+python -m bench corpus --count N --out DIR
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", nargs="?", choices=["run", "corpus"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")

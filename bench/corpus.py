@@ -31,12 +31,52 @@ SEED_YEAR = 2024
 YEARS = tuple(range(2021, 2027))
 PROJECTS_PER_DOCUMENT = 44
 
-REGIONS = ("石家庄高新区", "长安区", "桥西区", "新华区", "裕华区", "藁城区", "鹿泉区", "栾城区", "正定县",
-           "行唐县", "灵寿县", "高邑县", "深泽县", "赞皇县", "无极县", "平山县", "元氏县", "赵县", "辛集市", "晋州市",
-           "新乐市", "井陉县", "保定市竞秀区", "唐山市路北区", "邯郸市丛台区", "邢台市襄都区", "沧州市运河区",
-           "廊坊市广阳区", "衡水市桃城区", "承德市双桥区")
-BUREAUS = ("组织部", "人力资源和社会保障局", "财政局", "教育局", "卫生健康局", "民政局", "住房和城乡建设局", "农业农村局",
-           "司法局", "退役军人事务局", "医疗保障局", "市场监督管理局")
+REGIONS = (
+    "石家庄高新区",
+    "长安区",
+    "桥西区",
+    "新华区",
+    "裕华区",
+    "藁城区",
+    "鹿泉区",
+    "栾城区",
+    "正定县",
+    "行唐县",
+    "灵寿县",
+    "高邑县",
+    "深泽县",
+    "赞皇县",
+    "无极县",
+    "平山县",
+    "元氏县",
+    "赵县",
+    "辛集市",
+    "晋州市",
+    "新乐市",
+    "井陉县",
+    "保定市竞秀区",
+    "唐山市路北区",
+    "邯郸市丛台区",
+    "邢台市襄都区",
+    "沧州市运河区",
+    "廊坊市广阳区",
+    "衡水市桃城区",
+    "承德市双桥区",
+)
+BUREAUS = (
+    "组织部",
+    "人力资源和社会保障局",
+    "财政局",
+    "教育局",
+    "卫生健康局",
+    "民政局",
+    "住房和城乡建设局",
+    "农业农村局",
+    "司法局",
+    "退役军人事务局",
+    "医疗保障局",
+    "市场监督管理局",
+)
 BENEFICIARY_WORDS = ("受益对象", "受益群体", "服务对象", "受益人员")
 PERCENT_TARGETS = (85.0, 90.0, 95.0, 98.0, 100.0)
 LEVEL_FIELDS = ("level3", "description", "basis")
@@ -127,7 +167,7 @@ def _project_name(name: str, year: int, rng: random.Random) -> str:
         return name
     prefix, _, _, central, _ = match.groups()
     number = f"{prefix}〔{year - 1}〕{rng.randrange(5, 200)}号提前下达{central or ''}{year}年"
-    return name[: match.start()] + number + name[match.end():]
+    return name[: match.start()] + number + name[match.end() :]
 
 
 def _code(dept: Department, year: int, rng: random.Random) -> str:
@@ -162,8 +202,9 @@ def _number_text(value: float, raw: str) -> str:
     return match.group(0) if match else f"{value:g}"
 
 
-def _rows(project: Project, seed_budget: float | None, budget: float,
-          rng: random.Random) -> tuple[list[list[str]], list[tuple[str, ...]]]:
+def _rows(
+    project: Project, seed_budget: float | None, budget: float, rng: random.Random
+) -> tuple[list[list[str]], list[tuple[str, ...]]]:
     """The rows as printed (merged 一级/二级 cells left empty) and as a parser must read them."""
     printed: list[list[str]] = []
     expected: list[tuple[str, ...]] = []
@@ -173,8 +214,12 @@ def _rows(project: Project, seed_budget: float | None, budget: float,
         same_level2 = indicator.level2 == previous[1] and not level1
         level2 = "" if same_level2 and rng.random() < 0.2 else indicator.level2
         previous = (indicator.level1, indicator.level2)
-        cells = [_reword(indicator.level3, rng), indicator.description, _target(indicator, seed_budget, budget, rng),
-                 indicator.basis]
+        cells = [
+            _reword(indicator.level3, rng),
+            indicator.description,
+            _target(indicator, seed_budget, budget, rng),
+            indicator.basis,
+        ]
         printed.append([level1, level2, *cells])
         expected.append((indicator.level1, indicator.level2, *cells))
     return printed, expected
@@ -205,11 +250,12 @@ def _page_break(rows: list[list[str]], rng: random.Random) -> list[str]:
     page = ["\t".join(row), "", "", INDICATOR_HEADER]
     if any(tail):
         page.append("\t".join(tail))
-    return lines[:at] + page + lines[at + 1:]
+    return lines[:at] + page + lines[at + 1 :]
 
 
-def _project_table(seq: int, project: Project, dept: Department, year: int,
-                   rng: random.Random) -> tuple[list[str], list[tuple[str, ...]]]:
+def _project_table(
+    seq: int, project: Project, dept: Department, year: int, rng: random.Random
+) -> tuple[list[str], list[tuple[str, ...]]]:
     carried = rng.random() < 0.2
     project_year = year - 1 if carried else year
     name = _project_name(project.name, project_year, rng)
@@ -218,7 +264,10 @@ def _project_table(seq: int, project: Project, dept: Department, year: int,
     cells = ["" if v is None else f"{v:g}%" for v in (plan.by_march, plan.by_june, plan.by_october, plan.by_december)]
     heading = rng.choice(["", "## ", "### ", "#### "])
     lines = [
-        f"{heading}{seq}、{name}绩效目标表", "", "单位：万元", "",
+        f"{heading}{seq}、{name}绩效目标表",
+        "",
+        "单位：万元",
+        "",
         f"<b>项目编码</b>\t{_code(dept, project_year, rng)}\t\t<b>项目名称</b>\t{name}\t\t",
         f"<b>预算规模及资金用途</b>\t<b>预算数</b>\t{budget:.2f}\t<b>其中：财政资金</b>\t{budget:.2f}\t<b>其他资金</b>\t",
         f"\t{project.usage}\t\t\t\t\t",
@@ -272,5 +321,6 @@ def generate(count: int, out: Path, seed: int = 2024) -> Iterator[GeneratedDocum
         rendered = render(dept, year, seed, parts)
         path = out / f"{index:05d}-{dept.code}-{year}.txt"
         path.write_text(rendered.text, encoding="utf-8")
-        yield GeneratedDocument(path=path, department=dept, year=year, projects=rendered.projects,
-                                indicators=rendered.indicators)
+        yield GeneratedDocument(
+            path=path, department=dept, year=year, projects=rendered.projects, indicators=rendered.indicators
+        )

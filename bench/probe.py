@@ -50,8 +50,12 @@ def floor(texts_file: Path, workers: int, hmm: bool) -> dict[str, float]:
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             words = sum(pool.map(_segment, jobs))
-    return {"seconds": time.perf_counter() - started, "texts": len(texts),
-            "characters": sum(map(len, texts)), "words": words}
+    return {
+        "seconds": time.perf_counter() - started,
+        "texts": len(texts),
+        "characters": sum(map(len, texts)),
+        "words": words,
+    }
 
 
 def build(corpus: Path, db: Path, workers: int | None) -> dict:
@@ -59,8 +63,14 @@ def build(corpus: Path, db: Path, workers: int | None) -> dict:
     from kb.db.build import build_knowledge_base
 
     report = build_knowledge_base([corpus], db, workers=workers)
-    return {"seconds": report.seconds, "documents": report.documents, "failed": len(report.failed),
-            "indicators": report.indicators, "warnings": report.warnings, "timings": report.timings}
+    return {
+        "seconds": report.seconds,
+        "documents": report.documents,
+        "failed": len(report.failed),
+        "indicators": report.indicators,
+        "warnings": report.warnings,
+        "timings": report.timings,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -46,12 +46,30 @@ class BenchError(Exception):
 
 def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    memory = next((int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory / 2**30, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    memory = next(
+        (
+            int(line.split()[1]) * 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory / 2**30, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
 
 
 # ---------------------------------------------------------------- corpus
@@ -75,8 +93,9 @@ def ensure_corpus(work: Path, count: int, seed: int = CORPUS_SEED) -> Path:
     folder.mkdir(parents=True)
     documents = list(generate(count, folder, seed))
     manifest.write_text(json.dumps(wanted))
-    (folder / ".truth.json").write_text(json.dumps({
-        "projects": sum(d.projects for d in documents), "indicators": sum(d.indicators for d in documents)}))
+    (folder / ".truth.json").write_text(
+        json.dumps({"projects": sum(d.projects for d in documents), "indicators": sum(d.indicators for d in documents)})
+    )
     return folder
 
 
@@ -147,10 +166,18 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
     """p50, p95 (nearest rank), mean and max of latencies in milliseconds."""
     ordered = sorted(samples_ms)
     rank = max(0, math.ceil(0.95 * len(ordered)) - 1)
-    return {"p50": round(ordered[len(ordered) // 2] if len(ordered) % 2 else
-                         (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2, 2),
-            "p95": round(ordered[rank], 2), "mean": round(sum(ordered) / len(ordered), 2),
-            "max": round(ordered[-1], 2), "n": len(ordered)}
+    return {
+        "p50": round(
+            ordered[len(ordered) // 2]
+            if len(ordered) % 2
+            else (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2,
+            2,
+        ),
+        "p95": round(ordered[rank], 2),
+        "mean": round(sum(ordered) / len(ordered), 2),
+        "max": round(ordered[-1], 2),
+        "n": len(ordered),
+    }
 
 
 def timed(call: Callable[[Any], Any], items: Sequence[Any]) -> dict[str, float]:
@@ -166,8 +193,10 @@ def timed(call: Callable[[Any], Any], items: Sequence[Any]) -> dict[str, float]:
 
 
 def _like_scan(conn: sqlite3.Connection) -> Callable[[str], list]:
-    sql = ("SELECT i.id FROM indicators i JOIN projects p ON p.id = i.project_id WHERE i.level3 LIKE ?1 "
-           "OR i.description LIKE ?1 OR i.target_raw LIKE ?1 OR i.basis LIKE ?1 OR p.name LIKE ?1")
+    sql = (
+        "SELECT i.id FROM indicators i JOIN projects p ON p.id = i.project_id WHERE i.level3 LIKE ?1 "
+        "OR i.description LIKE ?1 OR i.target_raw LIKE ?1 OR i.basis LIKE ?1 OR p.name LIKE ?1"
+    )
     return lambda query: conn.execute(sql, (f"%{query}%",)).fetchall()
 
 
@@ -206,7 +235,10 @@ def datasette_latency(db: Path, corpus: Path) -> dict[str, float]:
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "kb.cli", "serve", "--db", str(db), "--data", str(corpus), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     base = f"http://127.0.0.1:{port}/{db.stem}/indicators?_search="
     try:
         deadline = time.monotonic() + 120
@@ -236,11 +268,14 @@ def datasette_latency(db: Path, corpus: Path) -> dict[str, float]:
 def export_texts(db: Path, path: Path) -> None:
     """Every text the build segments, one per line: what the floor segments too."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn, path.open("w", encoding="utf-8") as out:
-        for row in conn.execute("SELECT i.level3, i.description, i.target_raw, i.basis, p.name FROM indicators i "
-                                "JOIN projects p ON p.id = i.project_id"):
+        for row in conn.execute(
+            "SELECT i.level3, i.description, i.target_raw, i.basis, p.name FROM indicators i "
+            "JOIN projects p ON p.id = i.project_id"
+        ):
             out.write("\n".join(" ".join((text or "").split()) for text in row) + "\n")
-        for row in conn.execute("SELECT gi.name, gi.target_raw, g.goal FROM goal_indicators gi "
-                                "JOIN dept_goals g ON g.id = gi.dept_goal_id"):
+        for row in conn.execute(
+            "SELECT gi.name, gi.target_raw, g.goal FROM goal_indicators gi JOIN dept_goals g ON g.id = gi.dept_goal_id"
+        ):
             out.write("\n".join(" ".join((text or "").split()) for text in row) + "\n")
 
 
@@ -254,8 +289,9 @@ def add_one_document(db: Path, work: Path) -> dict[str, float]:
     rendered = render(department(99_999), 2026, CORPUS_SEED)
     document = copy.parent / "new-document.txt"
     document.write_text(rendered.text, encoding="utf-8")
-    seconds, peak, _ = run_measured([sys.executable, "-m", "kb.cli", "build", "--add", str(document),
-                                     "--db", str(copy)])
+    seconds, peak, _ = run_measured(
+        [sys.executable, "-m", "kb.cli", "build", "--add", str(document), "--db", str(copy)]
+    )
     return {"seconds": round(seconds, 2), "peak_memory_mb": round(peak / 2**20), "indicators": rendered.indicators}
 
 
@@ -264,24 +300,30 @@ def measure_size(count: int, work: Path, workers: int, incremental: bool) -> dic
     corpus = ensure_corpus(work, count)
     truth = json.loads((corpus / ".truth.json").read_text())
     db = work / f"kb-{count}.db"
-    seconds, peak, output = run_measured([sys.executable, "-m", "bench.probe", "build", str(corpus), str(db),
-                                          "--workers", str(workers)])
+    seconds, peak, output = run_measured(
+        [sys.executable, "-m", "bench.probe", "build", str(corpus), str(db), "--workers", str(workers)]
+    )
     report = json.loads(output)
     texts = work / f"texts-{count}.txt"
     export_texts(db, texts)
     floors = {}
     for mode, flag in (("jieba_default", []), ("jieba_no_hmm", ["--no-hmm"])):
-        _, _, floor_output = run_measured([sys.executable, "-m", "bench.probe", "floor", str(texts),
-                                           "--workers", str(workers), *flag])
+        _, _, floor_output = run_measured(
+            [sys.executable, "-m", "bench.probe", "floor", str(texts), "--workers", str(workers), *flag]
+        )
         floors[mode] = json.loads(floor_output)
     result: dict[str, Any] = {
         "documents": count,
         "indicators": report["indicators"],
         "parsed_all": report["indicators"] == truth["indicators"] and report["failed"] == 0,
-        "build": {"seconds": round(seconds, 2), "peak_memory_mb": round(peak / 2**20),
-                  "phases": {k: round(v, 2) for k, v in report["timings"].items()}},
-        "floor": {mode: {"seconds": round(f["seconds"], 2), "characters": f["characters"]}
-                  for mode, f in floors.items()},
+        "build": {
+            "seconds": round(seconds, 2),
+            "peak_memory_mb": round(peak / 2**20),
+            "phases": {k: round(v, 2) for k, v in report["timings"].items()},
+        },
+        "floor": {
+            mode: {"seconds": round(f["seconds"], 2), "characters": f["characters"]} for mode, f in floors.items()
+        },
         "queries": query_latencies(db),
     }
     result["build"]["ratio_to_floor"] = round(seconds / floors["jieba_default"]["seconds"], 2)
@@ -328,14 +370,25 @@ def table(results: dict[str, Any]) -> str:
         lines.append(row(f"  {phase} (s, all workers)", [f"{r['build']['phases'].get(phase, '')}" for r in runs]))
     lines.append(row("jieba floor, default cut (s)", [f"{r['floor']['jieba_default']['seconds']}" for r in runs]))
     lines.append(row("jieba floor, no HMM (s)", [f"{r['floor']['jieba_no_hmm']['seconds']}" for r in runs]))
-    lines.append(row("build ÷ floor (default / no HMM)",
-                     [f"{r['build']['ratio_to_floor']} / {r['build']['ratio_to_floor_no_hmm']}" for r in runs]))
-    for name, label in (("fts5", "FTS5 ranked (ms)"), ("like", "LIKE scan (ms)"), ("whoosh", "Whoosh (ms)"),
-                        ("similar", "kb similar (ms)"), ("datasette", "Datasette search page (ms)")):
-        lines.append(row(f"{label} p50 / p95",
-                         [f"{r['queries'][name]['p50']} / {r['queries'][name]['p95']}" for r in runs]))
-    lines.append(row("FTS5 speed-up over LIKE at p50", [f"{r['queries']['fts5_speedup_over_like_p50']}×"
-                                                       for r in runs]))
+    lines.append(
+        row(
+            "build ÷ floor (default / no HMM)",
+            [f"{r['build']['ratio_to_floor']} / {r['build']['ratio_to_floor_no_hmm']}" for r in runs],
+        )
+    )
+    for name, label in (
+        ("fts5", "FTS5 ranked (ms)"),
+        ("like", "LIKE scan (ms)"),
+        ("whoosh", "Whoosh (ms)"),
+        ("similar", "kb similar (ms)"),
+        ("datasette", "Datasette search page (ms)"),
+    ):
+        lines.append(
+            row(f"{label} p50 / p95", [f"{r['queries'][name]['p50']} / {r['queries'][name]['p95']}" for r in runs])
+        )
+    lines.append(
+        row("FTS5 speed-up over LIKE at p50", [f"{r['queries']['fts5_speedup_over_like_p50']}×" for r in runs])
+    )
     lines.append(row("add one document (s)", [str(r.get("add_one_document", {}).get("seconds", "")) for r in runs]))
     return "\n".join(lines)
 

@@ -123,7 +123,7 @@ def _merge_pairs(names: Sequence[str]) -> Iterable[tuple[str, str]]:
 
 def assign_families(names: Iterable[str]) -> dict[str, str]:
     """Map each indicator name to its family key (a canonical name shared by the family)."""
-    distinct = sorted({name for name in names})
+    distinct = sorted(set(names))
     canonical = {name: canonical_name(name) or name for name in distinct}
     keys = sorted(set(canonical.values()))
     union = _UnionFind(keys)

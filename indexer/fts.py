@@ -12,9 +12,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from indexer.texts import matching_members
-from kb.db.schema import GOAL_INDICATOR_FTS, INDICATOR_FTS, TEXT_FTS
-from kb.db.spec import FtsSpec
 from indexer.tokenizer import index_text, query_terms, term_set
+from kb.db.schema import TEXT_FTS
+from kb.db.spec import FtsSpec
 
 # Matches nothing and is valid FTS5 syntax: the answer to a query with no terms.
 NO_MATCH = '""'
@@ -66,8 +66,15 @@ def covers(query: str, *texts: str | None) -> bool:
     return bool(terms) and all(term in found for term in terms)
 
 
-def search_indicators(conn: sqlite3.Connection, query: str, *, limit: int = 20, level2: Sequence[str] = (),
-                      years: Sequence[int] = (), project_ids: Sequence[int] = ()) -> list[tuple[int, float]]:
+def search_indicators(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    limit: int = 20,
+    level2: Sequence[str] = (),
+    years: Sequence[int] = (),
+    project_ids: Sequence[int] = (),
+) -> list[tuple[int, float]]:
     """``(indicator id, score)`` of the indicators best matching ``query``, best first, ties by id.
 
     Distinct texts are ranked (:data:`TEXT_FTS`), then expanded into the
@@ -82,9 +89,11 @@ def search_indicators(conn: sqlite3.Connection, query: str, *, limit: int = 20, 
     if level2:
         where = f" AND t.level2 IN ({', '.join('?' for _ in level2)})"
         params += list(level2)
-    sql = (f"SELECT f.rowid, -{TEXT_FTS.bm25()}, f.level3, f.description, f.target_raw, f.basis "
-           f"FROM [{TEXT_FTS.name}] f JOIN indicator_texts t ON t.id = f.rowid "
-           f"WHERE [{TEXT_FTS.name}] MATCH ?{where} ORDER BY {TEXT_FTS.bm25()}")
+    sql = (
+        f"SELECT f.rowid, -{TEXT_FTS.bm25()}, f.level3, f.description, f.target_raw, f.basis "
+        f"FROM [{TEXT_FTS.name}] f JOIN indicator_texts t ON t.id = f.rowid "
+        f"WHERE [{TEXT_FTS.name}] MATCH ?{where} ORDER BY {TEXT_FTS.bm25()}"
+    )
     hits: list[tuple[int, float]] = []
     # Every text has a member, so the first page of texts usually fills the page; filters may need them all.
     for text_limit in (max(limit, 50), None):
@@ -95,8 +104,14 @@ def search_indicators(conn: sqlite3.Connection, query: str, *, limit: int = 20, 
     return hits
 
 
-def _expand(conn: sqlite3.Connection, texts: list[tuple], terms: list[str], years: Sequence[int],
-            project_ids: Sequence[int], limit: int) -> list[tuple[int, float]]:
+def _expand(
+    conn: sqlite3.Connection,
+    texts: list[tuple],
+    terms: list[str],
+    years: Sequence[int],
+    project_ids: Sequence[int],
+    limit: int,
+) -> list[tuple[int, float]]:
     hits: list[tuple[int, float]] = []
     for text_id, score, *columns in texts:
         present = term_set(" ".join(columns))

@@ -16,8 +16,8 @@ from itertools import groupby
 
 from indexer.families import canonical_name, dice, name_similarity
 from indexer.fts import quote_term
-from kb.db.schema import TEXT_FTS
 from indexer.tokenizer import index_terms, query_terms
+from kb.db.schema import TEXT_FTS
 
 FAMILY_WEIGHT = 1.0
 NAME_WEIGHT = 0.6
@@ -101,15 +101,20 @@ def _candidates(conn: sqlite3.Connection, probe: Probe) -> list[_Candidate]:
     rows = conn.execute(
         f"SELECT t.id, i.level1, t.level2, t.level3, t.description, i.family_id FROM indicator_texts t "
         f"JOIN indicators i ON i.id = (SELECT min(id) FROM indicators WHERE text_id = t.id) "
-        f"WHERE t.id IN ({placeholders})", list(text_ids))
+        f"WHERE t.id IN ({placeholders})",
+        list(text_ids),
+    )
     return [_Candidate(*row) for row in rows]
 
 
 def _score(probe: Probe, candidate: _Candidate, probe_description_terms: frozenset[str]) -> tuple[float, bool, float]:
     same_family = probe.family_id is not None and candidate.family_id == probe.family_id
     name = name_similarity(probe.level3, candidate.level3)
-    described = (dice(probe_description_terms, frozenset(index_terms(candidate.description or "")))
-                 if probe_description_terms else 0.0)
+    described = (
+        dice(probe_description_terms, frozenset(index_terms(candidate.description or "")))
+        if probe_description_terms
+        else 0.0
+    )
     score = (
         FAMILY_WEIGHT * same_family
         + NAME_WEIGHT * name
@@ -132,9 +137,13 @@ def similar(conn: sqlite3.Connection, probe: Probe, limit: int = 20) -> list[Mat
     for score, group in groupby(scored, key=lambda item: item[0][0]):
         members = []
         for (_, same_family, name), text_id in group:
-            members += [(indicator_id, same_family, name) for (indicator_id,) in conn.execute(
-                "SELECT id FROM indicators WHERE text_id = ? AND id IS NOT ? ORDER BY id LIMIT ?",
-                (text_id, probe.id, limit))]
+            members += [
+                (indicator_id, same_family, name)
+                for (indicator_id,) in conn.execute(
+                    "SELECT id FROM indicators WHERE text_id = ? AND id IS NOT ? ORDER BY id LIMIT ?",
+                    (text_id, probe.id, limit),
+                )
+            ]
         for indicator_id, same_family, name in sorted(members):
             matches.append(Match(id=indicator_id, score=score, same_family=same_family, name_similarity=name))
             if len(matches) >= limit:

@@ -17,7 +17,6 @@ import hashlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-
 from typing import NamedTuple
 
 from indexer.tokenizer import index_text, term_set
@@ -88,8 +87,13 @@ class IndexedText:
         return len({member[2] for member in self.members})
 
 
-def matching_members(conn: sqlite3.Connection, text_id: int, missing_terms: Sequence[str], years: Sequence[int] = (),
-                     project_ids: Sequence[int] = ()) -> Iterator[int]:
+def matching_members(
+    conn: sqlite3.Connection,
+    text_id: int,
+    missing_terms: Sequence[str],
+    years: Sequence[int] = (),
+    project_ids: Sequence[int] = (),
+) -> Iterator[int]:
     """The indicators sharing a text that a search for it finds, in id order.
 
     ``missing_terms`` are the query terms the text itself lacks (it matched
@@ -99,9 +103,11 @@ def matching_members(conn: sqlite3.Connection, text_id: int, missing_terms: Sequ
     i, p = INDICATORS.c, PROJECTS.c
     rows = conn.execute(
         f"SELECT i.{i.id}, i.{i.project_year}, i.{i.project_id}, p.{p.name} FROM {INDICATORS.name} i "
-        f"JOIN {PROJECTS.name} p ON p.{p.id} = i.{i.project_id} WHERE i.{i.text_id} = ? ORDER BY i.{i.id}", (text_id,))
+        f"JOIN {PROJECTS.name} p ON p.{p.id} = i.{i.project_id} WHERE i.{i.text_id} = ? ORDER BY i.{i.id}",
+        (text_id,),
+    )
     for indicator_id, year, project_id, project_name in rows:
-        if years and year not in years or project_ids and project_id not in project_ids:
+        if (years and year not in years) or (project_ids and project_id not in project_ids):
             continue
         if missing_terms and not all(t in term_set(project_name or "") for t in missing_terms):
             continue

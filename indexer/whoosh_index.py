@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from whoosh import index, scoring
 from whoosh.analysis import SpaceSeparatedTokenizer
@@ -29,17 +30,17 @@ from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
-from kb.db.schema import INDICATOR_FTS, TEXT_FTS
 from indexer.texts import TEXT_COLUMNS, IndexedText, matching_members
 from indexer.tokenizer import query_terms
+from kb.db.schema import INDICATOR_FTS, TEXT_FTS
 
 BUILD_ID_FILE = "BUILD_ID"
 WRITER_MEMORY_MB = 256
 TEXT_FIELDS = ("level3", "description", "target", "basis", "project_name")
-FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights))
+FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights, strict=True))
 
 
-def _cached_reader(self, fieldname, column):  # type: ignore[no-untyped-def]
+def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
     """Whoosh 2.7's length-column lookup, remembering columns that do not exist.
 
     The original only caches columns it found, so for every posting of a
@@ -60,8 +61,9 @@ def _schema() -> Schema:
     # Filters are exact matches, so plain terms: NUMERIC would index a trie of 8–16 terms per value.
     # The members of a text live in SQLite (indicators.text_id), not here: a text shared by thousands of
     # indicators stays one small document. Years and project-name terms are stored to merge additions.
-    text_fields["project_name"] = TEXT(analyzer=terms, phrase=False, field_boost=FIELD_BOOSTS["project_name"],
-                                       stored=True)
+    text_fields["project_name"] = TEXT(
+        analyzer=terms, phrase=False, field_boost=FIELD_BOOSTS["project_name"], stored=True
+    )
     return Schema(key=ID(unique=True), text_id=STORED, level2=ID, year=KEYWORD(stored=True), **text_fields)
 
 
@@ -86,11 +88,13 @@ def texts_from_database(conn: sqlite3.Connection) -> list[IndexedText]:
         text_id: IndexedText(id=text_id, key=key, level2=level2 or "", segmented=tuple(segmented))
         for text_id, key, level2, *segmented in conn.execute(
             f"SELECT t.id, t.key, t.level2, {columns} FROM indicator_texts t "
-            f"JOIN [{TEXT_FTS.name}] f ON f.rowid = t.id ORDER BY t.id")
+            f"JOIN [{TEXT_FTS.name}] f ON f.rowid = t.id ORDER BY t.id"
+        )
     }
     members = conn.execute(
         f"SELECT i.text_id, i.id, i.project_year, i.project_id, f.project_name FROM indicators i "
-        f"JOIN [{INDICATOR_FTS.name}] f ON f.rowid = i.id ORDER BY i.id")
+        f"JOIN [{INDICATOR_FTS.name}] f ON f.rowid = i.id ORDER BY i.id"
+    )
     for text_id, indicator_id, year, project_id, project_name in members:
         texts[text_id].add(indicator_id, year, project_id, project_name)
     return list(texts.values())
@@ -109,7 +113,8 @@ def _document(text: IndexedText, years: str | None = None, project_terms: str | 
         "year": _years(text) if years is None else years,
         # Each term once: a text shared by a thousand projects would otherwise carry all their names.
         "project_name": text.project_terms() if project_terms is None else project_terms,
-        **dict(zip(TEXT_FIELDS, text.segmented)),
+        # The project names are not part of a distinct text: its own texts fill the fields before them.
+        **dict(zip(TEXT_FIELDS, text.segmented, strict=False)),
     }
 
 
@@ -212,8 +217,16 @@ def _open(directory: str, build_id: str | None) -> index.Index:
     return index.open_dir(directory)
 
 
-def search(directory: Path, conn: sqlite3.Connection, query: str, *, level2: Sequence[str] = (),
-           years: Sequence[int] = (), project_ids: Sequence[int] = (), limit: int = 20) -> list[Hit]:
+def search(
+    directory: Path,
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    level2: Sequence[str] = (),
+    years: Sequence[int] = (),
+    project_ids: Sequence[int] = (),
+    limit: int = 20,
+) -> list[Hit]:
     """Indicators matching every term of ``query``, best BM25F score first (ties by id).
 
     Whoosh ranks the distinct texts; ``conn`` (the knowledge base the index

@@ -14,17 +14,23 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from kb.db.family_table import write_families
-from kb.db.series_table import write_series
-from kb.db.schema import DOCUMENTS, INDICATORS, PROJECTS, TABLES
-from kb.db.spec import insert_rows
 from indexer.series import series_key
-from kb.parse.targets import parse_target
 from kb.db.ddl import create_views
+from kb.db.family_table import write_families
+from kb.db.schema import DOCUMENTS, INDICATORS, PROJECTS, TABLES
+from kb.db.series_table import write_series
+from kb.db.spec import insert_rows
+from kb.parse.targets import parse_target
 
 LEVEL1 = {
-    "数量指标": "产出指标", "质量指标": "产出指标", "时效指标": "产出指标", "成本指标": "产出指标",
-    "经济效益指标": "效益指标", "社会效益指标": "效益指标", "生态效益指标": "效益指标", "可持续影响指标": "效益指标",
+    "数量指标": "产出指标",
+    "质量指标": "产出指标",
+    "时效指标": "产出指标",
+    "成本指标": "产出指标",
+    "经济效益指标": "效益指标",
+    "社会效益指标": "效益指标",
+    "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标",
     "服务对象满意度指标": "满意度指标",
 }
 PLAN = (25.0, 50.0, 75.0, 100.0)
@@ -67,31 +73,56 @@ def indicator_id(seq: int, position: int) -> int:
 def _create_tables(conn: sqlite3.Connection) -> None:
     db = sqlite_utils.Database(conn)
     for spec in TABLES:
-        db[spec.name].create({c.name: {"INTEGER": int, "REAL": float, "TEXT": str}[c.type] for c in spec.columns},
-                             pk="id")
+        db[spec.name].create(
+            {c.name: {"INTEGER": int, "REAL": float, "TEXT": str}[c.type] for c in spec.columns}, pk="id"
+        )
 
 
 def _project_row(seq: int, project: Proj) -> dict:
     march, june, october, december = project.plan
     return {
-        "id": project_id(seq), "document_id": 1, "seq": seq, "code": f"130190{project.year % 100:02d}P{seq:06d}",
-        "name": project.name, "budget": project.budget, "fiscal_funds": project.budget, "usage": project.usage,
-        "goal": project.goal, "year": project.year, "first_line": seq, "last_line": seq,
-        "spend_plan_by_march": march, "spend_plan_by_june": june, "spend_plan_by_october": october,
-        "spend_plan_by_december": december, "indicator_count": len(project.rows),
-        "series_key": series_key(project.name), **project.extra,
+        "id": project_id(seq),
+        "document_id": 1,
+        "seq": seq,
+        "code": f"130190{project.year % 100:02d}P{seq:06d}",
+        "name": project.name,
+        "budget": project.budget,
+        "fiscal_funds": project.budget,
+        "usage": project.usage,
+        "goal": project.goal,
+        "year": project.year,
+        "first_line": seq,
+        "last_line": seq,
+        "spend_plan_by_march": march,
+        "spend_plan_by_june": june,
+        "spend_plan_by_october": october,
+        "spend_plan_by_december": december,
+        "indicator_count": len(project.rows),
+        "series_key": series_key(project.name),
+        **project.extra,
     }
 
 
 def _indicator_row(seq: int, project: Proj, position: int, row: Row) -> dict:
     target = parse_target(row.target)
     return {
-        "id": indicator_id(seq, position), "project_id": project_id(seq), "document_id": 1, "position": position,
-        "level1": LEVEL1.get(row.level2, ""), "level2": row.level2, "level3": row.level3,
+        "id": indicator_id(seq, position),
+        "project_id": project_id(seq),
+        "document_id": 1,
+        "position": position,
+        "level1": LEVEL1.get(row.level2, ""),
+        "level2": row.level2,
+        "level3": row.level3,
         "description": row.level3 if row.description is None else row.description,
-        "target_raw": target.raw, "target_op": target.op, "target_value": target.value,
-        "target_unit": target.unit, "target_kind": target.kind, "basis": "年度工作计划",
-        "first_line": position, "last_line": position, "project_year": project.year,
+        "target_raw": target.raw,
+        "target_op": target.op,
+        "target_value": target.value,
+        "target_unit": target.unit,
+        "target_kind": target.kind,
+        "basis": "年度工作计划",
+        "first_line": position,
+        "last_line": position,
+        "project_year": project.year,
     }
 
 
@@ -99,11 +130,32 @@ def make_kb(projects: list[Proj], path: str = ":memory:") -> sqlite3.Connection:
     """A knowledge base holding ``projects`` as document 1, with families and series derived."""
     conn = sqlite3.connect(path)
     _create_tables(conn)
-    insert_rows(conn, DOCUMENTS, [{"id": 1, "source_path": "test.txt", "sha256": "", "encoding": "utf-8",
-                                   "dept_name": "测试部门", "budget_year": 2024, "status": "ok", "title": "测试"}])
+    insert_rows(
+        conn,
+        DOCUMENTS,
+        [
+            {
+                "id": 1,
+                "source_path": "test.txt",
+                "sha256": "",
+                "encoding": "utf-8",
+                "dept_name": "测试部门",
+                "budget_year": 2024,
+                "status": "ok",
+                "title": "测试",
+            }
+        ],
+    )
     insert_rows(conn, PROJECTS, [_project_row(seq, p) for seq, p in enumerate(projects, start=1)])
-    insert_rows(conn, INDICATORS, [_indicator_row(seq, p, pos, row) for seq, p in enumerate(projects, start=1)
-                                   for pos, row in enumerate(p.rows, start=1)])
+    insert_rows(
+        conn,
+        INDICATORS,
+        [
+            _indicator_row(seq, p, pos, row)
+            for seq, p in enumerate(projects, start=1)
+            for pos, row in enumerate(p.rows, start=1)
+        ],
+    )
     write_series(conn)
     write_families(conn)
     create_views(conn)
@@ -120,7 +172,10 @@ def _render_project(seq: int, project: Proj) -> list[str]:
     budget = "" if project.budget is None else f"{project.budget:.2f}"
     march, june, october, december = (_percent(v) for v in project.plan)
     lines = [
-        f"### {seq}、{project.name}绩效目标表", "", "单位：万元", "",
+        f"### {seq}、{project.name}绩效目标表",
+        "",
+        "单位：万元",
+        "",
         f"<b>项目编码</b>\t{code}\t\t<b>项目名称</b>\t{project.name}\t\t",
         f"<b>预算规模及资金用途</b>\t<b>预算数</b>\t{budget}\t<b>其中：财政资金</b>\t{budget}\t<b>其他资金</b>\t",
         f"\t{project.usage}\t\t\t\t\t",
@@ -131,8 +186,9 @@ def _render_project(seq: int, project: Proj) -> list[str]:
     ]
     for row in project.rows:
         description = row.level3 if row.description is None else row.description
-        lines.append(f"{LEVEL1.get(row.level2, '')}\t{row.level2}\t{row.level3}\t{description}\t{row.target}\t"
-                     f"年度工作计划\t")
+        lines.append(
+            f"{LEVEL1.get(row.level2, '')}\t{row.level2}\t{row.level3}\t{description}\t{row.target}\t年度工作计划\t"
+        )
     return [*lines, ""]
 
 

@@ -10,8 +10,7 @@ EDITS = ("drop", "dup", "truncate", "split", "tabs", "swap", "insert")
 
 
 @st.composite
-def mangled_lines(draw: st.DrawFn, lines: Sequence[str], max_edits: int,
-                  inserted: st.SearchStrategy[str]) -> list[str]:
+def mangled_lines(draw: st.DrawFn, lines: Sequence[str], max_edits: int, inserted: st.SearchStrategy[str]) -> list[str]:
     """``lines`` after up to ``max_edits`` edits: lines dropped, doubled, truncated, split in two, their tabs
     lost or doubled, swapped, or ``inserted`` text put between them."""
     lines = list(lines)

@@ -21,8 +21,11 @@ def test_generated_documents_parse_back_exactly(index: int, year: int) -> None:
     assert document.warnings == []
     assert document.dept_name == department(index).name and document.budget_year == year
     assert len(document.projects) == rendered.projects == 44
-    parsed = [(i.level1, i.level2, i.level3, i.description, i.target.raw, i.basis)
-              for p in document.projects for i in p.indicators]
+    parsed = [
+        (i.level1, i.level2, i.level3, i.description, i.target.raw, i.basis)
+        for p in document.projects
+        for i in p.indicators
+    ]
     assert parsed == list(rendered.rows)
     assert len(document.budget_tables.tables) == 9
 

@@ -19,8 +19,14 @@ from tests.conftest import ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags this machine's closed network needs: no background connections, no sandbox as root.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -43,9 +49,21 @@ def served(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "serve", "--db", str(tmp_path / "kb.db"),
-         "--data", str(ROOT / "data"), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "kb.cli",
+            "serve",
+            "--db",
+            str(tmp_path / "kb.db"),
+            "--data",
+            str(ROOT / "data"),
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -54,9 +72,9 @@ def served(tmp_path: Path) -> Iterator[str]:
             try:
                 urllib.request.urlopen(url + "/-/versions.json", timeout=2)
                 break
-            except OSError:
+            except OSError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("kb serve did not start:\n" + (tmp_path / "serve.log").read_text())
+                    raise RuntimeError("kb serve did not start:\n" + (tmp_path / "serve.log").read_text()) from exc
                 time.sleep(0.2)
         yield url
     finally:
@@ -87,7 +105,7 @@ def test_search_box_in_chromium(served: str, tmp_path: Path) -> None:
         finally:
             browser.close()
 
-    rows = dict(zip([i.strip() for i in ids], zip(projects, targets)))
+    rows = dict(zip([i.strip() for i in ids], zip(projects, targets, strict=True), strict=True))
     assert set(rows) == {"10005006", "10011006", "10016006", "10023007"}
     assert "省级就业补助资金" in rows["10011006"][0] and rows["10011006"][1] == "≤90%"
     assert "社会保险经办工作经费" in rows["10023007"][0] and rows["10023007"][1] == "≤90%"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kb.checks.engine import reconcile
 from kb.checks.rules.budget import (
     check_asset_total,
     check_basic_plus_project,
@@ -17,9 +18,8 @@ from kb.checks.rules.budget import (
     check_summary_totals,
     check_three_public,
 )
-from kb.checks.engine import reconcile
-from kb.models.budget import BudgetRow, BudgetTable, BudgetTables
 from kb.models import Document, Finding
+from kb.models.budget import BudgetRow, BudgetTable, BudgetTables
 from kb.parse.budget import parse_budget_tables
 from kb.parse.notes import ParseNotes
 from kb.parse.source import read_source
@@ -96,15 +96,26 @@ def test_seed_project_budgets_add_up_to_project_spending(seed: BudgetTables, bud
     moved = [*budgets[:-1], budgets[-1] + 1.0]
     [finding] = check_projects_total(seed, moved)
     assert (finding.rule, finding.severity, finding.evidence["expected"], finding.evidence["actual"]) == (
-        "budget.projects_total", "error", 7027.99, 7028.99
+        "budget.projects_total",
+        "error",
+        7027.99,
+        7028.99,
     )
 
 
 @pytest.mark.parametrize(
     "check",
-    [check_basic_plus_project, check_row_sums, check_summary_totals, check_income_equals_expense,
-     check_cross_table_totals, check_hospitality_fee, check_three_public, check_procurement_subtotals,
-     check_asset_total],
+    [
+        check_basic_plus_project,
+        check_row_sums,
+        check_summary_totals,
+        check_income_equals_expense,
+        check_cross_table_totals,
+        check_hospitality_fee,
+        check_three_public,
+        check_procurement_subtotals,
+        check_asset_total,
+    ],
 )
 def test_every_other_check_passes_on_the_seed(seed: BudgetTables, check) -> None:
     assert check(seed) == []
@@ -132,10 +143,21 @@ def broken(line: int, old: str, new: str) -> list[str]:
         # 收入总表 合计 上年结转 1222.95 → 1222.59: 合计 ≠ 本年收入 + 上年结转.
         (132, "1222 .95", "1222 .59", "budget.row_sum", {"table": "income", "seq": 1, "column": "total"}),
         # 财政拨款收支总表 支出总计 一般公共预算 11117.79 → 11171.79 ≠ 一般公共预算支出表 合计.
-        (518, "<b>11117.79</b>", "<b>11171.79</b>", "budget.cross_table_total",
-         {"table": "fiscal_summary", "column": "general_budget", "other_table": "general_expense"}),
+        (
+            518,
+            "<b>11117.79</b>",
+            "<b>11171.79</b>",
+            "budget.cross_table_total",
+            {"table": "fiscal_summary", "column": "general_budget", "other_table": "general_expense"},
+        ),
         # 收支总表 八、社会保障和就业支出 10610.52 → 10601.52 ≠ 支出总表 208.
-        (56, "10610.52", "10601.52", "budget.cross_table_total", {"table": "summary", "seq": 8, "other_table": "expense"}),
+        (
+            56,
+            "10610.52",
+            "10601.52",
+            "budget.cross_table_total",
+            {"table": "summary", "seq": 8, "other_table": "expense"},
+        ),
         # 收入总表 2101101 合计 20.92 → 29.02 ≠ 支出总表 2101101.
         (221, "\t20.92\t", "\t29.02\t", "budget.cross_table_total", {"table": "income", "code": "2101101"}),
         # 基本支出表 30217 公务接待费 9.90 → 9.00 ≠ “三公” 公务接待费.
@@ -161,14 +183,24 @@ def test_a_class_missing_from_the_detailed_table_is_a_warning(budgets: list[floa
     tables = tables_of(broken(58, "十、卫生健康支出", "十、卫生支出"))
     [finding] = [f for f in check_cross_table_totals(tables) if f.evidence.get("seq") == 10]
     assert finding.severity == "warning"
-    assert finding.message == "收支总表 序号 10（十、卫生支出）的预算数／金额 220.19 万元，在支出总表中找不到同名的类级科目"
+    assert (
+        finding.message
+        == "收支总表 序号 10（十、卫生支出）的预算数／金额 220.19 万元，在支出总表中找不到同名的类级科目"
+    )
 
 
 def _table(total: float, basic: float, project: float) -> BudgetTables:
-    row = BudgetRow(seq=1, name="合计", role="total", amounts={"total": total, "basic": basic, "project": project},
-                    first_line=1, last_line=1)
-    table = BudgetTable(kind="expense", title="支出总表", first_line=1, last_line=1, columns=["total", "basic", "project"],
-                        rows=[row])
+    row = BudgetRow(
+        seq=1,
+        name="合计",
+        role="total",
+        amounts={"total": total, "basic": basic, "project": project},
+        first_line=1,
+        last_line=1,
+    )
+    table = BudgetTable(
+        kind="expense", title="支出总表", first_line=1, last_line=1, columns=["total", "basic", "project"], rows=[row]
+    )
     return BudgetTables(tables=[table])
 
 

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.fts import search
-from kb.db.schema import INDICATOR_FTS
+from kb.cli import cli
 from kb.db import build as build_module
 from kb.db.build import build_knowledge_base
-from kb.cli import cli
+from kb.db.schema import INDICATOR_FTS
 from tests.conftest import SEED
 
 
@@ -23,48 +23,85 @@ def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
 
 
 def test_counts_equal_the_parse(seed_db: Path) -> None:
-    counts = {t: rows(seed_db, f"select count(*) from {t}")[0][0] for t in (
-        "documents", "departments", "units", "projects", "indicators", "dept_goals", "goal_indicators",
-        "parse_warnings", "indicator_details", "goal_indicator_details")}
+    counts = {
+        t: rows(seed_db, f"select count(*) from {t}")[0][0]
+        for t in (
+            "documents",
+            "departments",
+            "units",
+            "projects",
+            "indicators",
+            "dept_goals",
+            "goal_indicators",
+            "parse_warnings",
+            "indicator_details",
+            "goal_indicator_details",
+        )
+    }
     assert counts == {
-        "documents": 1, "departments": 1, "units": 7, "projects": 44, "indicators": 289, "dept_goals": 21,
-        "goal_indicators": 64, "parse_warnings": 0, "indicator_details": 289, "goal_indicator_details": 64,
+        "documents": 1,
+        "departments": 1,
+        "units": 7,
+        "projects": 44,
+        "indicators": 289,
+        "dept_goals": 21,
+        "goal_indicators": 64,
+        "parse_warnings": 0,
+        "indicator_details": 289,
+        "goal_indicator_details": 64,
     }
     assert rows(seed_db, "select round(sum(budget), 2) from projects") == [(7027.99,)]
 
 
 def test_ids_nest_document_project_position(seed_db: Path) -> None:
-    assert rows(seed_db, "select id, project_id, level3, target_raw, target_op, target_value, target_unit "
-                         "from indicators where id = 10011006") == [
-        (10011006, 10011, "受益对象满意度", "≤90%", "≤", 90.0, "%")]
+    assert rows(
+        seed_db,
+        "select id, project_id, level3, target_raw, target_op, target_value, target_unit "
+        "from indicators where id = 10011006",
+    ) == [(10011006, 10011, "受益对象满意度", "≤90%", "≤", 90.0, "%")]
     assert rows(seed_db, "select id, seq, year, code from projects where id = 10011") == [
-        (10011, 11, 2023, "13019023P00G4P410338A")]
+        (10011, 11, 2023, "13019023P00G4P410338A")
+    ]
 
 
 def test_document_row(seed_db: Path) -> None:
-    assert rows(seed_db, "select title, dept_code, budget_year, status, project_count, indicator_count, "
-                         "goal_indicator_count, warning_count from documents") == [
-        ("中共石家庄高新技术产业开发区工委组织部 2024年", "316", 2024, "ok", 44, 289, 64, 0)]
+    assert rows(
+        seed_db,
+        "select title, dept_code, budget_year, status, project_count, indicator_count, "
+        "goal_indicator_count, warning_count from documents",
+    ) == [("中共石家庄高新技术产业开发区工委组织部 2024年", "316", 2024, "ok", 44, 289, 64, 0)]
 
 
 def test_foreign_keys_and_indexes(seed_db: Path) -> None:
-    fks = {(table, row[3], row[2]) for table in ("indicators", "projects", "units", "goal_indicators", "documents")
-           for row in rows(seed_db, f"pragma foreign_key_list({table})")}
-    assert {("indicators", "project_id", "projects"), ("indicators", "document_id", "documents"),
-            ("projects", "document_id", "documents"), ("projects", "series_id", "project_series"),
-            ("units", "document_id", "documents"), ("goal_indicators", "dept_goal_id", "dept_goals"),
-            ("documents", "department_id", "departments")} <= fks
-    indexed = {row[0] for row in rows(seed_db, "select name from sqlite_master where type = 'index' "
-                                                "and tbl_name = 'indicators'")}
+    fks = {
+        (table, row[3], row[2])
+        for table in ("indicators", "projects", "units", "goal_indicators", "documents")
+        for row in rows(seed_db, f"pragma foreign_key_list({table})")
+    }
+    assert {
+        ("indicators", "project_id", "projects"),
+        ("indicators", "document_id", "documents"),
+        ("projects", "document_id", "documents"),
+        ("projects", "series_id", "project_series"),
+        ("units", "document_id", "documents"),
+        ("goal_indicators", "dept_goal_id", "dept_goals"),
+        ("documents", "department_id", "departments"),
+    } <= fks
+    indexed = {
+        row[0]
+        for row in rows(seed_db, "select name from sqlite_master where type = 'index' and tbl_name = 'indicators'")
+    }
     for column in ("level1", "level2", "target_op", "target_unit", "project_year", "project_id"):
         assert f"idx_indicators_{column}" in indexed
     assert rows(seed_db, "pragma foreign_key_check") == []
 
 
 def test_view_puts_indicator_beside_project(seed_db: Path) -> None:
-    assert rows(seed_db, "select project_name, project_year, dept_name, level3, target_op, target_value "
-                         "from indicator_details where id = 10023007") == [
-        ("社会保险经办工作经费", 2024, "中共石家庄高新技术产业开发区工委组织部", "受益对象满意度", "≤", 90.0)]
+    assert rows(
+        seed_db,
+        "select project_name, project_year, dept_name, level3, target_op, target_value "
+        "from indicator_details where id = 10023007",
+    ) == [("社会保险经办工作经费", 2024, "中共石家庄高新技术产业开发区工委组织部", "受益对象满意度", "≤", 90.0)]
 
 
 def _projects_found(db: Path, query: str, limit: int = 500) -> list[int]:
@@ -82,16 +119,37 @@ def test_chinese_queries_find_what_a_person_expects(seed_db: Path) -> None:
     assert set(_projects_found(seed_db, "办公用房")) == {1, 24, 28, 40, 42}
 
 
-@pytest.mark.parametrize("phrase", ["受益对象满意度", "满意度", "租赁", "创业担保贷款", "办公用房", "贴息", "结案率",
-                                    "公益性岗位", "高校毕业生", "年度工作计划", "1.1"])
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "受益对象满意度",
+        "满意度",
+        "租赁",
+        "创业担保贷款",
+        "办公用房",
+        "贴息",
+        "结案率",
+        "公益性岗位",
+        "高校毕业生",
+        "年度工作计划",
+        "1.1",
+    ],
+)
 def test_search_finds_exactly_the_rows_containing_the_phrase(seed_db: Path, phrase: str) -> None:
     """For one-word phrases the index agrees with a plain substring scan, row for row."""
     with sqlite3.connect(seed_db) as conn:
         found = {rowid for rowid, _ in search(conn, INDICATOR_FTS, phrase, 1000)}
-    like = {row[0] for row in rows(seed_db, """
+    like = {
+        row[0]
+        for row in rows(
+            seed_db,
+            """
         select i.id from indicators i join projects p on p.id = i.project_id
         where i.level3 || ' ' || i.description || ' ' || i.target_raw || ' ' || i.basis || ' ' || p.name
-              like '%' || ? || '%'""", (phrase,))}
+              like '%' || ? || '%'""",
+            (phrase,),
+        )
+    }
     assert found == like
     assert found
 
@@ -99,7 +157,9 @@ def test_search_finds_exactly_the_rows_containing_the_phrase(seed_db: Path, phra
 def test_ranking_puts_the_named_indicator_first(seed_db: Path) -> None:
     with sqlite3.connect(seed_db) as conn:
         hits = search(conn, INDICATOR_FTS, "单位面积办公用房年度租赁费", 10)
-        names = [conn.execute("select level3 from indicators where id = ?", (rowid,)).fetchone()[0] for rowid, _ in hits]
+        names = [
+            conn.execute("select level3 from indicators where id = ?", (rowid,)).fetchone()[0] for rowid, _ in hits
+        ]
     assert names[:4] == ["单位面积办公用房年度租赁费"] * 4
     scores = [score for _, score in hits]
     assert scores == sorted(scores, reverse=True)
@@ -111,8 +171,14 @@ def test_queries_without_terms_match_nothing(seed_db: Path, query: str) -> None:
 
 
 def _dump(db: Path) -> dict[str, list[tuple]]:
-    tables = [name for (name,) in rows(db, "select name from sqlite_master where type in ('table', 'view') "
-                                           "and name not like 'sqlite_%' and name not like '%_fts_%' order by name")]
+    tables = [
+        name
+        for (name,) in rows(
+            db,
+            "select name from sqlite_master where type in ('table', 'view') "
+            "and name not like 'sqlite_%' and name not like '%_fts_%' order by name",
+        )
+    ]
     return {t: rows(db, f"select * from [{t}] order by 1") for t in tables}
 
 
@@ -163,7 +229,12 @@ def test_folder_with_broken_documents(tmp_path: Path) -> None:
     assert f"{folder / 'b-empty.txt'}: 文件为空" in result.output
     assert f"{folder / 'c-scan.txt'}: 不是文本文件" in result.output
     assert "2 份文档" in result.output and "失败 2 份" in result.output
-    assert rows(db, "select id, status from documents order by id") == [(1, "ok"), (2, "failed"), (3, "failed"), (4, "ok")]
+    assert rows(db, "select id, status from documents order by id") == [
+        (1, "ok"),
+        (2, "failed"),
+        (3, "failed"),
+        (4, "ok"),
+    ]
     assert rows(db, "select document_id, code, message from parse_warnings order by id") == [
         (2, "unreadable_document", "文件为空 (empty file)"),
         (3, "unreadable_document", "不是文本文件 (binary file, not a text document)"),
@@ -204,7 +275,11 @@ def test_progress_is_reported_per_document(tmp_path: Path) -> None:
     seen = []
     build_knowledge_base([folder], tmp_path / "kb.db", workers=2, progress=seen.append)
     assert [(p.done, p.total, p.indicators, p.failed) for p in seen] == [
-        (1, 4, 289, 0), (2, 4, 289, 1), (3, 4, 289, 2), (4, 4, 578, 2)]
+        (1, 4, 289, 0),
+        (2, 4, 289, 1),
+        (3, 4, 289, 2),
+        (4, 4, 578, 2),
+    ]
 
 
 def test_series_group_the_same_fund_across_years(seed_db: Path) -> None:
@@ -216,19 +291,35 @@ def test_series_group_the_same_fund_across_years(seed_db: Path) -> None:
     assert (series(32), series(33), series(34)) == (series(37), series(36), series(35))
     assert len({series(32), series(33), series(34)}) == 3
     assert rows(seed_db, "select name, project_count, years from project_series where id = ?", (series(11),)) == [
-        ("省级就业补助资金", 2, "2023,2024")]
+        ("省级就业补助资金", 2, "2023,2024")
+    ]
 
 
-@pytest.mark.parametrize("query", ["受益对象满意度", "创业担保贷款 满意度", "普惠金融 贴息", "就业 满意度", "办公用房",
-                                   "省级 到位率", "仲裁 结案率", "年度工作计划"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "受益对象满意度",
+        "创业担保贷款 满意度",
+        "普惠金融 贴息",
+        "就业 满意度",
+        "办公用房",
+        "省级 到位率",
+        "仲裁 结案率",
+        "年度工作计划",
+    ],
+)
 def test_ranked_search_over_texts_finds_exactly_what_the_indicator_index_matches(seed_db: Path, query: str) -> None:
     """Ranking distinct texts, then checking members against their own project names, loses and adds nothing."""
     from indexer.fts import match_expression, search_indicators
 
     with sqlite3.connect(seed_db) as conn:
         ranked = search_indicators(conn, query, limit=1000)
-        exact = {rowid for (rowid,) in conn.execute(
-            f"select rowid from {INDICATOR_FTS.name} where {INDICATOR_FTS.name} match ?", (match_expression(query),))}
+        exact = {
+            rowid
+            for (rowid,) in conn.execute(
+                f"select rowid from {INDICATOR_FTS.name} where {INDICATOR_FTS.name} match ?", (match_expression(query),)
+            )
+        }
     assert {i for i, _ in ranked} == exact
     assert len(ranked) == len(exact) > 0
     scores = [score for _, score in ranked]
@@ -247,6 +338,9 @@ def test_project_name_words_only_count_for_their_own_project(seed_db: Path) -> N
 def test_distinct_texts(seed_db: Path) -> None:
     # 224 distinct raw texts; three pairs differ only in spacing (≥1 年 / ≥1年) and segment alike.
     assert rows(seed_db, "select count(*), sum(member_count) from indicator_texts") == [(221, 289)]
-    assert rows(seed_db, "select member_count, project_count from indicator_texts where id = "
-                         "(select text_id from indicators where id = 10032006)") == [(7, 7)]
+    assert rows(
+        seed_db,
+        "select member_count, project_count from indicator_texts where id = "
+        "(select text_id from indicators where id = 10032006)",
+    ) == [(7, 7)]
     assert rows(seed_db, "select count(*) from indicators where text_id is null") == [(0,)]

@@ -13,9 +13,9 @@ import pytest
 from kb.checks import FAMILIES, RULES, run_checks, select_rules
 from kb.checks.store import anomaly_rows, write_anomalies
 from kb.db.schema import ANOMALIES
-from kb.web.queries import anomaly_queries as canned_queries
 from kb.errors import UsageError
 from kb.models import Finding
+from kb.web.queries import anomaly_queries as canned_queries
 from tests.checkskit import (
     Proj,
     Row,
@@ -118,15 +118,20 @@ def test_satisfaction_caps_are_errors_naming_project_and_target(seed_findings: l
     assert all(f.severity == "error" for f in capped)
     assert "省级就业补助资金" in capped[0].message and "受益对象满意度" in capped[0].message
     assert "≤90%" in capped[0].message and "≥90%" in capped[0].message
-    assert capped[1].evidence == {"target_raw": "≤90%", "op": "≤", "value": 90.0, "unit": "%",
-                                  "keyword": "满意度", "keyword_source": "name"}
+    assert capped[1].evidence == {
+        "target_raw": "≤90%",
+        "op": "≤",
+        "value": 90.0,
+        "unit": "%",
+        "keyword": "满意度",
+        "keyword_source": "name",
+    }
 
 
 def test_cost_cap_above_budget(seed_findings: list[Finding]) -> None:
     (finding,) = [f for f in seed_findings if f.rule == "cost.above_budget"]
     assert finding.indicator_id == 10011004
-    assert finding.evidence == {"target_raw": "≤2281万", "cap_wan": 2281.0, "budget_wan": 1219.05,
-                                "ratio": 1.8711}
+    assert finding.evidence == {"target_raw": "≤2281万", "cap_wan": 2281.0, "budget_wan": 1219.05, "ratio": 1.8711}
     assert "2,281.00 万元" in finding.message and "1,219.05 万元" in finding.message
 
 
@@ -147,8 +152,14 @@ def test_rent_rates_off_by_hundreds(seed_findings: list[Finding]) -> None:
 # Targets that are right, from the issue: 差错率 ≤10%, 返贫户数 0户, 事件数量 0 起, 违规数量 ≤55,
 # a ≥95% satisfaction; caps equal to the budget; a unit cost × quantity equal to the budget.
 CLEAN_ROWS = {
-    10038002: "≤10%", 10002002: "0户", 10013013: "0 起", 10023001: "≤55 人数及家数", 10001007: "≥95%",
-    10005004: "≤300万", 10020004: "≤2556.8万元", 10038004: "≤60元",
+    10038002: "≤10%",
+    10002002: "0户",
+    10013013: "0 起",
+    10023001: "≤55 人数及家数",
+    10001007: "≥95%",
+    10005004: "≤300万",
+    10020004: "≤2556.8万元",
+    10038004: "≤60元",
 }
 
 
@@ -171,10 +182,16 @@ def test_registry_is_documented() -> None:
 
 
 def test_rule_selection_by_id_and_prefix() -> None:
-    assert [r.id for r in select_rules(["direction"])] == ["direction.satisfaction", "direction.positive",
-                                                           "direction.negative"]
-    assert [r.id for r in select_rules(["plan.decreasing", "cost"])] == ["cost.above_budget", "cost.unit_product",
-                                                                         "plan.decreasing"]
+    assert [r.id for r in select_rules(["direction"])] == [
+        "direction.satisfaction",
+        "direction.positive",
+        "direction.negative",
+    ]
+    assert [r.id for r in select_rules(["plan.decreasing", "cost"])] == [
+        "cost.above_budget",
+        "cost.unit_product",
+        "plan.decreasing",
+    ]
     assert len(select_rules(None)) == len(RULES)
     with pytest.raises(UsageError, match="nope"):
         select_rules(["nope"])
@@ -188,8 +205,13 @@ SAT = "服务对象满意度指标"
 
 
 def test_satisfaction_cap_word_form_flagged_like_symbol() -> None:
-    found = flagged([Proj("甲经费", [Row(SAT, "受益对象满意度", "≤85%")]),
-                     Proj("乙经费", [Row(SAT, "受益对象满意度", "不高于85%")])], "direction.satisfaction")
+    found = flagged(
+        [
+            Proj("甲经费", [Row(SAT, "受益对象满意度", "≤85%")]),
+            Proj("乙经费", [Row(SAT, "受益对象满意度", "不高于85%")]),
+        ],
+        "direction.satisfaction",
+    )
     assert sorted(found) == [(1, 1), (2, 1)]
     symbol, words = found[(1, 1)].evidence, found[(2, 1)].evidence
     assert symbol.pop("target_raw") == "≤85%" and words.pop("target_raw") == "不高于85%"
@@ -197,73 +219,126 @@ def test_satisfaction_cap_word_form_flagged_like_symbol() -> None:
 
 
 def test_satisfaction_rule_cases() -> None:
-    found = flagged([Proj("甲经费", [
-        Row(SAT, "受益对象满意度", "≥95%"),
-        Row(SAT, "对服务满意的人数占比", "<80%"),  # no direction word: the 满意度 category decides
-        Row(SAT, "满意度", "≤5%", "调查对象的不满意率"),  # the description measures dissatisfaction
-        Row(SAT, "服务对象满意度", "100%"),
-        Row(SAT, "服务对象满意度", "较满意"),
-    ])], "direction.satisfaction")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row(SAT, "受益对象满意度", "≥95%"),
+                    Row(SAT, "对服务满意的人数占比", "<80%"),  # no direction word: the 满意度 category decides
+                    Row(SAT, "满意度", "≤5%", "调查对象的不满意率"),  # the description measures dissatisfaction
+                    Row(SAT, "服务对象满意度", "100%"),
+                    Row(SAT, "服务对象满意度", "较满意"),
+                ],
+            )
+        ],
+        "direction.satisfaction",
+    )
     assert sorted(found) == [(1, 2)]
 
 
 def test_positive_rate_capped() -> None:
-    found = flagged([Proj("甲经费", [
-        Row("质量指标", "培训合格率", "≤90%"),
-        Row("质量指标", "违规基金追缴率", "不超过90%"),
-        Row("质量指标", "验收合格率", "≥95%"),
-        Row("质量指标", "档案完好率、归档合格率", "≤10%", "保证原始数据抄录差错率"),
-        Row(SAT, "受益对象满意度", "≤90%"),  # the satisfaction rule's, not this one's
-    ])], "direction.positive")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("质量指标", "培训合格率", "≤90%"),
+                    Row("质量指标", "违规基金追缴率", "不超过90%"),
+                    Row("质量指标", "验收合格率", "≥95%"),
+                    Row("质量指标", "档案完好率、归档合格率", "≤10%", "保证原始数据抄录差错率"),
+                    Row(SAT, "受益对象满意度", "≤90%"),  # the satisfaction rule's, not this one's
+                ],
+            )
+        ],
+        "direction.positive",
+    )
     assert sorted(found) == [(1, 1), (1, 2)]
     assert found[(1, 2)].evidence["keyword"] == "追缴率"
 
 
 def test_negative_measure_floored() -> None:
-    found = flagged([Proj("甲经费", [
-        Row("质量指标", "投诉率", "≥5%"),
-        Row("质量指标", "数据差错率", "高于1%"),
-        Row("数量指标", "违规数量", "≤55 人"),
-        Row("质量指标", "返贫户数", "0户"),
-        Row("社会效益指标", "因就业问题发生重大群体性事件数量", "0 起"),
-        Row("质量指标", "违规基金追缴率", "≥90%"),
-    ])], "direction.negative")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("质量指标", "投诉率", "≥5%"),
+                    Row("质量指标", "数据差错率", "高于1%"),
+                    Row("数量指标", "违规数量", "≤55 人"),
+                    Row("质量指标", "返贫户数", "0户"),
+                    Row("社会效益指标", "因就业问题发生重大群体性事件数量", "0 起"),
+                    Row("质量指标", "违规基金追缴率", "≥90%"),
+                ],
+            )
+        ],
+        "direction.negative",
+    )
     assert sorted(found) == [(1, 1), (1, 2)]
 
 
 # ---------------------------------------------------------------- measurable
 
+
 def test_no_number() -> None:
-    found = flagged([Proj("甲经费", [
-        Row("时效指标", "项目支出数额", "万元"), Row("质量指标", "合格率", "≥"),
-        Row("质量指标", "验收合格率", "≥90%"), Row("时效指标", "及时性", "及时"),
-    ])], "measurable.no_number")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("时效指标", "项目支出数额", "万元"),
+                    Row("质量指标", "合格率", "≥"),
+                    Row("质量指标", "验收合格率", "≥90%"),
+                    Row("时效指标", "及时性", "及时"),
+                ],
+            )
+        ],
+        "measurable.no_number",
+    )
     assert sorted(found) == [(1, 1), (1, 2)]
 
 
 def test_missing_unit_against_level2_peers_and_family() -> None:
-    found = flagged([
-        Proj("甲经费", [Row("质量指标", "验收合格率", "≥95%"), Row("质量指标", "发放准确率", "≥90%"),
-                        Row("质量指标", "工作完成率", "≥98%"), Row("质量指标", "为群众提供优质服务", "≥90"),
-                        Row("社会效益指标", "带动就业", "≥3")]),
-        Proj("乙经费", [Row("数量指标", "培训人数", "≥100 人")]),
-        Proj("丙经费", [Row("数量指标", "培训人数", "≥120 人")]),
-        Proj("丁经费", [Row("数量指标", "培训人数", "=80 人")]),
-        Proj("戊经费", [Row("数量指标", "培训人数", "≥100")]),
-    ], "measurable.missing_unit")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("质量指标", "验收合格率", "≥95%"),
+                    Row("质量指标", "发放准确率", "≥90%"),
+                    Row("质量指标", "工作完成率", "≥98%"),
+                    Row("质量指标", "为群众提供优质服务", "≥90"),
+                    Row("社会效益指标", "带动就业", "≥3"),
+                ],
+            ),
+            Proj("乙经费", [Row("数量指标", "培训人数", "≥100 人")]),
+            Proj("丙经费", [Row("数量指标", "培训人数", "≥120 人")]),
+            Proj("丁经费", [Row("数量指标", "培训人数", "=80 人")]),
+            Proj("戊经费", [Row("数量指标", "培训人数", "≥100")]),
+        ],
+        "measurable.missing_unit",
+    )
     assert sorted(found) == [(1, 4), (5, 1)]
     assert found[(1, 4)].evidence["peer_source"] == "level2" and found[(1, 4)].evidence["expected_unit"] == "%"
     assert found[(5, 1)].evidence["peer_source"] == "family" and found[(5, 1)].evidence["expected_unit"] == "人"
 
 
 def test_restated_targets() -> None:
-    found = flagged([Proj("甲经费", [
-        Row("社会效益指标", "促进社会和谐稳定", "促进社会和谐稳定"),
-        Row("社会效益指标", "加强基金管理", "提高社保基金管理工作", "是否能够提高社保基金管理工作"),
-        Row("社会效益指标", "受训学员业务应用情况", "显著提升", "培训内容对受训学员实际工作上的提升效果"),
-        Row("社会效益指标", "档案材料真实性", "真实有效", "确保干部档案材料真实有效"),
-        Row("质量指标", "免费服务", "100%", "免费率达到100%"),
-    ])], "measurable.restates")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("社会效益指标", "促进社会和谐稳定", "促进社会和谐稳定"),
+                    Row("社会效益指标", "加强基金管理", "提高社保基金管理工作", "是否能够提高社保基金管理工作"),
+                    Row("社会效益指标", "受训学员业务应用情况", "显著提升", "培训内容对受训学员实际工作上的提升效果"),
+                    Row("社会效益指标", "档案材料真实性", "真实有效", "确保干部档案材料真实有效"),
+                    Row("质量指标", "免费服务", "100%", "免费率达到100%"),
+                ],
+            )
+        ],
+        "measurable.restates",
+    )
     assert sorted(found) == [(1, 1), (1, 2)]
 
 
@@ -280,32 +355,60 @@ def test_placeholder_goal_and_text() -> None:
 
 # ---------------------------------------------------------------- cost
 
+
 def test_cost_above_budget_in_wan() -> None:
-    found = flagged([
-        Proj("甲经费", [Row("成本指标", "项目预算控制数", "≤20万元")], budget=10),
-        Proj("乙经费", [Row("成本指标", "项目预算控制数", "≤150000元")], budget=10),
-        Proj("丙经费", [Row("成本指标", "项目预算控制数", "≤100000元")], budget=10),
-        Proj("丁经费", [Row("成本指标", "项目预算控制数", "≤10.004万")], budget=10),
-        Proj("戊经费", [Row("成本指标", "项目预算控制数", "≤20万元")], budget=None),
-        Proj("己经费", [Row("成本指标", "培训标准", "≤500 元/人")], budget=0.01),
-        Proj("庚经费", [Row("数量指标", "采购金额", "20 万元")], budget=10),
-    ], "cost.above_budget")
+    found = flagged(
+        [
+            Proj("甲经费", [Row("成本指标", "项目预算控制数", "≤20万元")], budget=10),
+            Proj("乙经费", [Row("成本指标", "项目预算控制数", "≤150000元")], budget=10),
+            Proj("丙经费", [Row("成本指标", "项目预算控制数", "≤100000元")], budget=10),
+            Proj("丁经费", [Row("成本指标", "项目预算控制数", "≤10.004万")], budget=10),
+            Proj("戊经费", [Row("成本指标", "项目预算控制数", "≤20万元")], budget=None),
+            Proj("己经费", [Row("成本指标", "培训标准", "≤500 元/人")], budget=0.01),
+            Proj("庚经费", [Row("数量指标", "采购金额", "20 万元")], budget=10),
+        ],
+        "cost.above_budget",
+    )
     assert sorted(found) == [(1, 1), (2, 1)]
     assert found[(2, 1)].evidence["cap_wan"] == 15.0
 
 
 def test_unit_cost_times_quantity() -> None:
-    found = flagged([
-        Proj("甲租赁费", [Row("数量指标", "租赁面积", "200 平方米"),
-                          Row("成本指标", "单位面积年度租赁费", "≤1.2 元/平方米")], budget=10),
-        Proj("乙数字化费", [Row("数量指标", "加工数量", "≤2000 本"),
-                            Row("成本指标", "单位成本", "≤50元", "单本档案预算成本控制金额")], budget=10),
-        Proj("丙印刷费", [Row("数量指标", "印刷数量", "2000 本"),
-                          Row("成本指标", "单位成本", "≤100 元/本")], budget=10),
-        Proj("丁租赁费", [Row("数量指标", "办公面积", "200 平方米"), Row("数量指标", "仓库面积", "300 平方米"),
-                          Row("成本指标", "单位面积租赁费", "≤1.2 元/平方米")], budget=10),
-        Proj("戊培训费", [Row("数量指标", "培训场次", "5 场"), Row("成本指标", "培训标准", "≤350 元/人")], budget=10),
-    ], "cost.unit_product")
+    found = flagged(
+        [
+            Proj(
+                "甲租赁费",
+                [Row("数量指标", "租赁面积", "200 平方米"), Row("成本指标", "单位面积年度租赁费", "≤1.2 元/平方米")],
+                budget=10,
+            ),
+            Proj(
+                "乙数字化费",
+                [
+                    Row("数量指标", "加工数量", "≤2000 本"),
+                    Row("成本指标", "单位成本", "≤50元", "单本档案预算成本控制金额"),
+                ],
+                budget=10,
+            ),
+            Proj(
+                "丙印刷费",
+                [Row("数量指标", "印刷数量", "2000 本"), Row("成本指标", "单位成本", "≤100 元/本")],
+                budget=10,
+            ),
+            Proj(
+                "丁租赁费",
+                [
+                    Row("数量指标", "办公面积", "200 平方米"),
+                    Row("数量指标", "仓库面积", "300 平方米"),
+                    Row("成本指标", "单位面积租赁费", "≤1.2 元/平方米"),
+                ],
+                budget=10,
+            ),
+            Proj(
+                "戊培训费", [Row("数量指标", "培训场次", "5 场"), Row("成本指标", "培训标准", "≤350 元/人")], budget=10
+            ),
+        ],
+        "cost.unit_product",
+    )
     assert sorted(found) == [(1, 2), (3, 2)]
     low, high = found[(1, 2)].evidence, found[(3, 2)].evidence
     assert (low["product_yuan"], low["ratio"], low["period_hint"]["period"]) == (240.0, 0.0024, "天")
@@ -315,26 +418,49 @@ def test_unit_cost_times_quantity() -> None:
 
 # ---------------------------------------------------------------- category
 
+
 def test_money_misfiled() -> None:
-    found = flagged([Proj("甲经费", [
-        Row("数量指标", "采购金额", "22.05 万元"), Row("时效指标", "项目支出数额", "万元"),
-        Row("成本指标", "项目支出金额", "≤26万元"), Row("经济效益指标", "带动增收", "≥5万元"),
-        Row("成本指标", "单位面积租赁费", "≤1.2 元/平方米"),
-    ])], "category.money")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("数量指标", "采购金额", "22.05 万元"),
+                    Row("时效指标", "项目支出数额", "万元"),
+                    Row("成本指标", "项目支出金额", "≤26万元"),
+                    Row("经济效益指标", "带动增收", "≥5万元"),
+                    Row("成本指标", "单位面积租赁费", "≤1.2 元/平方米"),
+                ],
+            )
+        ],
+        "category.money",
+    )
     assert sorted(found) == [(1, 1), (1, 2)]
 
 
 def test_capped_output_counts() -> None:
-    found = flagged([Proj("甲经费", [
-        Row("数量指标", "薪酬制度改革合同数量", "≤5000份"), Row("数量指标", "质量总检数量", "不超过2783 本"),
-        Row("数量指标", "违规数量", "≤55 人"), Row("数量指标", "印制手册数量", "≥5000本"),
-        Row("数量指标", "办结时限", "≤5 个工作日"), Row("数量指标", "补贴覆盖人数比例", "≤95%"),
-        Row("质量指标", "抽检数量", "≤10 份"),
-    ])], "category.capped_output")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("数量指标", "薪酬制度改革合同数量", "≤5000份"),
+                    Row("数量指标", "质量总检数量", "不超过2783 本"),
+                    Row("数量指标", "违规数量", "≤55 人"),
+                    Row("数量指标", "印制手册数量", "≥5000本"),
+                    Row("数量指标", "办结时限", "≤5 个工作日"),
+                    Row("数量指标", "补贴覆盖人数比例", "≤95%"),
+                    Row("质量指标", "抽检数量", "≤10 份"),
+                ],
+            )
+        ],
+        "category.capped_output",
+    )
     assert sorted(found) == [(1, 1), (1, 2)]
 
 
 # ---------------------------------------------------------------- copy
+
 
 def _table(*names: str) -> list[Row]:
     return [Row("数量指标", name, "≥1 次") for name in names]
@@ -342,10 +468,18 @@ def _table(*names: str) -> list[Row]:
 
 def test_copied_tables_and_related_funds() -> None:
     projects = [
-        Proj("设备维修费", _table("设备检修次数", "故障处理次数", "巡检次数", "满意度"), usage="用于设备维修。",
-             goal="1.保障设备运行。"),
-        Proj("宣传印刷费", _table("设备检修次数", "故障处理次数", "巡检次数", "满意度"), usage="用于印刷宣传品。",
-             goal="1.做好宣传。"),
+        Proj(
+            "设备维修费",
+            _table("设备检修次数", "故障处理次数", "巡检次数", "满意度"),
+            usage="用于设备维修。",
+            goal="1.保障设备运行。",
+        ),
+        Proj(
+            "宣传印刷费",
+            _table("设备检修次数", "故障处理次数", "巡检次数", "满意度"),
+            usage="用于印刷宣传品。",
+            goal="1.做好宣传。",
+        ),
         Proj("中央就业补助资金", _table("补贴人数", "补贴种类", "培训人数"), usage="用于落实就业政策相关支出。"),
         Proj("区级就业专项资金", _table("补贴人数", "补贴种类", "培训人数"), usage="用于落实就业政策相关支出"),
         # Three funds sharing a table: the document's template, not a copy.
@@ -369,30 +503,48 @@ def test_copied_tables_and_related_funds() -> None:
 
 
 def test_duplicate_rows() -> None:
-    found = flagged([Proj("甲经费", [Row("数量指标", "印刷数量", "≥10 份"), Row("质量指标", "验收合格率", "≥95%"),
-                                     Row("数量指标", "印刷数量", "≥12 份")]),
-                     Proj("乙经费", [Row("数量指标", "印刷数量", "≥10 份")])], "copy.duplicate_row")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [
+                    Row("数量指标", "印刷数量", "≥10 份"),
+                    Row("质量指标", "验收合格率", "≥95%"),
+                    Row("数量指标", "印刷数量", "≥12 份"),
+                ],
+            ),
+            Proj("乙经费", [Row("数量指标", "印刷数量", "≥10 份")]),
+        ],
+        "copy.duplicate_row",
+    )
     assert sorted(found) == [(1, 3)]
     assert found[(1, 3)].evidence["first_indicator_id"] == indicator_id(1, 1)
 
 
 # ---------------------------------------------------------------- peer
 
+
 def test_operator_departs_from_family() -> None:
-    scores = [Proj(f"{n}经费", [Row("质量指标", "服务质量评分", op + "90分")]) for n, op in
-              zip("甲乙丙丁", ("≥", "≥", "不低于", "≤"), strict=True)]
+    scores = [
+        Proj(f"{n}经费", [Row("质量指标", "服务质量评分", op + "90分")])
+        for n, op in zip("甲乙丙丁", ("≥", "≥", "不低于", "≤"), strict=True)
+    ]
     assert sorted(flagged(scores, "peer.operator")) == [(4, 1)]
     # Where the words carry a direction they judge, not the peers.
-    errors = [Proj(f"{n}经费", [Row("质量指标", "数据差错率", op + "5%")]) for n, op in
-              zip("甲乙丙丁", ("≥", "≥", "≥", "≤"), strict=True)]
+    errors = [
+        Proj(f"{n}经费", [Row("质量指标", "数据差错率", op + "5%")])
+        for n, op in zip("甲乙丙丁", ("≥", "≥", "≥", "≤"), strict=True)
+    ]
     assert flagged(errors, "peer.operator") == {}
     # Three peers are the fewest that set a norm.
     assert flagged(scores[1:], "peer.operator") == {}
 
 
 def test_percent_value_departs_from_family() -> None:
-    rates = [Proj(f"{n}经费", [Row("质量指标", "资料归档率", f"≥{v}%")]) for n, v in
-             zip("甲乙丙丁戊己庚", (95, 95, 95, 95, 95, 50, 85), strict=True)]
+    rates = [
+        Proj(f"{n}经费", [Row("质量指标", "资料归档率", f"≥{v}%")])
+        for n, v in zip("甲乙丙丁戊己庚", (95, 95, 95, 95, 95, 50, 85), strict=True)
+    ]
     found = flagged(rates, "peer.value")
     assert sorted(found) == [(6, 1)]
     assert found[(6, 1)].evidence["gap_points"] == -45.0
@@ -402,12 +554,16 @@ def test_percent_value_departs_from_family() -> None:
 
 # ---------------------------------------------------------------- plan
 
+
 def test_spending_plans() -> None:
     row = [Row("数量指标", "印刷数量", "≥10 份")]
     projects = [
-        Proj("甲经费", row, plan=(25, 50, 40, 100)), Proj("乙经费", row, plan=(25, 50, 75, 90)),
-        Proj("丙经费", row, plan=(25, 50, 75, None)), Proj("丁经费", row, plan=(25, 50, 50, 100)),
-        Proj("戊经费", row, plan=(None, None, None, 100)), Proj("己经费", row, plan=(None, None, None, None)),
+        Proj("甲经费", row, plan=(25, 50, 40, 100)),
+        Proj("乙经费", row, plan=(25, 50, 75, 90)),
+        Proj("丙经费", row, plan=(25, 50, 75, None)),
+        Proj("丁经费", row, plan=(25, 50, 50, 100)),
+        Proj("戊经费", row, plan=(None, None, None, 100)),
+        Proj("己经费", row, plan=(None, None, None, None)),
         Proj("庚经费", row, plan=(100, 100, 100, 100)),
     ]
     assert sorted(flagged(projects, "plan.decreasing")) == [(1, None)]
@@ -416,21 +572,37 @@ def test_spending_plans() -> None:
 
 # ---------------------------------------------------------------- bad input
 
+
 def test_unparsed_target_is_an_info_finding() -> None:
-    found = flagged([Proj("甲经费", [Row("成本指标", "房租补贴", "本科 1250/人/季度，其他 500/人/季度"),
-                                     Row("时效指标", "及时性", "及时")])], "parse.unparsed")
+    found = flagged(
+        [
+            Proj(
+                "甲经费",
+                [Row("成本指标", "房租补贴", "本科 1250/人/季度，其他 500/人/季度"), Row("时效指标", "及时性", "及时")],
+            )
+        ],
+        "parse.unparsed",
+    )
     assert sorted(found) == [(1, 1)] and found[(1, 1)].severity == "info"
 
 
 def test_no_rule_crashes_on_null_values() -> None:
-    conn = make_kb([Proj("甲经费", [Row("服务对象满意度指标", "满意度", "≤90%"), Row("成本指标", "成本", "≤20万元")]),
-                    Proj("乙经费", [])])
-    conn.execute("UPDATE indicators SET level1 = NULL, level2 = NULL, description = NULL, target_op = NULL, "
-                 "target_unit = NULL, target_kind = NULL, family_id = NULL, position = NULL WHERE position = 1")
+    conn = make_kb(
+        [
+            Proj("甲经费", [Row("服务对象满意度指标", "满意度", "≤90%"), Row("成本指标", "成本", "≤20万元")]),
+            Proj("乙经费", []),
+        ]
+    )
+    conn.execute(
+        "UPDATE indicators SET level1 = NULL, level2 = NULL, description = NULL, target_op = NULL, "
+        "target_unit = NULL, target_kind = NULL, family_id = NULL, position = NULL WHERE position = 1"
+    )
     conn.execute("UPDATE indicators SET level3 = NULL, target_raw = NULL, target_value = NULL WHERE position = 2")
-    conn.execute("UPDATE projects SET name = NULL, budget = NULL, usage = NULL, goal = NULL, year = NULL, "
-                 "series_id = NULL, spend_plan_by_march = NULL, spend_plan_by_june = NULL, "
-                 "spend_plan_by_october = NULL, spend_plan_by_december = NULL")
+    conn.execute(
+        "UPDATE projects SET name = NULL, budget = NULL, usage = NULL, goal = NULL, year = NULL, "
+        "series_id = NULL, spend_plan_by_march = NULL, spend_plan_by_june = NULL, "
+        "spend_plan_by_october = NULL, spend_plan_by_december = NULL"
+    )
     conn.execute("INSERT INTO indicators (id, project_id, document_id, target_raw) VALUES (99999001, 99999, 1, '≤')")
     conn.execute("DROP TABLE indicator_families")
     findings = run_checks(conn)
@@ -444,31 +616,58 @@ def test_built_document_word_forms_and_unparsed(tmp_path: Path) -> None:
     from kb.db.build import build_knowledge_base
 
     source = tmp_path / "doc.txt"
-    source.write_text(render_document([
-        Proj("甲经费", [Row(SAT, "受益对象满意度", "不高于85%"),
-                        Row("成本指标", "房租补贴", "本科 1250/人/季度，其他 500/人/季度")]),
-        Proj("乙经费", [Row(SAT, "受益对象满意度", "≤85%"), Row("时效指标", "项目支出数额", "万元")]),
-    ]), encoding="utf-8")
+    source.write_text(
+        render_document(
+            [
+                Proj(
+                    "甲经费",
+                    [
+                        Row(SAT, "受益对象满意度", "不高于85%"),
+                        Row("成本指标", "房租补贴", "本科 1250/人/季度，其他 500/人/季度"),
+                    ],
+                ),
+                Proj("乙经费", [Row(SAT, "受益对象满意度", "≤85%"), Row("时效指标", "项目支出数额", "万元")]),
+            ]
+        ),
+        encoding="utf-8",
+    )
     db = tmp_path / "kb.db"
     build_knowledge_base([source], db, workers=1)
     with sqlite3.connect(db) as conn:
         found = sorted((*_where(f), f.rule) for f in run_checks(conn))
     assert found == [
-        (1, 1, "direction.satisfaction"), (1, 2, "parse.unparsed"),
+        (1, 1, "direction.satisfaction"),
+        (1, 2, "parse.unparsed"),
         (2, 1, "direction.satisfaction"),
-        (2, 2, "category.money"), (2, 2, "measurable.no_number"), (2, 2, "parse.unparsed"),
+        (2, 2, "category.money"),
+        (2, 2, "measurable.no_number"),
+        (2, 2, "parse.unparsed"),
     ]
 
 
 # ---------------------------------------------------------------- the anomalies table
 
+
 def test_anomalies_table_spec() -> None:
     names = [c.name for c in ANOMALIES.columns]
-    assert names == ["id", "rule_family", "rule", "severity", "message", "principle", "document_id", "project_id",
-                     "indicator_id", "evidence"]
+    assert names == [
+        "id",
+        "rule_family",
+        "rule",
+        "severity",
+        "message",
+        "principle",
+        "document_id",
+        "project_id",
+        "indicator_id",
+        "evidence",
+    ]
     assert all(c.description for c in ANOMALIES.columns)
-    assert dict(ANOMALIES.foreign_keys) == {"document_id": "documents", "project_id": "projects",
-                                           "indicator_id": "indicators"}
+    assert dict(ANOMALIES.foreign_keys) == {
+        "document_id": "documents",
+        "project_id": "projects",
+        "indicator_id": "indicators",
+    }
     assert {("rule",), ("severity",), ("project_id",)} <= set(ANOMALIES.indexes)
 
 
@@ -482,7 +681,10 @@ def test_anomaly_rows_are_deterministic(seed_findings: list[Finding]) -> None:
     assert keys == sorted(keys)
     first = rows[0]
     assert (first["rule_family"], first["rule"], json.loads(first["evidence"])["budget_wan"]) == (
-        "cost", "cost.unit_product", 25.23)
+        "cost",
+        "cost.unit_product",
+        25.23,
+    )
 
 
 def test_anomalies_stored_and_queried(seed_db: Path, tmp_path: Path) -> None:
@@ -495,8 +697,10 @@ def test_anomalies_stored_and_queried(seed_db: Path, tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE IF EXISTS anomalies")
         sqlite_utils.Database(conn)[ANOMALIES.name].create(
-            {c.name: {"INTEGER": int, "REAL": float, "TEXT": str}[c.type] for c in ANOMALIES.columns}, pk="id",
-            foreign_keys=[(column, other, "id") for column, other in ANOMALIES.foreign_keys])
+            {c.name: {"INTEGER": int, "REAL": float, "TEXT": str}[c.type] for c in ANOMALIES.columns},
+            pk="id",
+            foreign_keys=[(column, other, "id") for column, other in ANOMALIES.foreign_keys],
+        )
         assert write_anomalies(conn) == len(SEED_FINDINGS)
         queries = canned_queries()
         assert set(queries) == {f"anomalies_{family}" for family in FAMILIES} | {"anomalies_by_rule"}

@@ -26,16 +26,19 @@ def _one(db: Path, sql: str, params: tuple = ()):
 
 
 def precision_recall(predicted: list[bool], truth: list[bool]) -> tuple[float, float]:
-    tp = sum(p and t for p, t in zip(predicted, truth))
-    fp = sum(p and not t for p, t in zip(predicted, truth))
-    fn = sum(t and not p for p, t in zip(predicted, truth))
+    tp = sum(p and t for p, t in zip(predicted, truth, strict=True))
+    fp = sum(p and not t for p, t in zip(predicted, truth, strict=True))
+    fn = sum(t and not p for p, t in zip(predicted, truth, strict=True))
     return tp / (tp + fp), tp / (tp + fn)
 
 
 def test_family_quality_on_hand_labelled_pairs(seed_db: Path) -> None:
     def family(project: str, position: str) -> int:
-        return _one(seed_db, "select family_id from indicators where id = ?",
-                    (10000 * 1000 + int(project) * 1000 + int(position),))[0]
+        return _one(
+            seed_db,
+            "select family_id from indicators where id = ?",
+            (10000 * 1000 + int(project) * 1000 + int(position),),
+        )[0]
 
     pairs = _labels("family_pairs.tsv")
     predicted = [family(a, pa) == family(b, pb) for a, pa, b, pb, *_ in pairs]
@@ -60,25 +63,41 @@ def test_series_quality_on_hand_labelled_pairs(seed_db: Path) -> None:
 
 def test_beneficiary_satisfaction_family(seed_db: Path) -> None:
     family_id = _one(seed_db, "select family_id from indicators where id = 10011006")[0]
-    members = _one(seed_db, "select count(*), count(distinct project_id), sum(target_raw = '≤90%') "
-                            "from indicators where family_id = ?", (family_id,))
+    members = _one(
+        seed_db,
+        "select count(*), count(distinct project_id), sum(target_raw = '≤90%') from indicators where family_id = ?",
+        (family_id,),
+    )
     assert members == (24, 24, 2)
     assert _one(seed_db, "select family_id from indicators where id = 10023007")[0] == family_id
-    names = {row for (row,) in sqlite3.connect(seed_db).execute(
-        "select distinct level3 from indicators where family_id = ?", (family_id,))}
+    names = {
+        row
+        for (row,) in sqlite3.connect(seed_db).execute(
+            "select distinct level3 from indicators where family_id = ?", (family_id,)
+        )
+    }
     assert {"受益对象满意度", "受益群体满意度", "受益人员满意度", "服务对象满意度", "服务群体满意度"} <= names
-    family = _one(seed_db, "select name, size, project_count, year_count, operators, main_unit, min_value, "
-                           "median_value, max_value from indicator_families where id = ?", (family_id,))
+    family = _one(
+        seed_db,
+        "select name, size, project_count, year_count, operators, main_unit, min_value, "
+        "median_value, max_value from indicator_families where id = ?",
+        (family_id,),
+    )
     assert family == ("受益人员满意度", 24, 24, 2, "≥ 22，≤ 2", "%", 85.0, 90.0, 95.0)
 
 
 def test_rent_family(seed_db: Path) -> None:
     family_id = _one(seed_db, "select family_id from indicators where id = 10001005")[0]
     with sqlite3.connect(seed_db) as conn:
-        members = conn.execute("select project_id, target_raw from indicators where family_id = ? order by id",
-                               (family_id,)).fetchall()
-    assert members == [(10001, "≤1.3 元/平方米"), (10028, "1.1元/平方米"), (10040, "1.1 元/平方米"),
-                       (10042, "1.1 元/平方米")]
+        members = conn.execute(
+            "select project_id, target_raw from indicators where family_id = ? order by id", (family_id,)
+        ).fetchall()
+    assert members == [
+        (10001, "≤1.3 元/平方米"),
+        (10028, "1.1元/平方米"),
+        (10040, "1.1 元/平方米"),
+        (10042, "1.1 元/平方米"),
+    ]
 
 
 def test_unrelated_indicators_are_not_one_family(seed_db: Path) -> None:
@@ -137,7 +156,9 @@ def test_similar_table_format(seed_db: Path) -> None:
     result = run("similar", "10001005", "--db", str(seed_db), "--limit", "3")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].startswith("与 10001005「单位面积办公用房年度租赁费」（组织人社运转保障工作经费，2024，≤1.3 元/平方米）")
+    assert lines[0].startswith(
+        "与 10001005「单位面积办公用房年度租赁费」（组织人社运转保障工作经费，2024，≤1.3 元/平方米）"
+    )
     assert lines[1].split()[:3] == ["编号", "年度", "项目"]
     assert len(lines) == 3 + 3
     assert all("✓" in line for line in lines[3:])
@@ -183,17 +204,24 @@ def test_series_command(seed_db: Path) -> None:
     assert [[p["id"] for p in s["projects"]] for s in data] == [[10032, 10037], [10033, 10036], [10034, 10035]]
     listing = run("series", "--db", str(seed_db), "--format", "json")
     assert {r["name"] for r in json.loads(listing.output)} == {
-        "省级就业补助资金", "市级普惠金融发展资金", "中央普惠金融发展资金", "省级普惠金融发展资金"}
+        "省级就业补助资金",
+        "市级普惠金融发展资金",
+        "中央普惠金融发展资金",
+        "省级普惠金融发展资金",
+    }
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["similar", "99999999"], "没有编号为 99999999 的指标"),
-    (["similar", "，。！"], "只有停用词或标点"),
-    (["search", ""], "只有停用词或标点"),
-    (["search", "的 和 。"], "只有停用词或标点"),
-    (["search", "满意度", "--project", "不存在的项目"], "没有找到项目"),
-    (["series", "不存在的系列"], "没有找到项目系列"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["similar", "99999999"], "没有编号为 99999999 的指标"),
+        (["similar", "，。！"], "只有停用词或标点"),
+        (["search", ""], "只有停用词或标点"),
+        (["search", "的 和 。"], "只有停用词或标点"),
+        (["search", "满意度", "--project", "不存在的项目"], "没有找到项目"),
+        (["series", "不存在的系列"], "没有找到项目系列"),
+    ],
+)
 def test_bad_requests_exit_2(seed_db: Path, args: list[str], message: str) -> None:
     result = run(*args, "--db", str(seed_db))
     assert result.exit_code == 2, result.output

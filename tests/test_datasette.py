@@ -18,11 +18,26 @@ def search(datasette: DatasetteClient, table: str, query: str, extra: str = "") 
     return datasette.json(f"/kb/{table}.json?_search={quote(query)}&_shape=array&_size=max{extra}")
 
 
-@pytest.mark.parametrize("path", [
-    "/", "/kb", "/kb/indicators", "/kb/projects", "/kb/documents", "/kb/units", "/kb/dept_goals",
-    "/kb/goal_indicators", "/kb/parse_warnings", "/kb/departments", "/kb/project_series",
-    "/kb/indicator_details", "/kb/goal_indicator_details", "/kb/indicators/10011006", "/kb/projects/10011",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/kb",
+        "/kb/indicators",
+        "/kb/projects",
+        "/kb/documents",
+        "/kb/units",
+        "/kb/dept_goals",
+        "/kb/goal_indicators",
+        "/kb/parse_warnings",
+        "/kb/departments",
+        "/kb/project_series",
+        "/kb/indicator_details",
+        "/kb/goal_indicator_details",
+        "/kb/indicators/10011006",
+        "/kb/projects/10011",
+    ],
+)
 def test_pages(datasette: DatasetteClient, path: str) -> None:
     response = datasette.get(path)
     assert response.status_code == 200, path
@@ -35,18 +50,24 @@ def test_search_api_understands_unsegmented_chinese(datasette: DatasetteClient) 
     assert at_most == [10011006, 10023007]
 
 
-@pytest.mark.parametrize(("query", "projects"), [
-    ("租赁", {1, 24, 28, 40, 42}),
-    ("办公用房", {1, 24, 28, 40, 42}),
-    ("创业担保贷款", {29, 32, 33, 34, 35, 36, 37}),
-])
+@pytest.mark.parametrize(
+    ("query", "projects"),
+    [
+        ("租赁", {1, 24, 28, 40, 42}),
+        ("办公用房", {1, 24, 28, 40, 42}),
+        ("创业担保贷款", {29, 32, 33, 34, 35, 36, 37}),
+    ],
+)
 def test_search_box_queries(datasette: DatasetteClient, query: str, projects: set[int]) -> None:
     assert {row["project_id"] % 10000 for row in search(datasette, "indicators", query)} == projects
 
 
 def test_search_on_the_view_and_the_goal_indicators(datasette: DatasetteClient) -> None:
     found = search(datasette, "indicator_details", "受益对象满意度", "&target_op=%E2%89%A4")
-    assert [(r["project_seq"], r["project_year"], r["target_raw"]) for r in found] == [(11, 2023, "≤90%"), (23, 2024, "≤90%")]
+    assert [(r["project_seq"], r["project_year"], r["target_raw"]) for r in found] == [
+        (11, 2023, "≤90%"),
+        (23, 2024, "≤90%"),
+    ]
     goals = search(datasette, "goal_indicators", "满意度")
     assert sorted(r["name"] for r in goals) == ["“一站式”服务大厅服务满意度", "群众满意度"]
 
@@ -113,13 +134,19 @@ def test_canned_series_query_lays_out_years(datasette: DatasetteClient) -> None:
     satisfaction = [(r["project_year"], r["target_raw"]) for r in rows if r["level3"] == "受益对象满意度"]
     assert satisfaction == [(2023, "≤90%")]
     recurring = datasette.json("/kb/recurring_series.json?_shape=array")
-    assert {r["name"] for r in recurring} == {"省级就业补助资金", "市级普惠金融发展资金", "中央普惠金融发展资金",
-                                             "省级普惠金融发展资金"}
+    assert {r["name"] for r in recurring} == {
+        "省级就业补助资金",
+        "市级普惠金融发展资金",
+        "中央普惠金融发展资金",
+        "省级普惠金融发展资金",
+    }
 
 
 def test_sql_functions_from_the_plugin(datasette: DatasetteClient) -> None:
-    data = datasette.json(f"/kb.json?sql={quote('select kb_fts_match(:q) as m, kb_terms(:q) as t')}"
-                          f"&q={quote('受益对象满意度')}&_shape=array")
+    data = datasette.json(
+        f"/kb.json?sql={quote('select kb_fts_match(:q) as m, kb_terms(:q) as t')}"
+        f"&q={quote('受益对象满意度')}&_shape=array"
+    )
     assert data == [{"m": '"受益对象满意度"', "t": "受益对象满意度 受益 受益对象 对象 满意 满意度"}]
 
 
@@ -147,9 +174,13 @@ def test_everything_is_described_in_chinese(seed_db) -> None:
 
     metadata = json.loads(METADATA_FILE.read_text(encoding="utf-8"))["databases"]["kb"]
     with sqlite3.connect(seed_db) as conn:
-        names = [r[0] for r in conn.execute(
-            "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' "
-            "and name not like '%_fts%'")]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' "
+                "and name not like '%_fts%'"
+            )
+        ]
         for name in names:
             table = metadata["tables"][name]
             assert CJK.search(table["title"]) and CJK.search(table["description"]), name
@@ -167,7 +198,9 @@ def test_canned_family_query_lays_members_side_by_side(datasette: DatasetteClien
     assert len(rows) == 24
     assert {r["family_name"] for r in rows} == {"受益人员满意度"}
     assert [(r["project_name"], r["target_raw"]) for r in rows if r["target_op"] == "≤"] == [
-        ("石财社〔2022〕99号提前下达2023年省级就业补助资金", "≤90%"), ("社会保险经办工作经费", "≤90%")]
+        ("石财社〔2022〕99号提前下达2023年省级就业补助资金", "≤90%"),
+        ("社会保险经办工作经费", "≤90%"),
+    ]
     family = datasette.json(f"/kb/indicator_families/{family_id}.json?_shape=array")[0]
     assert (family["size"], family["project_count"], family["operators"]) == (24, 24, "≥ 22，≤ 2")
 
@@ -183,12 +216,17 @@ def test_build_stores_the_findings_with_facets_and_queries(datasette: DatasetteC
     assert data["filtered_table_rows_count"] == 53
     severities = {f["value"]: f["count"] for f in data["facet_results"]["severity"]["results"]}
     assert severities == {"warning": 36, "error": 4, "info": 13}
-    families = {f["value"]: f["count"] for f in datasette.json("/kb/anomalies.json?_size=0")["facet_results"]
-                ["rule_family"]["results"]}
+    families = {
+        f["value"]: f["count"]
+        for f in datasette.json("/kb/anomalies.json?_size=0")["facet_results"]["rule_family"]["results"]
+    }
     assert families["budget"] == 14 and families["direction"] == 3
     rows = datasette.json("/kb/anomalies_direction.json?_shape=array")
     assert [(r["severity"], r["project_id"], r["target_raw"]) for r in rows] == [
-        ("error", 10011, "≤90%"), ("error", 10023, "≤90%"), ("warning", 10023, "≤90%")]
+        ("error", 10011, "≤90%"),
+        ("error", 10023, "≤90%"),
+        ("warning", 10023, "≤90%"),
+    ]
     budget = datasette.json("/kb/anomalies_budget.json?_shape=array")
     assert len(budget) == 14 and {r["rule"] for r in budget} == {"budget.parent_sum"}
 

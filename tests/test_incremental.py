@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from bench.corpus import department, render
 from indexer import whoosh_index
-from kb.db.build import add_to_knowledge_base, build_knowledge_base
 from kb.cli import cli
+from kb.db.build import add_to_knowledge_base, build_knowledge_base
 from tests.conftest import SEED
 
 
@@ -41,17 +41,25 @@ def _state(db: Path) -> dict:
         return {
             "indicators": conn.execute(
                 "select id, project_id, level1, level2, level3, target_raw, target_op, target_value, target_unit "
-                "from indicators order by id").fetchall(),
+                "from indicators order by id"
+            ).fetchall(),
             "projects": conn.execute("select id, name, year, budget from projects order by id").fetchall(),
             "families": _partition(conn, "select family_id, id from indicators"),
-            "family_stats": {(row[0], row[1:]) for row in conn.execute(
-                "select group_concat(i.id), f.name, f.size, f.project_count, f.operators, f.main_unit, f.min_value, "
-                "f.median_value, f.max_value, f.target_spread from indicator_families f "
-                "join (select family_id, id from indicators order by id) i on i.family_id = f.id group by f.id")},
+            "family_stats": {
+                (row[0], row[1:])
+                for row in conn.execute(
+                    "select group_concat(i.id), f.name, f.size, f.project_count, f.operators, f.main_unit, "
+                    "f.min_value, f.median_value, f.max_value, f.target_spread from indicator_families f "
+                    "join (select family_id, id from indicators order by id) i on i.family_id = f.id group by f.id"
+                )
+            },
             "texts": _partition(conn, "select text_id, id from indicators"),
             "series": _partition(conn, "select series_id, id from projects"),
-            "findings": sorted(conn.execute(
-                "select rule, severity, document_id, project_id, indicator_id, message, evidence from anomalies")),
+            "findings": sorted(
+                conn.execute(
+                    "select rule, severity, document_id, project_id, indicator_id, message, evidence from anomalies"
+                )
+            ),
             "departments": sorted(conn.execute("select code, name, document_count from departments")),
         }
 
@@ -69,10 +77,13 @@ def test_adding_a_document_equals_rebuilding(tmp_path: Path, documents: list[Pat
     # slightly; what is found may not.
     with sqlite3.connect(full) as full_conn, sqlite3.connect(incremental) as incremental_conn:
         for query in ("受益对象满意度", "满意度", "创业担保贷款 满意度", "办公用房"):
-            found = {hit.id for hit in whoosh_index.search(tmp_path / "incremental.whoosh", incremental_conn, query,
-                                                           limit=1000)}
-            assert found == {hit.id for hit in whoosh_index.search(tmp_path / "full.whoosh", full_conn, query,
-                                                                   limit=1000)}, query
+            found = {
+                hit.id
+                for hit in whoosh_index.search(tmp_path / "incremental.whoosh", incremental_conn, query, limit=1000)
+            }
+            assert found == {
+                hit.id for hit in whoosh_index.search(tmp_path / "full.whoosh", full_conn, query, limit=1000)
+            }, query
             assert found
 
 

@@ -26,8 +26,11 @@ def run(*args: str) -> Result:
 @pytest.fixture(scope="module")
 def clean_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("clean") / "kb.db"
-    rows = [Row("数量指标", "印刷数量", "≥100 份"), Row("服务对象满意度指标", "受益对象满意度", "≥95%"),
-            Row("成本指标", "项目预算控制数", "≤10万元")]
+    rows = [
+        Row("数量指标", "印刷数量", "≥100 份"),
+        Row("服务对象满意度指标", "受益对象满意度", "≥95%"),
+        Row("成本指标", "项目预算控制数", "≤10万元"),
+    ]
     make_kb([Proj("印刷经费", rows)], str(path)).close()
     return path
 
@@ -58,11 +61,28 @@ def test_json_records(seed_db: Path) -> None:
     assert result.exit_code == 1
     assert {s: sum(r["severity"] == s for r in records) for s in SEED_COUNTS} == SEED_COUNTS
     first = next(r for r in records if r["rule"] == "direction.satisfaction")
-    assert {k: first[k] for k in ("indicator_id", "project_id", "project_year", "position", "level3", "target_raw",
-                                  "rule_family", "principle")} == {
-        "indicator_id": 10011006, "project_id": 10011, "project_year": 2023, "position": 6,
-        "level3": "受益对象满意度", "target_raw": "≤90%", "rule_family": "direction",
-        "principle": "docs/rules.md#direction.satisfaction"}
+    assert {
+        k: first[k]
+        for k in (
+            "indicator_id",
+            "project_id",
+            "project_year",
+            "position",
+            "level3",
+            "target_raw",
+            "rule_family",
+            "principle",
+        )
+    } == {
+        "indicator_id": 10011006,
+        "project_id": 10011,
+        "project_year": 2023,
+        "position": 6,
+        "level3": "受益对象满意度",
+        "target_raw": "≤90%",
+        "rule_family": "direction",
+        "principle": "docs/rules.md#direction.satisfaction",
+    }
     assert first["evidence"]["keyword"] == "满意度"
 
 
@@ -71,21 +91,28 @@ def test_csv(seed_db: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert result.exit_code == 1
     assert [(r["rule"], r["indicator_id"]) for r in rows] == [
-        ("cost.unit_product", "10001005"), ("cost.above_budget", "10011004"), ("cost.unit_product", "10028004"),
-        ("cost.unit_product", "10040004"), ("cost.unit_product", "10042004")]
+        ("cost.unit_product", "10001005"),
+        ("cost.above_budget", "10011004"),
+        ("cost.unit_product", "10028004"),
+        ("cost.unit_product", "10040004"),
+        ("cost.unit_product", "10042004"),
+    ]
     assert json.loads(rows[1]["evidence"])["budget_wan"] == 1219.05
     assert rows[1]["project_name"] == "石财社〔2022〕99号提前下达2023年省级就业补助资金"
 
 
-@pytest.mark.parametrize(("args", "rules", "status"), [
-    (("--severity", "error"), {"cost.above_budget", "direction.satisfaction", "measurable.no_number"}, 1),
-    (("--severity", "warning", "--severity", "info"), None, 0),
-    (("--rule", "direction.satisfaction"), {"direction.satisfaction"}, 1),
-    (("--rule", "direction", "--severity", "warning"), {"direction.positive"}, 0),
-    (("--rule", "plan"), set(), 0),
-    (("--rule", "budget"), {"budget.parent_sum"}, 0),
-    (("--rule", "budget.parent_sum", "--rule", "plan"), {"budget.parent_sum"}, 0),
-])
+@pytest.mark.parametrize(
+    ("args", "rules", "status"),
+    [
+        (("--severity", "error"), {"cost.above_budget", "direction.satisfaction", "measurable.no_number"}, 1),
+        (("--severity", "warning", "--severity", "info"), None, 0),
+        (("--rule", "direction.satisfaction"), {"direction.satisfaction"}, 1),
+        (("--rule", "direction", "--severity", "warning"), {"direction.positive"}, 0),
+        (("--rule", "plan"), set(), 0),
+        (("--rule", "budget"), {"budget.parent_sum"}, 0),
+        (("--rule", "budget.parent_sum", "--rule", "plan"), {"budget.parent_sum"}, 0),
+    ],
+)
 def test_filters_and_exit_status(seed_db: Path, args: tuple[str, ...], rules: set[str] | None, status: int) -> None:
     result = run("--db", str(seed_db), "--format", "json", *args)
     assert result.exit_code == status, result.output

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.checks.engine import reconcile
-from kb.models.budget import BudgetTable, BudgetTables
 from kb.db.budget_rows import budget_rows_for
 from kb.db.schema import BUDGET_TABLE_SPECS
 from kb.models import ParseWarning
+from kb.models.budget import BudgetTable, BudgetTables
 from kb.parse.budget import parse_budget_tables, read_amount, table_kind
 from kb.parse.notes import ParseNotes
 from kb.parse.source import read_source
@@ -69,12 +69,17 @@ def test_every_table_is_found_in_order(seed: BudgetTables) -> None:
     assert seed.assets is not None and (seed.assets.first_line, seed.assets.last_line) == (1966, 1978)
 
 
-@pytest.mark.parametrize(("kind", "golden"), [("expense", "budget_expense_table.json"), ("income", "budget_income_table.json")])
+@pytest.mark.parametrize(
+    ("kind", "golden"), [("expense", "budget_expense_table.json"), ("income", "budget_income_table.json")]
+)
 def test_golden_rows(seed: BudgetTables, kind: str, golden: str) -> None:
     expected = json.loads((GOLDEN / golden).read_text(encoding="utf-8"))
     t = table(seed, kind)
     assert (t.title, t.first_line, t.last_line, t.columns) == (
-        expected["title"], expected["first_line"], expected["last_line"], expected["columns"]
+        expected["title"],
+        expected["first_line"],
+        expected["last_line"],
+        expected["columns"],
     )
     assert [row.model_dump() for row in t.rows] == expected["rows"]
 
@@ -89,9 +94,15 @@ def test_expense_table(seed: BudgetTables) -> None:
     assert rows["2080101"]["amounts"]["total"] == 1245.57
     other = rows["2080199"]
     assert (other["seq"], other["name"]) == (10, "其他人力资源和社会保障管理事务支出")
-    assert (other["amounts"]["total"], other["amounts"]["basic"], other["amounts"]["project"]) == (2259.25, 477.02, 1782.23)
+    assert (other["amounts"]["total"], other["amounts"]["basic"], other["amounts"]["project"]) == (
+        2259.25,
+        477.02,
+        1782.23,
+    )
     assert [(r.code, r.level, r.parent_code) for r in t.rows[1:4]] == [
-        ("208", "类", None), ("20801", "款", "208"), ("2080101", "项", "20801")
+        ("208", "类", None),
+        ("20801", "款", "208"),
+        ("2080101", "项", "20801"),
     ]
 
 
@@ -99,8 +110,15 @@ def test_income_table_has_the_same_rows_and_the_carryover(seed: BudgetTables) ->
     income, expense = table(seed, "income"), table(seed, "expense")
     assert [(r.seq, r.code, r.name) for r in income.rows] == [(r.seq, r.code, r.name) for r in expense.rows]
     carried = {r.code: r.amounts["carryover"] for r in income.rows if r.amounts["carryover"] is not None}
-    assert carried == {None: 1222.95, "208": 1219.05, "20807": 1219.05, "2080799": 1219.05,
-                       "213": 3.9, "21308": 3.9, "2130804": 3.9}
+    assert carried == {
+        None: 1222.95,
+        "208": 1219.05,
+        "20807": 1219.05,
+        "2080799": 1219.05,
+        "213": 3.9,
+        "21308": 3.9,
+        "2130804": 3.9,
+    }
 
 
 def test_basic_expense_table_economic_classification(seed: BudgetTables) -> None:
@@ -126,7 +144,13 @@ def test_basic_expense_table_economic_classification(seed: BudgetTables) -> None
         # 11.9 + 5: the cut falls after the first decimal.
         ("income", "2080150", "事业运行", {"total": 11.95}, (153, 164)),
         # 2249 + .05, 1030 + .00, 1219 + .05.
-        ("income", "2080799", "其他就业补助支出", {"total": 2249.05, "current_income": 1030.0, "carryover": 1219.05}, (182, 193)),
+        (
+            "income",
+            "2080799",
+            "其他就业补助支出",
+            {"total": 2249.05, "current_income": 1030.0, "carryover": 1219.05},
+            (182, 193),
+        ),
         # 2130 804 / 15.5 4.
         ("income", "2130804", "创业担保贷款贴息及奖补", {"total": 15.54, "carryover": 3.9}, (250, 250)),
         # Only the name continues on the next page.
@@ -135,7 +159,9 @@ def test_basic_expense_table_economic_classification(seed: BudgetTables) -> None
         ("expense", "208", "社会保障和就业支出", {"total": 10610.52, "basic": 3793.99}, (295, 295)),
     ],
 )
-def test_repairs(seed: BudgetTables, kind: str, code: str | None, name: str, amounts: dict, lines: tuple[int, int]) -> None:
+def test_repairs(
+    seed: BudgetTables, kind: str, code: str | None, name: str, amounts: dict, lines: tuple[int, int]
+) -> None:
     row = by_code(table(seed, kind))[code]
     assert row["name"] == name
     assert {key: row["amounts"][key] for key in amounts} == amounts
@@ -152,7 +178,9 @@ def test_two_sided_summary(seed: BudgetTables) -> None:
     cut = next(r for r in expense if r.seq == 11)
     assert (cut.name, cut.first_line, cut.last_line) == ("十一、节能环保支出", 59, 72)
     assert [(r.name, r.role, r.amounts["amount"]) for r in income[-3:]] == [
-        ("本年收入合计", "total", 9966.76), ("上年结转结余", "item", 1222.95), ("收入总计", "grand_total", 11189.71)
+        ("本年收入合计", "total", 9966.76),
+        ("上年结转结余", "item", 1222.95),
+        ("收入总计", "grand_total", 11189.71),
     ]
     assert expense[-1].name == "支出总计" and expense[-1].amounts["amount"] == 11189.71
 
@@ -202,13 +230,25 @@ def test_procurement(seed: BudgetTables) -> None:
     ]
     total = p.items[0]
     assert (total.role, total.amounts["total"], total.amounts["general_budget"], total.amounts["sme_reserved"]) == (
-        "total", 85.9, 85.9, 72.24
+        "total",
+        85.9,
+        85.9,
+        72.24,
     )
     office = next(i for i in p.items if i.first_line == 1906)
     assert office.model_dump(exclude={"amounts", "position"}) == {
-        "role": "item", "unit": "中共石家庄高新技术产业开发区工委组织部本级", "project_name": "公用类项目（三保）",
-        "project_budget": 34.42, "item_name": "其他办公用品", "catalog_code": "A05049900", "measure_unit": "批",
-        "quantity": 1.0, "unit_price": 19.9, "raw": None, "first_line": 1906, "last_line": 1906,
+        "role": "item",
+        "unit": "中共石家庄高新技术产业开发区工委组织部本级",
+        "project_name": "公用类项目（三保）",
+        "project_budget": 34.42,
+        "item_name": "其他办公用品",
+        "catalog_code": "A05049900",
+        "measure_unit": "批",
+        "quantity": 1.0,
+        "unit_price": 19.9,
+        "raw": None,
+        "first_line": 1906,
+        "last_line": 1906,
     }
     # The SME share is 60 % of this item: the last column is 预留中小微企业份额.
     assert office.amounts["sme_reserved"] == 11.94 and office.amounts["carryover"] is None
@@ -253,8 +293,16 @@ def test_gbk_with_crlf_reads_the_same(tmp_path: Path, seed: BudgetTables) -> Non
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1118 9.71", (11189.71, True)), ("264. 98", (264.98, True)), (".57", (0.57, True)), ("1,234.50", (1234.5, True)),
-     ("", (None, True)), ("—", (None, True)), ("6O.00", (None, False)), ("1.2.3", (None, False))],
+    [
+        ("1118 9.71", (11189.71, True)),
+        ("264. 98", (264.98, True)),
+        (".57", (0.57, True)),
+        ("1,234.50", (1234.5, True)),
+        ("", (None, True)),
+        ("—", (None, True)),
+        ("6O.00", (None, False)),
+        ("1.2.3", (None, False)),
+    ],
 )
 def test_read_amount(text: str, expected: tuple[float | None, bool]) -> None:
     assert read_amount(text) == expected
@@ -262,10 +310,15 @@ def test_read_amount(text: str, expected: tuple[float | None, bool]) -> None:
 
 @pytest.mark.parametrize(
     ("line", "kind"),
-    [("## 部门预算收支总表", "summary"), ("部门预算财政拨款收支总表", "fiscal_summary"),
-     ("### 部门预算一般公共预算财政拨款基本支出表", "basic_expense"), ("部门预算财政拨款“三公”经费支出表", "three_public"),
-     ("部门预算收支总表.....\t2", None), ("## 八、政府采购预算情况", None),
-     ("收支预算总表支出栏、基本支出表、项目支出表按经济分类编制。", None)],
+    [
+        ("## 部门预算收支总表", "summary"),
+        ("部门预算财政拨款收支总表", "fiscal_summary"),
+        ("### 部门预算一般公共预算财政拨款基本支出表", "basic_expense"),
+        ("部门预算财政拨款“三公”经费支出表", "three_public"),
+        ("部门预算收支总表.....\t2", None),
+        ("## 八、政府采购预算情况", None),
+        ("收支预算总表支出栏、基本支出表、项目支出表按经济分类编制。", None),
+    ],
 )
 def test_table_titles(line: str, kind: str | None) -> None:
     assert table_kind(line) == kind
@@ -293,7 +346,9 @@ def test_unrepairable_amount_keeps_raw_text_and_spares_the_other_tables() -> Non
 def test_handmade_page_breaks_empty_tables_and_a_lost_header() -> None:
     tables, warnings = parse(read_source(FIXTURES / "budget_page_breaks.txt").lines)
     expense = table(tables, "expense")
-    assert [(r.code, r.name, r.amounts["total"], r.amounts["basic"], r.first_line, r.last_line) for r in expense.rows] == [
+    assert [
+        (r.code, r.name, r.amounts["total"], r.amounts["basic"], r.first_line, r.last_line) for r in expense.rows
+    ] == [
         (None, "合计", 1234.56, 1000.0, 10, 10),
         ("210", "卫生健康支出", 1234.56, 1000.0, 11, 11),
         ("21011", "行政事业单位医疗", 1234.56, 1000.0, 12, 12),
@@ -305,13 +360,21 @@ def test_handmade_page_breaks_empty_tables_and_a_lost_header() -> None:
     assert three.empty and three.empty_note is None
     capital = table(tables, "state_capital_expense")
     assert [(r.code, r.level, r.amounts["project"]) for r in capital.rows] == [
-        (None, None, 7.0), ("223", "类", 7.0), ("22301", "款", 7.0), ("2230105", "项", 7.0)
+        (None, None, 7.0),
+        ("223", "类", 7.0),
+        ("22301", "款", 7.0),
+        ("2230105", "项", 7.0),
     ]
     codes = sorted((w.code, w.line) for w in warnings if w.code != "budget_missing_table")
     assert codes == [("budget_empty_table", 32), ("budget_missing_header", 38)]
     missing = {w.message for w in warnings if w.code == "budget_missing_table"}
-    assert missing == {"未找到部门预算收支总表", "未找到部门预算收入总表", "未找到部门预算财政拨款收支总表",
-                       "未找到部门预算一般公共预算财政拨款支出表", "未找到部门预算一般公共预算财政拨款基本支出表"}
+    assert missing == {
+        "未找到部门预算收支总表",
+        "未找到部门预算收入总表",
+        "未找到部门预算财政拨款收支总表",
+        "未找到部门预算一般公共预算财政拨款支出表",
+        "未找到部门预算一般公共预算财政拨款基本支出表",
+    }
 
 
 def test_a_broken_code_is_kept_with_a_warning() -> None:
@@ -327,7 +390,9 @@ def test_a_broken_code_is_kept_with_a_warning() -> None:
 def test_a_lost_row_is_a_sequence_gap() -> None:
     lines = [line for line in SEED_LINES if not line.startswith("5\t2080102\t一般行政 管理事务")]
     tables, warnings = parse(lines)
-    assert [(w.code, w.line, w.message) for w in warnings] == [("budget_seq_gap", 298, "部门预算支出总表序号从 4 跳到 6")]
+    assert [(w.code, w.line, w.message) for w in warnings] == [
+        ("budget_seq_gap", 298, "部门预算支出总表序号从 4 跳到 6")
+    ]
     assert [r.seq for r in table(tables, "expense").rows][3:5] == [4, 6]
 
 
@@ -350,7 +415,10 @@ def test_a_document_without_budget_tables_is_silent() -> None:
 def test_budget_rows_for_the_seed(seed: BudgetTables) -> None:
     rows = budget_rows_for(7, seed)
     assert {name: len(value) for name, value in rows.items()} == {
-        "budget_tables": 11, "budget_rows": 230, "procurement_items": 25, "asset_rows": 6
+        "budget_tables": 11,
+        "budget_rows": 230,
+        "procurement_items": 25,
+        "asset_rows": 6,
     }
     columns = {spec.name: {c.name for c in spec.columns} for spec in BUDGET_TABLE_SPECS}
     for name, dicts in rows.items():
@@ -369,13 +437,31 @@ def test_budget_rows_for_the_seed(seed: BudgetTables) -> None:
 
 # ---------------------------------------------------------------- fuzz
 
-FRAGMENTS = ["\t", "<b>", "序号", "栏次", "合计", "小计", "2080", " ", ".5", "x", "科目编码", "—", "## ", "。",
-             "注：无，空表列示。", "部门预算支出总表", "一、"]
+FRAGMENTS = [
+    "\t",
+    "<b>",
+    "序号",
+    "栏次",
+    "合计",
+    "小计",
+    "2080",
+    " ",
+    ".5",
+    "x",
+    "科目编码",
+    "—",
+    "## ",
+    "。",
+    "注：无，空表列示。",
+    "部门预算支出总表",
+    "一、",
+]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mangled_lines(BUDGET_PART, 20, st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=6)
-                     .map("".join)))
+@given(
+    mangled_lines(BUDGET_PART, 20, st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=6).map("".join))
+)
 def test_mangled_tables_only_ever_warn(lines: list[str]) -> None:
     tables, warnings = parse(lines)
     assert all(isinstance(w, ParseWarning) for w in warnings)

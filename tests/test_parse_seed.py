@@ -55,7 +55,12 @@ def test_first_project_whole(seed_doc: Document) -> None:
     assert first.code == "13019024P0042TD10003H"
     assert first.budget == 25.23
     assert first.usage == "用于房租和网络租赁费支出。"
-    assert first.spend_plan.model_dump() == {"by_march": 25.0, "by_june": 50.0, "by_october": 75.0, "by_december": 100.0}
+    assert first.spend_plan.model_dump() == {
+        "by_march": 25.0,
+        "by_june": 50.0,
+        "by_october": 75.0,
+        "by_december": 100.0,
+    }
     assert first.goal == "1.保障组织人社工作正常开展。"
     assert (first.first_line, first.last_line) == (1034, 1051)
     rent = first.indicators[4]
@@ -109,7 +114,10 @@ def test_page_break_cut_in_three_cells(seed_doc: Document) -> None:
 def test_page_break_between_two_rows(seed_doc: Document) -> None:
     rows = project(seed_doc, 23).indicators
     assert len(rows) == 7
-    assert [(i.level2, i.level3) for i in rows[4:6]] == [("社会效益指标", "加强基金管理工作"), ("社会效益指标", "防范基金风险")]
+    assert [(i.level2, i.level3) for i in rows[4:6]] == [
+        ("社会效益指标", "加强基金管理工作"),
+        ("社会效益指标", "防范基金风险"),
+    ]
     assert rows[5].level1 == "效益指标"
     assert rows[6].target.raw == "≤90%"
 
@@ -118,13 +126,20 @@ def test_page_break_tails_of_description_and_basis(seed_doc: Document) -> None:
     archive = project(seed_doc, 41).indicators[4]
     assert archive.description == "通过对现有档案资料进行维护保养，提高档案资料的储存年限，保障档案资料的完好率。"
     deadline = project(seed_doc, 38).indicators[2]
-    assert deadline.basis == "《河北省人力资源和社会保障厅关于进一步加快推进流动人员人事档案信息化建设的通知》(冀人社字〔2020〕321号)"
+    assert (
+        deadline.basis
+        == "《河北省人力资源和社会保障厅关于进一步加快推进流动人员人事档案信息化建设的通知》(冀人社字〔2020〕321号)"
+    )
     assert deadline.target.kind == "deadline"
 
 
 def test_satisfaction_targets_written_at_most(seed_doc: Document) -> None:
-    at_most = [(p.seq, i.level3) for p in seed_doc.projects for i in p.indicators
-               if i.level1 == "满意度指标" and i.target.op == "≤"]
+    at_most = [
+        (p.seq, i.level3)
+        for p in seed_doc.projects
+        for i in p.indicators
+        if i.level1 == "满意度指标" and i.target.op == "≤"
+    ]
     assert at_most == [(11, "受益对象满意度"), (23, "受益对象满意度")]
 
 
@@ -155,20 +170,23 @@ def test_department_goals(seed_doc: Document) -> None:
 
 
 def test_units(seed_doc: Document) -> None:
-    assert [u.name for u in seed_doc.units][:2] == ["中共石家庄高新技术产业开发区工委组织部本级", "石家庄高新技术产业开发区社会保险中心"]
+    assert [u.name for u in seed_doc.units][:2] == [
+        "中共石家庄高新技术产业开发区工委组织部本级",
+        "石家庄高新技术产业开发区社会保险中心",
+    ]
     assert seed_doc.units[0].model_dump() == {
-        "seq": 1, "name": "中共石家庄高新技术产业开发区工委组织部本级", "nature": "行政",
-        "rank": "副处(县)级", "funding": "财政拨款", "line": 748,
+        "seq": 1,
+        "name": "中共石家庄高新技术产业开发区工委组织部本级",
+        "nature": "行政",
+        "rank": "副处(县)级",
+        "funding": "财政拨款",
+        "line": 748,
     }
     assert seed_doc.units[-1].name == "石家庄循环化工园区劳动和社会保障服务中心"
 
 
 def _snapshot(doc: Document) -> list[dict]:
-    return [
-        {"project": p.seq, **i.model_dump()}
-        for p in doc.projects
-        for i in p.indicators
-    ]
+    return [{"project": p.seq, **i.model_dump()} for p in doc.projects for i in p.indicators]
 
 
 def test_every_indicator_matches_the_reviewed_snapshot(seed_doc: Document) -> None:

@@ -43,8 +43,12 @@ class ProjectRow(NamedTuple):
     @property
     def spend_plan(self) -> tuple[float | None, float | None, float | None, float | None]:
         """The cumulative shares spent by the end of March, June, October and December."""
-        return (self.spend_plan_by_march, self.spend_plan_by_june, self.spend_plan_by_october,
-                self.spend_plan_by_december)
+        return (
+            self.spend_plan_by_march,
+            self.spend_plan_by_june,
+            self.spend_plan_by_october,
+            self.spend_plan_by_december,
+        )
 
     def label(self) -> str:
         """「name」（year）: how a message names the project."""
@@ -195,8 +199,11 @@ def _select(spec: TableSpec, row_type: type[tuple[Any, ...]], special: dict[str,
 
 _PROJECTS_SQL = _select(PROJECTS, ProjectRow)
 # A target never parsed counts as unparsed; an empty unit is no unit.
-_INDICATORS_SQL = _select(INDICATORS, IndicatorRow, {"target_unit": "NULLIF(target_unit, '')",
-                                                     "target_kind": "COALESCE(target_kind, 'unparsed')"})
+_INDICATORS_SQL = _select(
+    INDICATORS,
+    IndicatorRow,
+    {"target_unit": "NULLIF(target_unit, '')", "target_kind": "COALESCE(target_kind, 'unparsed')"},
+)
 
 
 def load_projects(conn: sqlite3.Connection, where: str = "", params: Sequence[Any] = ()) -> dict[int, ProjectRow]:
@@ -225,10 +232,13 @@ def load_level2_units(conn: sqlite3.Connection) -> dict[tuple[str, str | None], 
     return units
 
 
-def family_stats(family_id: int, name: str | None, operators: str | None, main_unit: str | None,
-                 spread: str | None) -> FamilyStats:
+def family_stats(
+    family_id: int, name: str | None, operators: str | None, main_unit: str | None, spread: str | None
+) -> FamilyStats:
     """A family's statistics from the columns of its ``indicator_families`` row."""
-    return FamilyStats(family_id, name or "", IndicatorFamily.decode_operators(operators), main_unit, _parse_spread(spread))
+    return FamilyStats(
+        family_id, name or "", IndicatorFamily.decode_operators(operators), main_unit, _parse_spread(spread)
+    )
 
 
 def load_families(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> dict[int, FamilyStats]:
@@ -237,20 +247,25 @@ def load_families(conn: sqlite3.Connection, ids: Iterable[int] | None = None) ->
         return {}
     f = INDICATOR_FAMILIES.c
     where = "" if ids is None else f" WHERE {f.id} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
-    rows = conn.execute(f"SELECT {f.id}, COALESCE({f.name}, ''), {f.operators}, {f.main_unit}, {f.target_spread} "
-                        f"FROM {INDICATOR_FAMILIES.name}" + where)
+    rows = conn.execute(
+        f"SELECT {f.id}, COALESCE({f.name}, ''), {f.operators}, {f.main_unit}, {f.target_spread} "
+        f"FROM {INDICATOR_FAMILIES.name}" + where
+    )
     return {r[0]: family_stats(*r) for r in rows}
 
 
 def load_context(conn: sqlite3.Connection) -> CheckContext:
     """Read what the rules need from a built knowledge base."""
-    return CheckContext(projects=load_projects(conn), indicators=load_indicators(conn),
-                        families=load_families(conn))
+    return CheckContext(projects=load_projects(conn), indicators=load_indicators(conn), families=load_families(conn))
 
 
-def load_partial_context(conn: sqlite3.Connection, where: str, params: Sequence[Any] = (),
-                         projects_where: str | None = None,
-                         level2_units: dict[tuple[str, str | None], Counter[str]] | None = None) -> CheckContext:
+def load_partial_context(
+    conn: sqlite3.Connection,
+    where: str,
+    params: Sequence[Any] = (),
+    projects_where: str | None = None,
+    level2_units: dict[tuple[str, str | None], Counter[str]] | None = None,
+) -> CheckContext:
     """Part of the knowledge base with the statistics of all of it, so the rules judge the part exactly as
     they would judge it in a run over everything.
 
@@ -265,10 +280,16 @@ def load_partial_context(conn: sqlite3.Connection, where: str, params: Sequence[
     else:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS checked_projects (id INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM checked_projects")
-        conn.executemany("INSERT INTO checked_projects VALUES (?)",
-                         ((pid,) for pid in sorted({i.project_id for i in indicators if i.project_id is not None})))
+        conn.executemany(
+            "INSERT INTO checked_projects VALUES (?)",
+            ((pid,) for pid in sorted({i.project_id for i in indicators if i.project_id is not None})),
+        )
         projects = load_projects(conn, f"WHERE {PROJECTS.c.id} IN (SELECT id FROM checked_projects)")
         conn.execute("DROP TABLE checked_projects")
     families = load_families(conn, {i.family_id for i in indicators if i.family_id is not None})
-    return CheckContext(projects=projects, indicators=indicators, families=families,
-                        level2_units=level2_units if level2_units is not None else load_level2_units(conn))
+    return CheckContext(
+        projects=projects,
+        indicators=indicators,
+        families=families,
+        level2_units=level2_units if level2_units is not None else load_level2_units(conn),
+    )

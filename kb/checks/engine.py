@@ -35,7 +35,10 @@ from kb.models import BudgetTables, Document, Finding
 def _finding(rule: Rule, hit: Hit) -> Finding:
     indicator, project = hit.indicator, hit.project
     return Finding(
-        rule=rule.id, severity=rule.severity, message=hit.message, principle=rule.principle,
+        rule=rule.id,
+        severity=rule.severity,
+        message=hit.message,
+        principle=rule.principle,
         document_id=indicator.document_id if indicator else (project.document_id if project else None),
         project_id=indicator.project_id if indicator else (project.id if project else None),
         indicator_id=indicator.id if indicator else None,
@@ -45,8 +48,14 @@ def _finding(rule: Rule, hit: Hit) -> Finding:
 
 def finding_order(finding: Finding) -> tuple:
     """Sort key of findings: document, project, row, severity, rule."""
-    return (finding.document_id or 0, finding.project_id or 0, finding.indicator_id or 0,
-            SEVERITIES.index(finding.severity), finding.rule, finding.message)
+    return (
+        finding.document_id or 0,
+        finding.project_id or 0,
+        finding.indicator_id or 0,
+        SEVERITIES.index(finding.severity),
+        finding.rule,
+        finding.message,
+    )
 
 
 def check_context(ctx: CheckContext, rules: Sequence[str] | None = None) -> list[Finding]:
@@ -63,8 +72,9 @@ def run_document_rules(document: Document, rules: Sequence[Rule] = DOCUMENT_RULE
     return reconcile(facts.tables, facts.project_budgets, rules)
 
 
-def reconcile(tables: BudgetTables, project_budgets: list[float],
-              rules: Sequence[Rule] = DOCUMENT_RULES) -> list[Finding]:
+def reconcile(
+    tables: BudgetTables, project_budgets: list[float], rules: Sequence[Rule] = DOCUMENT_RULES
+) -> list[Finding]:
     """Every reconciliation finding for one document's budget tables.
 
     ``project_budgets`` are the 预算数 of its 项目绩效目标表 (None left out).
@@ -86,8 +96,9 @@ class AddedChecks:
     stale: list[tuple[tuple[str, ...], list[int]]]
 
 
-def run_checks_on_added(conn: sqlite3.Connection, first_document: int,
-                        families_before: dict[int, FamilyStats | None]) -> AddedChecks:
+def run_checks_on_added(
+    conn: sqlite3.Connection, first_document: int, families_before: dict[int, FamilyStats | None]
+) -> AddedChecks:
     """Check the documents from ``first_document`` on, and re-check what their arrival may have changed.
 
     The new documents get every rule. Of the earlier documents, the peer
@@ -99,25 +110,32 @@ def run_checks_on_added(conn: sqlite3.Connection, first_document: int,
     """
     i, p = INDICATORS.c, PROJECTS.c
     units = load_level2_units(conn)
-    new_ctx = load_partial_context(conn, f"{i.document_id} >= ?", (first_document,),
-                                   projects_where=f"{p.document_id} >= ?",
-                                   level2_units=units)
+    new_ctx = load_partial_context(
+        conn, f"{i.document_id} >= ?", (first_document,), projects_where=f"{p.document_id} >= ?", level2_units=units
+    )
     after = load_families(conn, families_before)
     changed = [fid for fid, before in families_before.items() if family_norm(before) != family_norm(after.get(fid))]
     peer_rules = ("peer.operator", "peer.value")
     peer_ctx = load_partial_context(
-        conn, f"{i.document_id} < ? AND {i.family_id} IN ({', '.join(map(str, changed)) or 'NULL'})",
+        conn,
+        f"{i.document_id} < ? AND {i.family_id} IN ({', '.join(map(str, changed)) or 'NULL'})",
         (first_document,),
-        level2_units=units)
+        level2_units=units,
+    )
     unit_ctx = load_partial_context(
-        conn, f"{i.document_id} < ? AND COALESCE({i.target_kind}, 'unparsed') = 'numeric' "
-              f"AND NULLIF({i.target_unit}, '') IS NULL",
-        (first_document,), level2_units=units)
+        conn,
+        f"{i.document_id} < ? AND COALESCE({i.target_kind}, 'unparsed') = 'numeric' "
+        f"AND NULLIF({i.target_unit}, '') IS NULL",
+        (first_document,),
+        level2_units=units,
+    )
     return AddedChecks(
         new=check_context(new_ctx),
         refreshed=[*check_context(peer_ctx, list(peer_rules)), *check_context(unit_ctx, ["measurable.missing_unit"])],
-        stale=[(peer_rules, [i.id for i in peer_ctx.indicators]),
-               (("measurable.missing_unit",), [i.id for i in unit_ctx.indicators])],
+        stale=[
+            (peer_rules, [i.id for i in peer_ctx.indicators]),
+            (("measurable.missing_unit",), [i.id for i in unit_ctx.indicators]),
+        ],
     )
 
 

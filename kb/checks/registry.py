@@ -75,8 +75,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "peer": ("偏离同类指标", "与同一指标族其他项目相比，比较符方向相反或百分比数值相差悬殊。"),
     "plan": ("资金支出计划", "累计支出进度下降，或年底不到 100%。"),
     "parse": ("无法解析", "指标值无法解析为比较符、数值和单位，其余规则无法检查。"),
-    "budget": ("预算表勾稽", "部门预算公开表内部与表间的数字对不上：上级科目不等于下级之和、基本支出＋项目支出不等于合计、"
-                          "收支总计不等、项目预算之和不等于项目支出、“三公”经费与基本支出表不一致……"),
+    "budget": (
+        "预算表勾稽",
+        "部门预算公开表内部与表间的数字对不上：上级科目不等于下级之和、基本支出＋项目支出不等于合计、"
+        "收支总计不等、项目预算之和不等于项目支出、“三公”经费与基本支出表不一致……",
+    ),
 }
 
 
@@ -117,27 +120,56 @@ _RULES: tuple[Rule, ...] = (
     Rule("plan.not_complete", "warning", "年底累计支出不到 100%", plan.not_complete),
     Rule("parse.unparsed", "info", "指标值无法解析", parsing.unparsed),
     # The budget reconciliation of each document's tables (docs/budget_tables.md).
-    Rule("budget.parent_sum", "error", "上级科目不等于下级科目之和",
-         document_check=_on_tables(budget.check_parent_sums)),
-    Rule("budget.basic_plus_project", "error", "基本支出＋项目支出不等于合计",
-         document_check=_on_tables(budget.check_basic_plus_project)),
+    Rule(
+        "budget.parent_sum", "error", "上级科目不等于下级科目之和", document_check=_on_tables(budget.check_parent_sums)
+    ),
+    Rule(
+        "budget.basic_plus_project",
+        "error",
+        "基本支出＋项目支出不等于合计",
+        document_check=_on_tables(budget.check_basic_plus_project),
+    ),
     Rule("budget.row_sum", "error", "行内各栏之和不等于合计", document_check=_on_tables(budget.check_row_sums)),
-    Rule("budget.summary_total", "error", "收支总表的合计不等于各项之和",
-         document_check=_on_tables(budget.check_summary_totals)),
-    Rule("budget.income_equals_expense", "error", "收入总计不等于支出总计",
-         document_check=_on_tables(budget.check_income_equals_expense)),
-    Rule("budget.cross_table_total", "error", "同一数字在不同表中不一致",
-         document_check=_on_tables(budget.check_cross_table_totals)),
-    Rule("budget.projects_total", "error", "项目预算之和不等于项目支出",
-         document_check=_projects_total),
-    Rule("budget.hospitality_fee", "error", "“三公”公务接待费与基本支出表不一致",
-         document_check=_on_tables(budget.check_hospitality_fee)),
-    Rule("budget.three_public_sum", "error", "“三公”经费小计不等于各项之和",
-         document_check=_on_tables(budget.check_three_public)),
-    Rule("budget.procurement_subtotal", "error", "政府采购小计或合计不等于品目之和",
-         document_check=_on_tables(budget.check_procurement_subtotals)),
-    Rule("budget.asset_total", "error", "资产总额不等于各类资产之和",
-         document_check=_on_tables(budget.check_asset_total)),
+    Rule(
+        "budget.summary_total",
+        "error",
+        "收支总表的合计不等于各项之和",
+        document_check=_on_tables(budget.check_summary_totals),
+    ),
+    Rule(
+        "budget.income_equals_expense",
+        "error",
+        "收入总计不等于支出总计",
+        document_check=_on_tables(budget.check_income_equals_expense),
+    ),
+    Rule(
+        "budget.cross_table_total",
+        "error",
+        "同一数字在不同表中不一致",
+        document_check=_on_tables(budget.check_cross_table_totals),
+    ),
+    Rule("budget.projects_total", "error", "项目预算之和不等于项目支出", document_check=_projects_total),
+    Rule(
+        "budget.hospitality_fee",
+        "error",
+        "“三公”公务接待费与基本支出表不一致",
+        document_check=_on_tables(budget.check_hospitality_fee),
+    ),
+    Rule(
+        "budget.three_public_sum",
+        "error",
+        "“三公”经费小计不等于各项之和",
+        document_check=_on_tables(budget.check_three_public),
+    ),
+    Rule(
+        "budget.procurement_subtotal",
+        "error",
+        "政府采购小计或合计不等于品目之和",
+        document_check=_on_tables(budget.check_procurement_subtotals),
+    ),
+    Rule(
+        "budget.asset_total", "error", "资产总额不等于各类资产之和", document_check=_on_tables(budget.check_asset_total)
+    ),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -22,8 +22,7 @@ FACETS: list[str] = ["rule_family", "rule", "severity", "project_id"]
 
 
 def _sort_key(finding: Finding) -> tuple:
-    return (finding.document_id or 0, finding.project_id or 0, finding.indicator_id or 0, finding.rule,
-            finding.message)
+    return (finding.document_id or 0, finding.project_id or 0, finding.indicator_id or 0, finding.rule, finding.message)
 
 
 def anomaly_rows(findings: Iterable[Finding], first_id: int = 1) -> list[dict[str, Any]]:
@@ -32,16 +31,18 @@ def anomaly_rows(findings: Iterable[Finding], first_id: int = 1) -> list[dict[st
     rows = []
     for row_id, finding in enumerate(sorted(findings, key=_sort_key), start=first_id):
         row = finding.model_dump()
-        row.update(id=row_id, rule_family=finding.rule.split(".", 1)[0],
-                   evidence=json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True))
+        row.update(
+            id=row_id,
+            rule_family=finding.rule.split(".", 1)[0],
+            evidence=json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True),
+        )
         rows.append(row)
     return rows
 
 
 def stored_findings(conn: sqlite3.Connection, rules: Iterable[str]) -> list[Finding]:
     """The findings of the rules ``rules`` (ids) stored in ``anomalies`` (empty when the table is missing)."""
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                          (ANOMALIES.name,)).fetchone()
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (ANOMALIES.name,)).fetchone()
     wanted = sorted(set(rules))
     if not exists or not wanted:
         return []
@@ -49,10 +50,12 @@ def stored_findings(conn: sqlite3.Connection, rules: Iterable[str]) -> list[Find
     a = ANOMALIES.c
     rows = conn.execute(
         f"SELECT {', '.join(fields)} FROM {ANOMALIES.name} WHERE {a.rule} IN ({', '.join('?' for _ in wanted)}) "
-        f"ORDER BY {a.id}", wanted)
+        f"ORDER BY {a.id}",
+        wanted,
+    )
     findings = []
     for row in rows:
-        record = dict(zip(fields, row))
+        record = dict(zip(fields, row, strict=True))
         record["principle"] = record["principle"] or ""
         record["evidence"] = json.loads(record["evidence"] or "{}")
         findings.append(Finding(**record))

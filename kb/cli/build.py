@@ -13,11 +13,18 @@ from kb.errors import UsageError
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--db", "db_path", default="kb.db", show_default=True, type=click.Path(dir_okay=False, path_type=str),
-              help="The SQLite database to write (replaced only when the build is complete).")
+@click.option(
+    "--db",
+    "db_path",
+    default="kb.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="The SQLite database to write (replaced only when the build is complete).",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: all cores).")
-@click.option("--add", "add", is_flag=True,
-              help="Add the documents in PATHS to the existing database instead of rebuilding it.")
+@click.option(
+    "--add", "add", is_flag=True, help="Add the documents in PATHS to the existing database instead of rebuilding it."
+)
 @reports_errors
 def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) -> None:
     """Build the knowledge base from the documents in PATHS (files or folders; default data/).
@@ -38,15 +45,24 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
         sys.exit(EXIT_PROBLEMS)
 
 
-
 @click.command()
 @click.option("--db", "db_path", default="kb.db", show_default=True, type=click.Path(dir_okay=False, path_type=str))
-@click.option("--data", "data_paths", multiple=True, default=("data",), show_default=True,
-              help="Documents the database is built from; rebuilt first when they are newer.")
+@click.option(
+    "--data",
+    "data_paths",
+    multiple=True,
+    default=("data",),
+    show_default=True,
+    help="Documents the database is built from; rebuilt first when they are newer.",
+)
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--metadata", "metadata_path", type=click.Path(exists=True, dir_okay=False, path_type=str),
-              help="Datasette metadata file (default: generated for this database).")
+@click.option(
+    "--metadata",
+    "metadata_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="Datasette metadata file (default: generated for this database).",
+)
 @reports_errors
 def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metadata_path: str | None) -> None:
     """Serve the knowledge base read-only with Datasette, building it first if missing or stale."""

@@ -37,10 +37,17 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-DB_OPTION = click.option("--db", "db_path", default="kb.db", show_default=True,
-                         type=click.Path(dir_okay=False, path_type=str), help="The knowledge base to read.")
-FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                             show_default=True)
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    default="kb.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="The knowledge base to read.",
+)
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 LIMIT_OPTION = click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 
 
@@ -60,7 +67,10 @@ def progress_printer() -> Callable[[Any], None] | None:
         return None
 
     def show(p: Any) -> None:
-        click.echo(f"\r文档 {p.done}/{p.total} · 指标 {p.indicators} · 警告 {p.warnings} · 失败 {p.failed}",
-                   err=True, nl=p.done == p.total)
+        click.echo(
+            f"\r文档 {p.done}/{p.total} · 指标 {p.indicators} · 警告 {p.warnings} · 失败 {p.failed}",
+            err=True,
+            nl=p.done == p.total,
+        )
 
     return show

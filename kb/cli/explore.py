@@ -15,17 +15,27 @@ from kb.cli.common import DB_OPTION, FORMAT_OPTION, LIMIT_OPTION, echo_json, not
 @DB_OPTION
 @click.option("--level2", multiple=True, help="Only this 二级指标 (repeatable), e.g. 数量指标.")
 @click.option("--year", "years", multiple=True, type=int, help="Only projects of this year (repeatable).")
-@click.option("--project", "projects", multiple=True,
-              help="Only this project: id, sequence number, code or part of the name (repeatable).")
+@click.option(
+    "--project",
+    "projects",
+    multiple=True,
+    help="Only this project: id, sequence number, code or part of the name (repeatable).",
+)
 @LIMIT_OPTION
 @FORMAT_OPTION
 @reports_errors
-def search(query: str, db_path: str, level2: tuple[str, ...], years: tuple[int, ...], projects: tuple[str, ...],
-           limit: int, fmt: str) -> None:
+def search(
+    query: str,
+    db_path: str,
+    level2: tuple[str, ...],
+    years: tuple[int, ...],
+    projects: tuple[str, ...],
+    limit: int,
+    fmt: str,
+) -> None:
     """Search indicators for QUERY (Chinese, unsegmented): BM25F over name, description, target, source, project."""
     from indexer.tokenizer import query_terms
     from indexer.whoosh_index import search as whoosh_search
-    from kb.errors import UsageError
     from kb.cli.render import highlighter, indicator_record, indicator_table
     from kb.db.read import (
         fresh_whoosh_index,
@@ -33,6 +43,7 @@ def search(query: str, db_path: str, level2: tuple[str, ...], years: tuple[int, 
         open_database,
         project_ids,
     )
+    from kb.errors import UsageError
 
     terms = query_terms(query)
     if not terms:
@@ -40,8 +51,7 @@ def search(query: str, db_path: str, level2: tuple[str, ...], years: tuple[int, 
     conn = open_database(db_path)
     directory = fresh_whoosh_index(Path(db_path), conn, notify)
     wanted_projects = [pid for spec in projects for pid in project_ids(conn, spec)]
-    hits = whoosh_search(directory, conn, query, level2=level2, years=years, project_ids=wanted_projects,
-                         limit=limit)
+    hits = whoosh_search(directory, conn, query, level2=level2, years=years, project_ids=wanted_projects, limit=limit)
     rows = indicator_rows(conn, (h.id for h in hits))
     if fmt == "json":
         echo_json([indicator_record(rows[h.id], score=h.score, matched_terms=h.matched) for h in hits])
@@ -49,8 +59,11 @@ def search(query: str, db_path: str, level2: tuple[str, ...], years: tuple[int, 
     click.echo(f"{len(hits)} 条结果（Whoosh BM25F；查询词：{' '.join(terms)}）")
     if hits:
         color = sys.stdout.isatty()
-        click.echo(indicator_table([rows[h.id] for h in hits], [f"{h.score:.2f}" for h in hits], "得分",
-                                   decorate=highlighter(terms, color)))
+        click.echo(
+            indicator_table(
+                [rows[h.id] for h in hits], [f"{h.score:.2f}" for h in hits], "得分", decorate=highlighter(terms, color)
+            )
+        )
 
 
 @click.command()
@@ -68,17 +81,18 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
     from indexer.similarity import probe_for_indicator, probe_for_text
     from indexer.similarity import similar as find_similar
     from indexer.tokenizer import query_terms
-    from kb.errors import UsageError
     from kb.cli.render import indicator_record, indicator_table
     from kb.db.read import indicator_rows, open_database
+    from kb.errors import UsageError
 
     conn = open_database(db_path)
     if what.strip().isdigit():
         probe = probe_for_indicator(conn, int(what))
         if probe is None:
             raise UsageError(f"没有编号为 {what} 的指标 (unknown indicator id)")
-        subject = indicator_rows(conn, [probe.id])[probe.id]
-        title = f"与 {probe.id}「{probe.level3}」（{subject['project_name']}，{subject['project_year']}，{subject['target_raw']}）相似的指标"
+        subject = indicator_rows(conn, [int(what)])[int(what)]
+        context = f"{subject['project_name']}，{subject['project_year']}，{subject['target_raw']}"
+        title = f"与 {probe.id}「{probe.level3}」（{context}）相似的指标"
     else:
         if not query_terms(what):
             raise UsageError(f"{what!r} 只有停用词或标点，无法比较 (nothing to compare)")
@@ -88,11 +102,17 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
     matches = find_similar(conn, probe, limit)
     rows = indicator_rows(conn, (m.id for m in matches))
     if fmt == "json":
-        echo_json({
-            "subject": indicator_record(subject) if subject else {"text": what},
-            "similar": [indicator_record(rows[m.id], score=m.score, same_family=m.same_family,
-                                         name_similarity=m.name_similarity) for m in matches],
-        })
+        echo_json(
+            {
+                "subject": indicator_record(subject) if subject else {"text": what},
+                "similar": [
+                    indicator_record(
+                        rows[m.id], score=m.score, same_family=m.same_family, name_similarity=m.name_similarity
+                    )
+                    for m in matches
+                ],
+            }
+        )
         return
     click.echo(title + f"：{len(matches)} 条（✓ 同一指标族）")
     if matches:
@@ -111,20 +131,28 @@ def series(which: str | None, db_path: str, fmt: str) -> None:
     Without WHICH, list the series that recur across years or document numbers.
     """
     from kb.cli.render import series_table
-    from kb.db.read import open_database, series_detail, series_ids
     from kb.cli.termtable import format_table
+    from kb.db.read import open_database, series_detail, series_ids
 
     conn = open_database(db_path)
     if which is None:
-        rows = [dict(r) for r in conn.execute(
-            "SELECT id, name, project_count, years FROM project_series WHERE project_count > 1 "
-            "ORDER BY project_count DESC, name")]
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                "SELECT id, name, project_count, years FROM project_series WHERE project_count > 1 "
+                "ORDER BY project_count DESC, name"
+            )
+        ]
         if fmt == "json":
             echo_json(rows)
         else:
             click.echo(f"跨年度或跨文号重复出现的项目系列 {len(rows)} 个：")
-            click.echo(format_table(["编号", "系列", "项目数", "年度"],
-                                    [[str(r["id"]), r["name"], str(r["project_count"]), r["years"]] for r in rows]))
+            click.echo(
+                format_table(
+                    ["编号", "系列", "项目数", "年度"],
+                    [[str(r["id"]), r["name"], str(r["project_count"]), r["years"]] for r in rows],
+                )
+            )
         return
     details = [series_detail(conn, sid) for sid in series_ids(conn, which)]
     if fmt == "json":

@@ -20,6 +20,8 @@ import click
 from kb.checks.context import load_context
 from kb.checks.engine import check_context, finding_order
 from kb.checks.registry import SEVERITIES, select_rules
+from kb.checks.store import stored_findings
+from kb.cli.common import EXIT_PROBLEMS, reports_errors
 from kb.cli.lint_report import (
     finding_record,
     format_csv,
@@ -27,8 +29,6 @@ from kb.cli.lint_report import (
     format_report,
     summary_line,
 )
-from kb.checks.store import stored_findings
-from kb.cli.common import EXIT_PROBLEMS, reports_errors
 from kb.models import Finding
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -46,14 +46,36 @@ def _painter(enabled: bool) -> Callable[[str, str], str]:
 
 
 @click.command()
-@click.option("--db", "db_path", default="kb.db", show_default=True, type=click.Path(dir_okay=False, path_type=str),
-              help="The knowledge base to check.")
-@click.option("--severity", "severities", multiple=True, type=click.Choice(SEVERITIES),
-              help="Only findings of this severity (repeatable).")
-@click.option("--rule", "rules", multiple=True, metavar="ID",
-              help="Only this rule: an id (direction.satisfaction) or a prefix (direction) (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="table: a report grouped by project; json: one record per finding; csv: the same as a table.")
+@click.option(
+    "--db",
+    "db_path",
+    default="kb.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="The knowledge base to check.",
+)
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    type=click.Choice(SEVERITIES),
+    help="Only findings of this severity (repeatable).",
+)
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="ID",
+    help="Only this rule: an id (direction.satisfaction) or a prefix (direction) (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table: a report grouped by project; json: one record per finding; csv: the same as a table.",
+)
 @reports_errors
 def lint(db_path: str, severities: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> None:
     """Check the knowledge base for targets that cannot be right (rules: docs/rules.md).
@@ -69,8 +91,9 @@ def lint(db_path: str, severities: tuple[str, ...], rules: tuple[str, ...], fmt:
     # Rules on single documents (the budget reconciliation) need the parsed tables, so kb build ran them;
     # their findings are read back.
     per_document = stored_findings(conn, [rule.id for rule in selected if rule.per_document])
-    findings = _filter(sorted([*check_context(ctx, [rule.id for rule in selected]), *per_document],
-                              key=finding_order), severities)
+    findings = _filter(
+        sorted([*check_context(ctx, [rule.id for rule in selected]), *per_document], key=finding_order), severities
+    )
     records = [finding_record(ctx, f) for f in findings]
     if fmt == "json":
         click.echo(format_json(records))

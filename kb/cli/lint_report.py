@@ -15,8 +15,21 @@ from kb.checks.registry import PRINCIPLES_DOC, RULES, SEVERITIES, SEVERITY_NAMES
 from kb.models import Finding
 
 CSV_COLUMNS = (
-    "severity", "rule", "rule_family", "document_id", "project_id", "project_name", "project_year",
-    "indicator_id", "position", "level2", "level3", "target_raw", "message", "principle", "evidence",
+    "severity",
+    "rule",
+    "rule_family",
+    "document_id",
+    "project_id",
+    "project_name",
+    "project_year",
+    "indicator_id",
+    "position",
+    "level2",
+    "level3",
+    "target_raw",
+    "message",
+    "principle",
+    "evidence",
 )
 
 
@@ -33,7 +46,7 @@ def _detail(ctx: CheckContext, finding: Finding, indicator: IndicatorRow | None)
     project = ctx.projects.get(finding.project_id) if finding.project_id is not None else None
     prefix = ctx.where(indicator) if indicator else (project.label() if project else "")
     if prefix and finding.message.startswith(prefix):
-        return finding.message[len(prefix):].removeprefix("的").lstrip()
+        return finding.message[len(prefix) :].removeprefix("的").lstrip()
     return finding.message
 
 
@@ -63,8 +76,10 @@ def summary_line(findings: Sequence[Finding], rule_count: int) -> str:
     counts = Counter(f.severity for f in findings)
     parts = "，".join(f"{SEVERITY_NAMES[s]} {counts[s]}" for s in SEVERITIES)
     projects = len({f.project_id for f in findings if f.project_id is not None})
-    return (f"kb lint：{len(findings)} 条发现（{parts}），涉及 {projects} 个项目；"
-            f"检查了 {rule_count} 条规则，规则说明见 {PRINCIPLES_DOC}")
+    return (
+        f"kb lint：{len(findings)} 条发现（{parts}），涉及 {projects} 个项目；"
+        f"检查了 {rule_count} 条规则，规则说明见 {PRINCIPLES_DOC}"
+    )
 
 
 def _project_heading(record: dict[str, Any]) -> str:
@@ -84,8 +99,9 @@ def _finding_line(record: dict[str, Any], paint: Callable[[str, str], str]) -> s
     return f"  {severity}  {record['rule']}{where}\n        {record['detail']}"
 
 
-def format_report(records: Sequence[dict[str, Any]], summary: str,
-                  paint: Callable[[str, str], str] = lambda text, _severity: text) -> str:
+def format_report(
+    records: Sequence[dict[str, Any]], summary: str, paint: Callable[[str, str], str] = lambda text, _severity: text
+) -> str:
     """The findings grouped by project (in project order), each group headed by the project's name and year."""
     blocks = []
     for _, group in groupby(records, key=lambda r: r["project_id"]):

@@ -9,13 +9,19 @@ from kb.cli.common import reports_errors
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["json", "summary"]), default="summary", show_default=True,
-              help="json: the whole document model; summary: counts per project and every warning.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "summary"]),
+    default="summary",
+    show_default=True,
+    help="json: the whole document model; summary: counts per project and every warning.",
+)
 @reports_errors
 def parse(file: str, fmt: str) -> None:
     """Parse one disclosure FILE and print what was extracted."""
-    from kb.parse.document import parse_document
     from kb.cli.parse_summary import format_summary
+    from kb.parse.document import parse_document
 
     document = parse_document(file)
     if fmt == "json":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kb.models import Document, ParseWarning
 from kb.cli.termtable import format_table
+from kb.models import Document, ParseWarning
 
 
 def format_warning(warning: ParseWarning) -> str:
@@ -30,8 +30,10 @@ def format_summary(document: Document) -> str:
         "",
         format_table(
             ["序号", "项目编码", "年度", "预算(万元)", "指标数", "项目名称"],
-            [[str(p.seq), p.code, str(p.year or ""), _amount(p.budget), str(len(p.indicators)), p.name]
-             for p in projects],
+            [
+                [str(p.seq), p.code, str(p.year or ""), _amount(p.budget), str(len(p.indicators)), p.name]
+                for p in projects
+            ],
             align=[">", "<", ">", ">", ">", "<"],
             max_width=60,
         ),

@@ -22,7 +22,9 @@ def highlighter(terms: Sequence[str], enabled: bool) -> Callable[[str], str]:
 
 def source(row: dict[str, Any]) -> str:
     """``path:first-last`` of an indicator, the place to open in an editor."""
-    lines = str(row["first_line"]) if row["first_line"] == row["last_line"] else f"{row['first_line']}-{row['last_line']}"
+    lines = (
+        str(row["first_line"]) if row["first_line"] == row["last_line"] else f"{row['first_line']}-{row['last_line']}"
+    )
     return f"{row['source_path']}:{lines}"
 
 
@@ -38,8 +40,13 @@ def indicator_record(row: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "level2": row["level2"],
         "level3": row["level3"],
         "description": row["description"],
-        "target": {"raw": row["target_raw"], "op": row["target_op"], "value": row["target_value"],
-                   "unit": row["target_unit"], "kind": row["target_kind"]},
+        "target": {
+            "raw": row["target_raw"],
+            "op": row["target_op"],
+            "value": row["target_value"],
+            "unit": row["target_unit"],
+            "kind": row["target_kind"],
+        },
         "basis": row["basis"],
         "family_id": row.get("family_id"),
         "source": source(row),
@@ -47,13 +54,28 @@ def indicator_record(row: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def indicator_table(rows: Sequence[dict[str, Any]], scores: Sequence[str], score_header: str,
-                    decorate: Callable[[str], str] | None = None) -> str:
+def indicator_table(
+    rows: Sequence[dict[str, Any]],
+    scores: Sequence[str],
+    score_header: str,
+    decorate: Callable[[str], str] | None = None,
+) -> str:
     """Indicators side by side: id, year, project, 二级/三级 indicator, target, basis and a score column."""
     return format_table(
         ["编号", "年度", "项目", "二级指标", "三级指标", "指标值", "指标值确定依据", score_header],
-        [[str(r["id"]), str(r["project_year"] or ""), r["project_name"], r["level2"], r["level3"],
-          r["target_raw"], r["basis"], score] for r, score in zip(rows, scores)],
+        [
+            [
+                str(r["id"]),
+                str(r["project_year"] or ""),
+                r["project_name"],
+                r["level2"],
+                r["level3"],
+                r["target_raw"],
+                r["basis"],
+                score,
+            ]
+            for r, score in zip(rows, scores, strict=True)
+        ],
         align=["<", ">", "<", "<", "<", "<", "<", ">"],
         max_width=30,
         decorate=decorate,
@@ -80,9 +102,13 @@ def series_table(series: dict[str, Any]) -> str:
                 labels[key] = [indicator["level1"], indicator["level2"], indicator["level3"]]
                 cells[key] = {}
             cells[key][index] = indicator["target_raw"]
-    header = [f"项目系列 {series['id']}：{series['name']}（{series['project_count']} 个项目，年度 {series['years'] or '?'}）"]
-    header += [f"  {p['year'] or '?'}  {p['id']}  {p['name']}  预算 {_money(p['budget'])} 万元  〔{p['document']}〕"
-               for p in projects]
+    header = [
+        f"项目系列 {series['id']}：{series['name']}（{series['project_count']} 个项目，年度 {series['years'] or '?'}）"
+    ]
+    header += [
+        f"  {p['year'] or '?'}  {p['id']}  {p['name']}  预算 {_money(p['budget'])} 万元  〔{p['document']}〕"
+        for p in projects
+    ]
     table = format_table(
         ["一级指标", "二级指标", "三级指标", *columns],
         [[*labels[key], *(cells[key].get(i, "—") for i in range(len(projects)))] for key in order],

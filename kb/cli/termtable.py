@@ -31,9 +31,14 @@ def pad(text: str, width: int, align: str = "<") -> str:
     return text + gap if align == "<" else gap + text
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
-                 align: Sequence[str] | None = None, max_width: int = 40,
-                 decorate: Callable[[str], str] | None = None) -> str:
+def format_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    align: Sequence[str] | None = None,
+    max_width: int = 40,
+    decorate: Callable[[str], str] | None = None,
+) -> str:
     """A table with one space-padded column per header; long cells are cut.
 
     ``decorate`` (e.g. highlighting) is applied to each cell after padding,
@@ -41,10 +46,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
     """
     align = align or ["<"] * len(headers)
     cut = [[truncate(str(cell), max_width) for cell in row] for row in rows]
-    widths = [
-        max([display_width(h)] + [display_width(row[i]) for row in cut])
-        for i, h in enumerate(headers)
-    ]
+    widths = [max([display_width(h)] + [display_width(row[i]) for row in cut]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     paint = decorate or (lambda text: text)

@@ -21,25 +21,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.models.budget import (
-    AMOUNT_LABELS,
-    PROCUREMENT_LABELS,
-    AssetRow,
-    AssetTable,
-    BudgetRow,
-    BudgetTable,
-    BudgetTables,
-    ProcurementItem,
-    ProcurementTable,
-)
 from kb.db.schema import (
     BUDGET_ROWS_PER_DOCUMENT,
     BUDGET_TABLE_SPECS,
     BUDGET_TABLES_PER_DOCUMENT,
 )
 from kb.db.spec import flatten
+from kb.models.budget import (
+    AssetTable,
+    BudgetTable,
+    BudgetTables,
+    ProcurementTable,
+)
 
 _AMOUNTS = frozenset({"amounts"})
+
 
 class _Ids:
     """Running ids within one document, per SQLite table."""
@@ -60,8 +56,13 @@ def _table_row(table: BudgetTable | ProcurementTable | AssetTable, table_id: int
     row = flatten(table)
     columns = getattr(table, "columns", [])
     count = len(getattr(table, "rows", None) or getattr(table, "items", None) or [])
-    row.update(id=table_id, document_id=doc_id, amount_columns=",".join(columns) or None,
-               as_of=getattr(table, "as_of", None), row_count=count)
+    row.update(
+        id=table_id,
+        document_id=doc_id,
+        amount_columns=",".join(columns) or None,
+        as_of=getattr(table, "as_of", None),
+        row_count=count,
+    )
     return row
 
 
@@ -70,9 +71,13 @@ def _budget_row_dicts(table: BudgetTable, table_id: int, doc_id: int, ids: _Ids)
     by_code: dict[tuple[str | None, str], int] = {}
     for record in table.rows:
         row = flatten(record, exclude=_AMOUNTS)
-        row.update(record.amounts)
-        row.update(id=ids.next("budget_rows", BUDGET_ROWS_PER_DOCUMENT), budget_table_id=table_id, document_id=doc_id,
-                   table_kind=table.kind)
+        row.update({str(column): value for column, value in record.amounts.items()})
+        row.update(
+            id=ids.next("budget_rows", BUDGET_ROWS_PER_DOCUMENT),
+            budget_table_id=table_id,
+            document_id=doc_id,
+            table_kind=table.kind,
+        )
         if record.code:
             by_code.setdefault((record.side, record.code), row["id"])
         rows.append(row)
@@ -85,15 +90,22 @@ def _procurement_dicts(table: ProcurementTable, table_id: int, doc_id: int, ids:
     rows: list[dict[str, Any]] = []
     for item in table.items:
         row = flatten(item, exclude=_AMOUNTS)
-        row.update(item.amounts)
-        row.update(id=ids.next("procurement_items", BUDGET_ROWS_PER_DOCUMENT), budget_table_id=table_id, document_id=doc_id)
+        row.update({str(column): value for column, value in item.amounts.items()})
+        row.update(
+            id=ids.next("procurement_items", BUDGET_ROWS_PER_DOCUMENT), budget_table_id=table_id, document_id=doc_id
+        )
         rows.append(row)
     return rows
 
 
 def _asset_dicts(table: AssetTable, table_id: int, doc_id: int, ids: _Ids) -> list[dict[str, Any]]:
     return [
-        {**flatten(record), "id": ids.next("asset_rows", BUDGET_ROWS_PER_DOCUMENT), "budget_table_id": table_id, "document_id": doc_id}
+        {
+            **flatten(record),
+            "id": ids.next("asset_rows", BUDGET_ROWS_PER_DOCUMENT),
+            "budget_table_id": table_id,
+            "document_id": doc_id,
+        }
         for record in table.rows
     ]
 

@@ -103,8 +103,10 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in DOCUMENT_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.exists():
@@ -155,8 +157,14 @@ def _start_whoosh(staging: Path, texts: list[IndexedText], build_id: str) -> mul
     return process
 
 
-def _load_into(writer: Writer, files: Sequence[Path], first_id: int, report: BuildReport, workers: int | None,
-               progress: ProgressCallback | None) -> None:
+def _load_into(
+    writer: Writer,
+    files: Sequence[Path],
+    first_id: int,
+    report: BuildReport,
+    workers: int | None,
+    progress: ProgressCallback | None,
+) -> None:
     started = time.perf_counter()
     insert_seconds = 0.0
     for done, rows in enumerate(load_documents(files, first_id, workers=workers), start=1):
@@ -169,12 +177,19 @@ def _load_into(writer: Writer, files: Sequence[Path], first_id: int, report: Bui
     report.timings["load_and_insert"] = time.perf_counter() - started
     report.timings["sqlite_insert"] = insert_seconds
     if report.documents == 0:
-        raise UsageError("没有任何文档可以解析，知识库未更新 (no document could be parsed): "
-                         + "; ".join(f"{p}: {e}" for p, e in report.failed))
+        raise UsageError(
+            "没有任何文档可以解析，知识库未更新 (no document could be parsed): "
+            + "; ".join(f"{p}: {e}" for p, e in report.failed)
+        )
 
 
-def build_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, workers: int | None = None,
-                         progress: ProgressCallback | None = None) -> BuildReport:
+def build_knowledge_base(
+    paths: Sequence[str | Path],
+    db_path: str | Path,
+    *,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
     """Build the database at ``db_path`` (and its Whoosh index) from the documents under ``paths``.
 
     Documents that cannot be parsed are recorded (status ``failed`` and a
@@ -218,8 +233,13 @@ def build_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, wo
     return report
 
 
-def add_to_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, workers: int | None = None,
-                          progress: ProgressCallback | None = None) -> BuildReport:
+def add_to_knowledge_base(
+    paths: Sequence[str | Path],
+    db_path: str | Path,
+    *,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
     """Add the documents under ``paths`` to the built knowledge base at ``db_path``.
 
     The database is copied, the documents added and what spans documents
@@ -250,8 +270,9 @@ def add_to_knowledge_base(paths: Sequence[str | Path], db_path: str | Path, *, w
         directory = whoosh_index.index_dir_for(db_path)
         if not whoosh_index.add_texts(directory, writer.texts.changed(), build_id, writer.previous_build_id):
             with sqlite3.connect(temporary) as conn:
-                whoosh_index.build_index(directory, whoosh_index.texts_from_database(conn), build_id,
-                                         procs=workers or os.cpu_count() or 1)
+                whoosh_index.build_index(
+                    directory, whoosh_index.texts_from_database(conn), build_id, procs=workers or os.cpu_count() or 1
+                )
         report.timings["whoosh"] = time.perf_counter() - indexing
         os.replace(temporary, db_path)
     except BaseException:

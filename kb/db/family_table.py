@@ -20,8 +20,9 @@ from kb.db.spec import insert_records
 from kb.models import IndicatorFamily
 
 
-def _family_ids(conn: sqlite3.Connection, key_of: dict[str, str],
-                new_indicators_from: int | None) -> tuple[dict[str, int], set[int], dict[str, int]]:
+def _family_ids(
+    conn: sqlite3.Connection, key_of: dict[str, str], new_indicators_from: int | None
+) -> tuple[dict[str, int], set[int], dict[str, int]]:
     """The family id of every name, the families reshaped (merged, or a name moved), and names' previous families.
 
     Families are numbered in order of first appearance (their smallest
@@ -38,12 +39,21 @@ def _family_ids(conn: sqlite3.Connection, key_of: dict[str, str],
         order = sorted(groups, key=lambda key: min(first[name] for name in groups[key]))
         ids = {key: n for n, key in enumerate(order, start=1)}
         return {name: ids[key] for name, key in key_of.items()}, set(), {}
-    old = dict(conn.execute(f"SELECT {i.level3}, max({i.family_id}) FROM {INDICATORS.name} "
-                            f"WHERE {i.family_id} IS NOT NULL GROUP BY {i.level3}"))
-    first_new = dict(conn.execute(f"SELECT {i.level3}, min({i.id}) FROM {INDICATORS.name} WHERE {i.id} >= ? "
-                                  f"GROUP BY {i.level3}", (new_indicators_from,)))
-    next_id = (conn.execute(f"SELECT max({INDICATOR_FAMILIES.c.id}) FROM {INDICATOR_FAMILIES.name}")
-               .fetchone()[0] or 0) + 1
+    old = dict(
+        conn.execute(
+            f"SELECT {i.level3}, max({i.family_id}) FROM {INDICATORS.name} "
+            f"WHERE {i.family_id} IS NOT NULL GROUP BY {i.level3}"
+        )
+    )
+    first_new = dict(
+        conn.execute(
+            f"SELECT {i.level3}, min({i.id}) FROM {INDICATORS.name} WHERE {i.id} >= ? GROUP BY {i.level3}",
+            (new_indicators_from,),
+        )
+    )
+    next_id = (
+        conn.execute(f"SELECT max({INDICATOR_FAMILIES.c.id}) FROM {INDICATOR_FAMILIES.name}").fetchone()[0] or 0
+    ) + 1
     family_of: dict[str, int] = {}
     reshaped: set[int] = set()
     for key in sorted(groups, key=lambda key: min(first_new.get(name, 0) for name in groups[key])):
@@ -71,8 +81,16 @@ class FamilyCounts:
     names: Counter[str] = field(default_factory=Counter)
     values: dict[str, Counter[float]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def add(self, name: str, project_id: int, year: int | None, op: str | None, value: float | None,
-            unit: str | None, kind: str | None) -> None:
+    def add(
+        self,
+        name: str,
+        project_id: int,
+        year: int | None,
+        op: str | None,
+        value: float | None,
+        unit: str | None,
+        kind: str | None,
+    ) -> None:
         """Count one member in."""
         self.size += 1
         self.names[name] += 1
@@ -108,23 +126,38 @@ class FamilyCounts:
     def record(self, family_id: int, key: str) -> IndicatorFamily:
         """The ``indicator_families`` record of these counts."""
         spread = {
-            unit: {"n": sum(histogram.values()), "min": min(histogram),
-                   "median": median(sorted(histogram.elements())), "max": max(histogram)}
-            for unit, histogram in sorted(self.values.items()) if histogram
+            unit: {
+                "n": sum(histogram.values()),
+                "min": min(histogram),
+                "median": median(sorted(histogram.elements())),
+                "max": max(histogram),
+            }
+            for unit, histogram in sorted(self.values.items())
+            if histogram
         }
         main_unit = max(spread, key=lambda u: (spread[u]["n"], u == "%", u), default=None)
         main = spread.get(main_unit, {}) if main_unit is not None else {}
         # The most frequent wording names the family; ties go to the shorter, then the first in order.
         name = min(self.names.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
         return IndicatorFamily(
-            id=family_id, name=name, key=key, size=self.size,
-            project_count=self.project_count + len(self.projects), year_count=len(self.years),
-            years=",".join(map(str, sorted(self.years))), operators=IndicatorFamily.encode_operators(self.operators),
-            main_unit=main_unit, min_value=main.get("min"), median_value=main.get("median"),
-            max_value=main.get("max"), target_spread=json.dumps(spread, ensure_ascii=False),
+            id=family_id,
+            name=name,
+            key=key,
+            size=self.size,
+            project_count=self.project_count + len(self.projects),
+            year_count=len(self.years),
+            years=",".join(map(str, sorted(self.years))),
+            operators=IndicatorFamily.encode_operators(self.operators),
+            main_unit=main_unit,
+            min_value=main.get("min"),
+            median_value=main.get("median"),
+            max_value=main.get("max"),
+            target_spread=json.dumps(spread, ensure_ascii=False),
             name_counts=json.dumps(dict(sorted(self.names.items())), ensure_ascii=False),
-            value_counts=json.dumps({u: {str(v): n for v, n in sorted(h.items())}
-                                     for u, h in sorted(self.values.items())}, ensure_ascii=False),
+            value_counts=json.dumps(
+                {u: {str(v): n for v, n in sorted(h.items())} for u, h in sorted(self.values.items())},
+                ensure_ascii=False,
+            ),
         )
 
 
@@ -137,15 +170,25 @@ class FamilyUpdate:
 
 
 # What each member contributes to its family's counts (FamilyCounts.add, after the family id).
-_MEMBER_COLUMNS = ("family_id", "level3", "project_id", "project_year", "target_op", "target_value", "target_unit",
-                   "target_kind")
+_MEMBER_COLUMNS = (
+    "family_id",
+    "level3",
+    "project_id",
+    "project_year",
+    "target_op",
+    "target_value",
+    "target_unit",
+    "target_kind",
+)
 
 
 def _stored_families(conn: sqlite3.Connection, ids: set[int]) -> dict[int, IndicatorFamily]:
     names = INDICATOR_FAMILIES.column_names
-    rows = conn.execute(f"SELECT {', '.join(names)} FROM {INDICATOR_FAMILIES.name} "
-                        f"WHERE {INDICATOR_FAMILIES.c.id} IN ({', '.join(map(str, ids)) or 'NULL'})")
-    return {row[0]: IndicatorFamily(**dict(zip(names, row))) for row in rows}
+    rows = conn.execute(
+        f"SELECT {', '.join(names)} FROM {INDICATOR_FAMILIES.name} "
+        f"WHERE {INDICATOR_FAMILIES.c.id} IN ({', '.join(map(str, ids)) or 'NULL'})"
+    )
+    return {row[0]: IndicatorFamily(**dict(zip(names, row, strict=True))) for row in rows}
 
 
 def write_families(conn: sqlite3.Connection, new_indicators_from: int | None = None) -> FamilyUpdate:
@@ -163,8 +206,10 @@ def write_families(conn: sqlite3.Connection, new_indicators_from: int | None = N
     keys = {family_of[name]: key for name, key in key_of.items()}
     conn.execute("CREATE TEMP TABLE family_of (name TEXT PRIMARY KEY, family_id INTEGER)")
     conn.executemany("INSERT INTO family_of VALUES (?, ?)", family_of.items())
-    update = (f"UPDATE {INDICATORS.name} SET {i.family_id} = "
-              f"(SELECT family_id FROM family_of WHERE name = {INDICATORS.name}.{i.level3})")
+    update = (
+        f"UPDATE {INDICATORS.name} SET {i.family_id} = "
+        f"(SELECT family_id FROM family_of WHERE name = {INDICATORS.name}.{i.level3})"
+    )
     if new_indicators_from is None:
         conn.execute(update)
         conn.execute("DROP TABLE family_of")
@@ -172,9 +217,14 @@ def write_families(conn: sqlite3.Connection, new_indicators_from: int | None = N
         counts = _count(conn, "")
         insert_records(conn, INDICATOR_FAMILIES, [counts[fid].record(fid, keys[fid]) for fid in sorted(counts)])
         return FamilyUpdate(touched=set(counts), before={})
-    grown = {fid for (fid,) in conn.execute(
-        f"SELECT DISTINCT f.family_id FROM {INDICATORS.name} i JOIN family_of f ON f.name = i.{i.level3} "
-        f"WHERE i.{i.id} >= ?", (new_indicators_from,))}
+    grown = {
+        fid
+        for (fid,) in conn.execute(
+            f"SELECT DISTINCT f.family_id FROM {INDICATORS.name} i JOIN family_of f ON f.name = i.{i.level3} "
+            f"WHERE i.{i.id} >= ?",
+            (new_indicators_from,),
+        )
+    }
     moved = [(family_of[name], name) for name, fid in previous.items() if fid != family_of[name]]
     reshaped |= {previous[name] for _, name in moved} | {fid for fid, _ in moved}
     conn.execute(update + f" WHERE {i.id} >= ?", (new_indicators_from,))
@@ -185,18 +235,21 @@ def write_families(conn: sqlite3.Connection, new_indicators_from: int | None = N
     before: dict[int, IndicatorFamily | None] = {fid: stored.get(fid) for fid in touched}
     records = []
     recount = _count(conn, f" WHERE {i.family_id} IN ({', '.join(map(str, reshaped)) or 'NULL'})")
-    added = _count(conn, f" WHERE {i.id} >= {int(new_indicators_from)} "
-                         f"AND {i.family_id} IN ({', '.join(map(str, grown - reshaped)) or 'NULL'})")
+    added = _count(
+        conn,
+        f" WHERE {i.id} >= {int(new_indicators_from)} "
+        f"AND {i.family_id} IN ({', '.join(map(str, grown - reshaped)) or 'NULL'})",
+    )
     for fid in sorted(touched):
         if fid in recount:
-            counts = recount[fid]
+            family_counts = recount[fid]
         elif fid in added:
             family = before.get(fid)
-            counts = FamilyCounts.stored(family) if family else FamilyCounts()
-            counts.merge(added[fid])
+            family_counts = FamilyCounts.stored(family) if family else FamilyCounts()
+            family_counts.merge(added[fid])
         else:
             continue  # a family that lost every member
-        records.append(counts.record(fid, keys.get(fid, counts.names.most_common(1)[0][0])))
+        records.append(family_counts.record(fid, keys.get(fid, family_counts.names.most_common(1)[0][0])))
     conn.executemany(f"DELETE FROM {INDICATOR_FAMILIES.name} WHERE {f.id} = ?", ((fid,) for fid in touched))
     insert_records(conn, INDICATOR_FAMILIES, records)
     return FamilyUpdate(touched=touched, before=before)

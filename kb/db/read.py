@@ -55,7 +55,8 @@ def indicator_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, di
     placeholders = ", ".join("?" for _ in ids)
     rows = conn.execute(
         f"SELECT v.*, i.family_id FROM indicator_details v JOIN indicators i ON i.id = v.id "
-        f"WHERE v.id IN ({placeholders})", ids,
+        f"WHERE v.id IN ({placeholders})",
+        ids,
     )
     return {row["id"]: dict(row) for row in rows}
 
@@ -67,8 +68,9 @@ def project_ids(conn: sqlite3.Connection, spec: str) -> list[int]:
         number = int(spec)
         rows = conn.execute("SELECT id FROM projects WHERE id = ? OR seq = ? ORDER BY id", (number, number))
     else:
-        rows = conn.execute("SELECT id FROM projects WHERE code = ? OR name LIKE '%' || ? || '%' ORDER BY id",
-                            (spec, spec))
+        rows = conn.execute(
+            "SELECT id FROM projects WHERE code = ? OR name LIKE '%' || ? || '%' ORDER BY id", (spec, spec)
+        )
     found = [row[0] for row in rows]
     if not found:
         raise UsageError(f"没有找到项目：{spec!r} (no such project)")
@@ -83,7 +85,9 @@ def series_ids(conn: sqlite3.Connection, spec: str) -> list[int]:
     else:
         rows = conn.execute(
             "SELECT DISTINCT s.id FROM project_series s JOIN projects p ON p.series_id = s.id "
-            "WHERE s.name LIKE '%' || ? || '%' OR p.name LIKE '%' || ? || '%' ORDER BY s.id", (spec, spec))
+            "WHERE s.name LIKE '%' || ? || '%' OR p.name LIKE '%' || ? || '%' ORDER BY s.id",
+            (spec, spec),
+        )
     found = [row[0] for row in rows]
     if not found:
         raise UsageError(f"没有找到项目系列：{spec!r} (no such series)")
@@ -93,13 +97,23 @@ def series_ids(conn: sqlite3.Connection, spec: str) -> list[int]:
 def series_detail(conn: sqlite3.Connection, series_id: int) -> dict[str, Any]:
     """One series: its projects (oldest first) and every indicator of each."""
     series = dict(conn.execute("SELECT * FROM project_series WHERE id = ?", (series_id,)).fetchone())
-    projects = [dict(row) for row in conn.execute(
-        "SELECT p.id, p.seq, p.name, p.code, p.year, p.budget, d.title AS document FROM projects p "
-        "JOIN documents d ON d.id = p.document_id WHERE p.series_id = ? ORDER BY p.year, p.id", (series_id,))]
+    projects = [
+        dict(row)
+        for row in conn.execute(
+            "SELECT p.id, p.seq, p.name, p.code, p.year, p.budget, d.title AS document FROM projects p "
+            "JOIN documents d ON d.id = p.document_id WHERE p.series_id = ? ORDER BY p.year, p.id",
+            (series_id,),
+        )
+    ]
     for project in projects:
-        project["indicators"] = [dict(row) for row in conn.execute(
-            "SELECT id, position, level1, level2, level3, target_raw, target_op, target_value, target_unit, basis, "
-            "family_id "
-            "FROM indicators WHERE project_id = ? ORDER BY position", (project["id"],))]
+        project["indicators"] = [
+            dict(row)
+            for row in conn.execute(
+                "SELECT id, position, level1, level2, level3, target_raw, target_op, target_value, target_unit, basis, "
+                "family_id "
+                "FROM indicators WHERE project_id = ? ORDER BY position",
+                (project["id"],),
+            )
+        ]
     series["projects"] = projects
     return series

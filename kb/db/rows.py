@@ -100,8 +100,13 @@ def document_title(document: Document) -> str:
 
 def indicator_search_texts(project_name: str, indicator: Indicator) -> IndicatorTexts:
     """The published texts an indicator is found by, named like the columns of its FTS5 index."""
-    return IndicatorTexts(level3=indicator.level3, description=indicator.description,
-                          target_raw=indicator.target.raw, basis=indicator.basis, project_name=project_name)
+    return IndicatorTexts(
+        level3=indicator.level3,
+        description=indicator.description,
+        target_raw=indicator.target.raw,
+        basis=indicator.basis,
+        project_name=project_name,
+    )
 
 
 def _timed_segment(out: DocumentRows, texts: IndicatorTexts) -> IndicatorTexts:
@@ -112,13 +117,19 @@ def _timed_segment(out: DocumentRows, texts: IndicatorTexts) -> IndicatorTexts:
     return segmented
 
 
-def _indicator_entry(out: DocumentRows, doc_id: int, project: Project, pid: int,
-                     indicator: Indicator) -> IndicatorEntry:
+def _indicator_entry(
+    out: DocumentRows, doc_id: int, project: Project, pid: int, indicator: Indicator
+) -> IndicatorEntry:
     published = indicator_search_texts(project.name, indicator)
     segmented = _timed_segment(out, published)
     return IndicatorEntry(
-        row=INDICATORS.row(indicator, id=indicator_id(pid, indicator.position), project_id=pid, document_id=doc_id,
-                           project_year=project.year),
+        row=INDICATORS.row(
+            indicator,
+            id=indicator_id(pid, indicator.position),
+            project_id=pid,
+            document_id=doc_id,
+            project_year=project.year,
+        ),
         texts=segmented,
         text_key=text_key(indicator.level2, segmented.text_part()),
         level2=indicator.level2,
@@ -132,10 +143,18 @@ def _project_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
     projects = out.tables[PROJECTS.name]
     for project in document.projects:
         pid = project_id(doc_id, project.seq)
-        projects.append(PROJECTS.row(project, id=pid, document_id=doc_id, indicator_count=len(project.indicators),
-                                     series_key=series_key(project.name)))
-        out.indicators.extend(_indicator_entry(out, doc_id, project, pid, indicator)
-                              for indicator in project.indicators)
+        projects.append(
+            PROJECTS.row(
+                project,
+                id=pid,
+                document_id=doc_id,
+                indicator_count=len(project.indicators),
+                series_key=series_key(project.name),
+            )
+        )
+        out.indicators.extend(
+            _indicator_entry(out, doc_id, project, pid, indicator) for indicator in project.indicators
+        )
 
 
 def _goal_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
@@ -145,8 +164,7 @@ def _goal_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
         goals.append(DEPT_GOALS.row(goal, id=goal_id, document_id=doc_id, indicator_count=len(goal.indicators)))
         for indicator in goal.indicators:
             row_id = goal_indicator_id(goal_id, indicator.position)
-            goal_indicators.append(GOAL_INDICATORS.row(indicator, id=row_id, dept_goal_id=goal_id,
-                                                       document_id=doc_id))
+            goal_indicators.append(GOAL_INDICATORS.row(indicator, id=row_id, dept_goal_id=goal_id, document_id=doc_id))
             started = time.process_time()
             texts = {"name": indicator.name, "target_raw": indicator.target.raw, "goal": goal.goal}
             segmented = {column: index_text(text or "") for column, text in texts.items()}
@@ -166,8 +184,7 @@ def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
     """Every row one parsed document contributes (the department id is the build's to set)."""
     if len(document.projects) >= PROJECTS_PER_DOCUMENT:
         raise DocumentError(document.source_path, f"项目数超过 {PROJECTS_PER_DOCUMENT - 1}，无法编号")
-    out = DocumentRows(doc_id=doc_id, path=document.source_path,
-                       department=(document.dept_code, document.dept_name))
+    out = DocumentRows(doc_id=doc_id, path=document.source_path, department=(document.dept_code, document.dept_name))
     for spec in (DOCUMENTS, UNITS, PROJECTS, DEPT_GOALS, GOAL_INDICATORS, PARSE_WARNINGS):
         out.tables[spec.name] = []
     _project_rows(doc_id, document, out)
@@ -175,10 +192,18 @@ def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
     out.projects = len(document.projects)
     out.goal_indicators = len(out.goal_fts)
     out.warnings = len(document.warnings)
-    out.tables[DOCUMENTS.name].append(DOCUMENTS.row(
-        document, id=doc_id, title=document_title(document), status="ok", project_count=out.projects,
-        indicator_count=out.indicator_count, goal_indicator_count=out.goal_indicators, warning_count=out.warnings,
-    ))
+    out.tables[DOCUMENTS.name].append(
+        DOCUMENTS.row(
+            document,
+            id=doc_id,
+            title=document_title(document),
+            status="ok",
+            project_count=out.projects,
+            indicator_count=out.indicator_count,
+            goal_indicator_count=out.goal_indicators,
+            warning_count=out.warnings,
+        )
+    )
     out.tables[UNITS.name] = [UNITS.row(u, id=unit_id(doc_id, u.seq), document_id=doc_id) for u in document.units]
     out.tables[PARSE_WARNINGS.name] = [PARSE_WARNINGS.row(w, document_id=doc_id) for w in document.warnings]
     specs = {spec.name: spec for spec in BUDGET_TABLE_SPECS}
@@ -192,13 +217,26 @@ def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
 def failed_document(doc_id: int, path: str, error: DocumentError) -> DocumentRows:
     """The rows recording a document that could not be parsed."""
     out = DocumentRows(doc_id=doc_id, path=path, error=error.message, error_line=error.line)
-    out.tables[DOCUMENTS.name] = [DOCUMENTS.row(
-        id=doc_id, source_path=path, title=path.rsplit("/", 1)[-1], status="failed", error=error.message,
-        sha256="", encoding="",
-    )]
-    out.tables[PARSE_WARNINGS.name] = [PARSE_WARNINGS.row(
-        document_id=doc_id, file=path, line=error.line, code="unreadable_document", message=error.message,
-    )]
+    out.tables[DOCUMENTS.name] = [
+        DOCUMENTS.row(
+            id=doc_id,
+            source_path=path,
+            title=path.rsplit("/", 1)[-1],
+            status="failed",
+            error=error.message,
+            sha256="",
+            encoding="",
+        )
+    ]
+    out.tables[PARSE_WARNINGS.name] = [
+        PARSE_WARNINGS.row(
+            document_id=doc_id,
+            file=path,
+            line=error.line,
+            code="unreadable_document",
+            message=error.message,
+        )
+    ]
     out.digest = hashlib.sha256(f"failed {path} {error.message}".encode()).hexdigest()
     return out
 
@@ -218,6 +256,5 @@ def load_document(doc_id: int, path: str) -> DocumentRows:
     except DocumentError as exc:
         return failed_document(doc_id, path, exc)
     tokenise = out.seconds.get("tokenise", 0.0)
-    out.seconds = {"parse": parsed - started, "tokenise": tokenise,
-                   "rows": time.process_time() - parsed - tokenise}
+    out.seconds = {"parse": parsed - started, "tokenise": tokenise, "rows": time.process_time() - parsed - tokenise}
     return out

@@ -154,12 +154,27 @@ INDICATORS = TableSpec(
         fk_column("family_id", "指标族编号：不同措辞、同一度量的指标归为一族"),
         fk_column("text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个"),
     ),
-    foreign_keys=(("project_id", "projects"), ("document_id", "documents"), ("family_id", "indicator_families"),
-                  ("text_id", "indicator_texts")),
-    indexes=(("project_id",), ("document_id",), ("level1",), ("level2",), ("target_op",), ("target_unit",),
-             ("target_kind",), ("project_year",), ("family_id",), ("text_id",),
-             # Covering indexes for adding documents: each name's family, and the units per 二级指标.
-             ("level3", "family_id"), ("target_kind", "level2", "target_op", "target_unit", "target_value")),
+    foreign_keys=(
+        ("project_id", "projects"),
+        ("document_id", "documents"),
+        ("family_id", "indicator_families"),
+        ("text_id", "indicator_texts"),
+    ),
+    indexes=(
+        ("project_id",),
+        ("document_id",),
+        ("level1",),
+        ("level2",),
+        ("target_op",),
+        ("target_unit",),
+        ("target_kind",),
+        ("project_year",),
+        ("family_id",),
+        ("text_id",),
+        # Covering indexes for adding documents: each name's family, and the units per 二级指标.
+        ("level3", "family_id"),
+        ("target_kind", "level2", "target_op", "target_unit", "target_value"),
+    ),
     label_column="level3",
 )
 
@@ -282,8 +297,16 @@ BUDGET_ROWS = TableSpec(
     ),
     trailing=(fk_column("parent_id", "上级科目所在行的编号（同一张表内）"), *_amount_columns(AMOUNT_LABELS)),
     foreign_keys=(("budget_table_id", "budget_tables"), ("document_id", "documents"), ("parent_id", "budget_rows")),
-    indexes=(("budget_table_id",), ("document_id",), ("table_kind",), ("code",), ("parent_code",), ("level",),
-             ("role",), ("parent_id",)),
+    indexes=(
+        ("budget_table_id",),
+        ("document_id",),
+        ("table_kind",),
+        ("code",),
+        ("parent_code",),
+        ("level",),
+        ("role",),
+        ("parent_id",),
+    ),
     exclude=_AMOUNTS,
     label_column="name",
 )
@@ -339,9 +362,13 @@ ANOMALIES = TableSpec(
     ),
     leading=(
         Column("id", "INTEGER", "发现编号（按项目、指标、规则排序）"),
-        Column("rule_family", "TEXT", "规则类别：direction 指标方向 / measurable 无法衡量 / cost 成本与预算不符 / "
-                                      "category 归类不当 / copy 重复与照搬 / peer 偏离同类 / plan 支出计划 / "
-                                      "parse 无法解析 / budget 预算表勾稽"),
+        Column(
+            "rule_family",
+            "TEXT",
+            "规则类别：direction 指标方向 / measurable 无法衡量 / cost 成本与预算不符 / "
+            "category 归类不当 / copy 重复与照搬 / peer 偏离同类 / plan 支出计划 / "
+            "parse 无法解析 / budget 预算表勾稽",
+        ),
     ),
     foreign_keys=(("document_id", "documents"), ("project_id", "projects"), ("indicator_id", "indicators")),
     indexes=(("rule",), ("rule_family",), ("severity",), ("project_id",), ("indicator_id",), ("document_id",)),
@@ -379,11 +406,24 @@ FTS_TABLES: tuple[FtsSpec, ...] = (INDICATOR_FTS, TEXT_FTS, GOAL_INDICATOR_FTS)
 # (a table before the tables that refer to it)
 
 TABLES: tuple[TableSpec, ...] = (
-    DEPARTMENTS, DOCUMENTS, BUDGET_TABLES, BUDGET_ROWS, PROCUREMENT_ITEMS, ASSET_ROWS, UNITS, PROJECT_SERIES,
-    PROJECTS, INDICATOR_FAMILIES, INDICATOR_TEXTS, INDICATORS, DEPT_GOALS, GOAL_INDICATORS, PARSE_WARNINGS,
-    BUILD_INFO, ANOMALIES,
+    DEPARTMENTS,
+    DOCUMENTS,
+    BUDGET_TABLES,
+    BUDGET_ROWS,
+    PROCUREMENT_ITEMS,
+    ASSET_ROWS,
+    UNITS,
+    PROJECT_SERIES,
+    PROJECTS,
+    INDICATOR_FAMILIES,
+    INDICATOR_TEXTS,
+    INDICATORS,
+    DEPT_GOALS,
+    GOAL_INDICATORS,
+    PARSE_WARNINGS,
+    BUILD_INFO,
+    ANOMALIES,
 )
-BUDGET_TABLE_SPECS: tuple[TableSpec, ...] = (BUDGET_TABLES, BUDGET_ROWS, PROCUREMENT_ITEMS, ASSET_ROWS)
 TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in TABLES}
 
 # ---------------------------------------------------------------- views
@@ -448,8 +488,9 @@ GOAL_INDICATOR_DETAILS = ViewSpec(
         ("first_line", "gi", "first_line"),
         ("last_line", "gi", "last_line"),
     ),
-    source=("FROM goal_indicators gi JOIN dept_goals g ON g.id = gi.dept_goal_id "
-            "JOIN documents d ON d.id = gi.document_id"),
+    source=(
+        "FROM goal_indicators gi JOIN dept_goals g ON g.id = gi.dept_goal_id JOIN documents d ON d.id = gi.document_id"
+    ),
     aliases={"gi": GOAL_INDICATORS, "g": DEPT_GOALS, "d": DOCUMENTS},
 )
 

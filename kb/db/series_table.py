@@ -24,8 +24,9 @@ def write_series(conn: sqlite3.Connection, new_projects_from: int | None = None)
     """
     p, s = PROJECTS.c, PROJECT_SERIES.c
     where = "" if new_projects_from is None else f" WHERE {p.id} >= {int(new_projects_from)}"
-    existing: dict[str, int] = ({} if new_projects_from is None else
-                                dict(conn.execute(f"SELECT {s.name}, {s.id} FROM {PROJECT_SERIES.name}")))
+    existing: dict[str, int] = (
+        {} if new_projects_from is None else dict(conn.execute(f"SELECT {s.name}, {s.id} FROM {PROJECT_SERIES.name}"))
+    )
     next_id = max(existing.values(), default=0) + 1
     assignments, touched = [], set()
     for project_id, key in conn.execute(f"SELECT {p.id}, {p.series_key} FROM {PROJECTS.name}{where} ORDER BY {p.id}"):
@@ -37,14 +38,22 @@ def write_series(conn: sqlite3.Connection, new_projects_from: int | None = None)
     conn.executemany(f"DELETE FROM {PROJECT_SERIES.name} WHERE {s.id} = ?", ((sid,) for sid in touched))
     members: dict[int, list[int | None]] = defaultdict(list)
     for series_id, year in conn.execute(
-            f"SELECT {p.series_id}, {p.year} FROM {PROJECTS.name} "
-            f"WHERE {p.series_id} IN ({', '.join(map(str, touched)) or 'NULL'})"):
+        f"SELECT {p.series_id}, {p.year} FROM {PROJECTS.name} "
+        f"WHERE {p.series_id} IN ({', '.join(map(str, touched)) or 'NULL'})"
+    ):
         members[series_id].append(year)
     names = {sid: key for key, sid in existing.items()}
     records = []
     for series_id in sorted(members):
         years = sorted({y for y in members[series_id] if y is not None})
-        records.append(ProjectSeries(id=series_id, name=names[series_id], project_count=len(members[series_id]),
-                                     years=",".join(map(str, years)), first_year=years[0] if years else None,
-                                     last_year=years[-1] if years else None))
+        records.append(
+            ProjectSeries(
+                id=series_id,
+                name=names[series_id],
+                project_count=len(members[series_id]),
+                years=",".join(map(str, years)),
+                first_year=years[0] if years else None,
+                last_year=years[-1] if years else None,
+            )
+        )
     insert_records(conn, PROJECT_SERIES, records)

@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from operator import attrgetter
 from typing import Any, Literal, get_args, get_origin
 
@@ -89,9 +89,7 @@ class TableSpec:
     def _getters(self) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
         """For each column, its name and how to read it from a record (``target_raw`` → record.target.raw)."""
         paths = dict(_attribute_paths(self.model, self.exclude)) if self.model is not None else {}
-        return tuple(
-            (name, attrgetter(".".join(paths[name])) if name in paths else None) for name in self.column_names
-        )
+        return tuple((name, attrgetter(".".join(paths[name])) if name in paths else None) for name in self.column_names)
 
     def row(self, record: BaseModel | None = None, **values: Any) -> tuple[Any, ...]:
         """A row of this table, in column order: ``values`` first, else ``record``'s fields; the rest NULL.
@@ -135,8 +133,9 @@ def _is_list(annotation: Any) -> bool:
     return get_origin(_unwrap_optional(annotation)) is list
 
 
-def model_fields_as_columns(model: type[BaseModel], prefix: str = "", exclude: frozenset[str] = frozenset(),
-                            context: str = "") -> list[Column]:
+def model_fields_as_columns(
+    model: type[BaseModel], prefix: str = "", exclude: frozenset[str] = frozenset(), context: str = ""
+) -> list[Column]:
     """The scalar fields of ``model`` as columns, nested models flattened with a prefix."""
     columns: list[Column] = []
     for name, info in model.model_fields.items():
@@ -151,18 +150,17 @@ def model_fields_as_columns(model: type[BaseModel], prefix: str = "", exclude: f
     return columns
 
 
-@lru_cache(maxsize=None)
+@cache
 def _field_plan(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
     """``(field, is a nested model)`` for the scalar and model fields of ``model``, computed once."""
     return tuple(
-        (name, _is_model(info.annotation))
-        for name, info in model.model_fields.items()
-        if not _is_list(info.annotation)
+        (name, _is_model(info.annotation)) for name, info in model.model_fields.items() if not _is_list(info.annotation)
     )
 
 
-def _attribute_paths(model: type[BaseModel], exclude: frozenset[str] = frozenset(),
-                     prefix: tuple[str, ...] = ()) -> list[tuple[str, tuple[str, ...]]]:
+def _attribute_paths(
+    model: type[BaseModel], exclude: frozenset[str] = frozenset(), prefix: tuple[str, ...] = ()
+) -> list[tuple[str, tuple[str, ...]]]:
     """``(column name, attribute path)`` of every scalar field, nested models flattened."""
     paths: list[tuple[str, tuple[str, ...]]] = []
     for name, nested in _field_plan(model):
@@ -252,7 +250,8 @@ class FtsSpec:
     def insert_sql(self) -> str:
         """``INSERT INTO fts (rowid, columns…) VALUES (?…)``."""
         columns = ", ".join(f"[{c}]" for c in self.columns)
-        return f"INSERT INTO [{self.name}] (rowid, {columns}) VALUES ({', '.join('?' for _ in range(len(self.columns) + 1))})"
+        placeholders = ", ".join("?" for _ in range(len(self.columns) + 1))
+        return f"INSERT INTO [{self.name}] (rowid, {columns}) VALUES ({placeholders})"
 
 
 @dataclass(frozen=True)
@@ -273,8 +272,7 @@ class ViewSpec:
     def sql(self) -> str:
         """The ``CREATE VIEW`` statement."""
         select = ",\n  ".join(
-            f"{alias}.[{source}]" + (f" AS [{name}]" if name != source else "")
-            for name, alias, source in self.columns
+            f"{alias}.[{source}]" + (f" AS [{name}]" if name != source else "") for name, alias, source in self.columns
         )
         return f"CREATE VIEW [{self.name}] AS SELECT\n  {select}\n{self.source}"
 

@@ -40,8 +40,14 @@ class TextRegistry:
         registry.next_id = max(registry.stored.values(), default=0) + 1
         return registry
 
-    def assign(self, key: str, level2: str, segmented: tuple[str, ...], raw: tuple[str, ...],
-               member: tuple[int, int | None, int, str]) -> int:
+    def assign(
+        self,
+        key: str,
+        level2: str,
+        segmented: tuple[str, ...],
+        raw: tuple[str, ...],
+        member: tuple[int, int | None, int, str],
+    ) -> int:
         """The text id of one indicator (``member``: id, year, project id, segmented project name)."""
         text = self.texts.get(key)
         if text is None:
@@ -49,8 +55,9 @@ class TextRegistry:
             text_id = stored if stored is not None else self.next_id
             if stored is None:
                 self.next_id += 1
-            text = IndexedText(id=text_id, key=key, level2=level2, segmented=segmented, raw=raw,
-                               partial=stored is not None)
+            text = IndexedText(
+                id=text_id, key=key, level2=level2, segmented=segmented, raw=raw, partial=stored is not None
+            )
             self.texts[key] = text
         text.add(*member)
         return text.id
@@ -63,9 +70,17 @@ class TextRegistry:
         """Store the changed texts in ``indicator_texts`` and its FTS5 index."""
         changed = self.changed()
         insert_records(conn, INDICATOR_TEXTS, _records(t for t in changed if not t.partial))
-        conn.executemany(TEXT_FTS.insert_sql(), (
-            TEXT_FTS.row(text.id, {**dict(zip(TEXT_COLUMNS, text.segmented)), "project_names": text.project_terms()})
-            for text in changed if not text.partial))
+        conn.executemany(
+            TEXT_FTS.insert_sql(),
+            (
+                TEXT_FTS.row(
+                    text.id,
+                    {**dict(zip(TEXT_COLUMNS, text.segmented, strict=True)), "project_names": text.project_terms()},
+                )
+                for text in changed
+                if not text.partial
+            ),
+        )
         for text in changed:
             if text.partial:
                 _join(conn, text)
@@ -74,9 +89,11 @@ class TextRegistry:
 def _join(conn: sqlite3.Connection, text: IndexedText) -> None:
     """Add a stored text's new members: its counts and the terms of their project names."""
     t = INDICATOR_TEXTS.c
-    conn.execute(f"UPDATE {INDICATOR_TEXTS.name} SET {t.member_count} = {t.member_count} + ?, "
-                 f"{t.project_count} = {t.project_count} + ? WHERE {t.id} = ?",
-                 (len(text.members), text.project_count(), text.id))
+    conn.execute(
+        f"UPDATE {INDICATOR_TEXTS.name} SET {t.member_count} = {t.member_count} + ?, "
+        f"{t.project_count} = {t.project_count} + ? WHERE {t.id} = ?",
+        (len(text.members), text.project_count(), text.id),
+    )
     (terms,) = conn.execute(f"SELECT project_names FROM [{TEXT_FTS.name}] WHERE rowid = ?", (text.id,)).fetchone()
     joined = " ".join(dict.fromkeys([*terms.split(), *text.project_terms().split()]))
     if joined != terms:
@@ -85,5 +102,11 @@ def _join(conn: sqlite3.Connection, text: IndexedText) -> None:
 
 def _records(texts: Iterable[IndexedText]) -> Iterator[IndicatorText]:
     for text in texts:
-        yield IndicatorText(id=text.id, key=text.key, level2=text.level2, **dict(zip(TEXT_COLUMNS, text.raw)),
-                            member_count=len(text.members), project_count=text.project_count())
+        yield IndicatorText(
+            id=text.id,
+            key=text.key,
+            level2=text.level2,
+            **dict(zip(TEXT_COLUMNS, text.raw, strict=True)),
+            member_count=len(text.members),
+            project_count=text.project_count(),
+        )

@@ -21,7 +21,6 @@ from kb.checks.engine import run_checks_on_added
 from kb.checks.store import anomaly_rows, write_anomalies
 from kb.db.ddl import create_indexes, create_tables, create_views, optimize_fts
 from kb.db.family_table import write_families
-from kb.db.series_table import write_series
 from kb.db.rows import DocumentRows
 from kb.db.schema import (
     ANOMALIES,
@@ -36,6 +35,7 @@ from kb.db.schema import (
     first_indicator_of,
     first_project_of,
 )
+from kb.db.series_table import write_series
 from kb.db.spec import insert_records, insert_rows, insert_tuples
 from kb.db.text_registry import TextRegistry
 from kb.models import BuildInfo, Department, Finding
@@ -76,20 +76,24 @@ class Writer:
         """Carry on from a built knowledge base: its departments, warning ids and build id."""
         d = DEPARTMENTS.c
         for dept_id, code, name, count in self.conn.execute(
-                f"SELECT {d.id}, {d.code}, {d.name}, {d.document_count} FROM {DEPARTMENTS.name}"):
+            f"SELECT {d.id}, {d.code}, {d.name}, {d.document_count} FROM {DEPARTMENTS.name}"
+        ):
             self.departments[(code, name)] = dept_id
             self.department_counts[dept_id] = count
         self.warning_id = self.conn.execute(
-            f"SELECT coalesce(max({PARSE_WARNINGS.c.id}), 0) FROM {PARSE_WARNINGS.name}").fetchone()[0]
+            f"SELECT coalesce(max({PARSE_WARNINGS.c.id}), 0) FROM {PARSE_WARNINGS.name}"
+        ).fetchone()[0]
         previous = self.conn.execute(
-            f"SELECT {BUILD_INFO.c.build_id} FROM {BUILD_INFO.name} WHERE {BUILD_INFO.c.id} = 1").fetchone()
+            f"SELECT {BUILD_INFO.c.build_id} FROM {BUILD_INFO.name} WHERE {BUILD_INFO.c.id} = 1"
+        ).fetchone()
         self.previous_build_id = previous[0] if previous else ""
         self.content.update(self.previous_build_id.encode())
 
     def next_document_id(self) -> int:
         """The id the next added document gets."""
-        return int(self.conn.execute(f"SELECT coalesce(max({DOCUMENTS.c.id}), 0) + 1 FROM {DOCUMENTS.name}")
-                   .fetchone()[0])
+        return int(
+            self.conn.execute(f"SELECT coalesce(max({DOCUMENTS.c.id}), 0) + 1 FROM {DOCUMENTS.name}").fetchone()[0]
+        )
 
     @property
     def first_document(self) -> int:
@@ -106,15 +110,20 @@ class Writer:
         self._first_document = min(self._first_document, rows.doc_id)
         tables = dict(rows.tables)
         if rows.error is None:
-            tables[DOCUMENTS.name] = [DOCUMENTS.replace(row, department_id=self._department(rows.department))
-                                      for row in tables[DOCUMENTS.name]]
-        tables[PARSE_WARNINGS.name] = [PARSE_WARNINGS.replace(row, id=self._next_warning_id())
-                                       for row in tables.get(PARSE_WARNINGS.name, [])]
+            tables[DOCUMENTS.name] = [
+                DOCUMENTS.replace(row, department_id=self._department(rows.department))
+                for row in tables[DOCUMENTS.name]
+            ]
+        tables[PARSE_WARNINGS.name] = [
+            PARSE_WARNINGS.replace(row, id=self._next_warning_id()) for row in tables.get(PARSE_WARNINGS.name, [])
+        ]
         tables[INDICATORS.name] = self._indicators_with_text_ids(rows)
         for name, table_rows in tables.items():
             insert_tuples(self.conn, TABLES_BY_NAME[name], table_rows)
-        self.conn.executemany(INDICATOR_FTS.insert_sql(),
-                              [INDICATOR_FTS.row(entry.id, entry.texts._asdict()) for entry in rows.indicators])
+        self.conn.executemany(
+            INDICATOR_FTS.insert_sql(),
+            [INDICATOR_FTS.row(entry.id, entry.texts._asdict()) for entry in rows.indicators],
+        )
         self.conn.executemany(GOAL_INDICATOR_FTS.insert_sql(), rows.goal_fts)
         self.document_findings.extend(rows.findings)
         self.content.update(rows.digest.encode())
@@ -127,8 +136,13 @@ class Writer:
         """The document's indicator rows, each with the id of its distinct text."""
         with_ids = []
         for entry in rows.indicators:
-            text_id = self.texts.assign(entry.text_key, entry.level2, entry.texts.text_part(), entry.raw,
-                                        (entry.id, entry.year, entry.project_id, entry.texts.project_name))
+            text_id = self.texts.assign(
+                entry.text_key,
+                entry.level2,
+                entry.texts.text_part(),
+                entry.raw,
+                (entry.id, entry.year, entry.project_id, entry.texts.project_name),
+            )
             with_ids.append(INDICATORS.replace(entry.row, text_id=text_id))
         return with_ids
 
@@ -141,10 +155,14 @@ class Writer:
         """Write what spans documents, index, commit; returns the build id."""
         started = time.perf_counter()
         self.conn.execute(f"DELETE FROM {DEPARTMENTS.name}")
-        insert_records(self.conn, DEPARTMENTS, (
-            Department(id=dept_id, code=code, name=name, document_count=self.department_counts[dept_id])
-            for (code, name), dept_id in self.departments.items()
-        ))
+        insert_records(
+            self.conn,
+            DEPARTMENTS,
+            (
+                Department(id=dept_id, code=code, name=name, document_count=self.department_counts[dept_id])
+                for (code, name), dept_id in self.departments.items()
+            ),
+        )
         self.texts.write(self.conn)
         first_project = None if self.fresh else first_project_of(self.first_document)
         write_series(self.conn, first_project)
@@ -155,15 +173,23 @@ class Writer:
         if self.fresh:
             write_anomalies(self.conn, self.document_findings)
         else:
-            self._add_findings({fid: family_stats(fid, family.name, family.operators, family.main_unit,
-                                                  family.target_spread) if family else None
-                                for fid, family in families.before.items()})
+            self._add_findings(
+                {
+                    fid: family_stats(fid, family.name, family.operators, family.main_unit, family.target_spread)
+                    if family
+                    else None
+                    for fid, family in families.before.items()
+                }
+            )
         timings["checks"] = time.perf_counter() - started
         build_id = self.content.hexdigest()
         documents = self.conn.execute(f"SELECT count(*) FROM {DOCUMENTS.name}").fetchone()[0]
         self.conn.execute(f"DELETE FROM {BUILD_INFO.name}")
-        insert_records(self.conn, BUILD_INFO, [BuildInfo(id=1, build_id=build_id, tool_version=__version__,
-                                                         document_count=documents)])
+        insert_records(
+            self.conn,
+            BUILD_INFO,
+            [BuildInfo(id=1, build_id=build_id, tool_version=__version__, document_count=documents)],
+        )
         started = time.perf_counter()
         create_indexes(self.conn)
         create_views(self.conn)
@@ -186,12 +212,18 @@ class Writer:
         for rules, indicator_ids in checks.stale:
             self.conn.execute("CREATE TEMP TABLE stale (id INTEGER PRIMARY KEY)")
             self.conn.executemany("INSERT INTO stale VALUES (?)", ((i,) for i in indicator_ids))
-            self.conn.execute(f"DELETE FROM {ANOMALIES.name} WHERE {a.rule} IN ({', '.join('?' for _ in rules)}) "
-                              f"AND {a.indicator_id} IN (SELECT id FROM stale)", rules)
+            self.conn.execute(
+                f"DELETE FROM {ANOMALIES.name} WHERE {a.rule} IN ({', '.join('?' for _ in rules)}) "
+                f"AND {a.indicator_id} IN (SELECT id FROM stale)",
+                rules,
+            )
             self.conn.execute("DROP TABLE stale")
         first_id = self.conn.execute(f"SELECT coalesce(max({a.id}), 0) + 1 FROM {ANOMALIES.name}").fetchone()[0]
-        insert_rows(self.conn, ANOMALIES,
-                    anomaly_rows([*self.document_findings, *checks.new, *checks.refreshed], first_id=first_id))
+        insert_rows(
+            self.conn,
+            ANOMALIES,
+            anomaly_rows([*self.document_findings, *checks.new, *checks.refreshed], first_id=first_id),
+        )
 
     def abort(self) -> None:
         """Close the connection without committing (the caller removes the file)."""

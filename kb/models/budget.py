@@ -11,7 +11,7 @@ interface: extend them, never rename them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import Field
 
@@ -144,6 +144,10 @@ class BudgetRow(Record):
     first_line: int = Field(description="来源首行号")
     last_line: int = Field(description="来源末行号")
 
+    def amount(self, column: str) -> float | None:
+        """The amount in column ``column`` (an amount column id), None when the cell is empty or absent."""
+        return cast("dict[str, float | None]", self.amounts).get(column)
+
 
 class _TableHead(Record):
     """What every budget table has: which table, where, and whether it is empty."""
@@ -188,6 +192,10 @@ class ProcurementItem(Record):
     raw: str | None = Field(None, description="原文（仅当有单元格无法修复时保留）")
     first_line: int = Field(description="来源首行号")
     last_line: int = Field(description="来源末行号")
+
+    def amount(self, column: str) -> float | None:
+        """The amount in column ``column`` (a procurement amount column id), None when empty or absent."""
+        return cast("dict[str, float | None]", self.amounts).get(column)
 
 
 class ProcurementTable(_TableHead):

@@ -124,5 +124,7 @@ class Document(Record):
     dept_goals: list[DeptGoal] = Field(default_factory=list)
     units: list[Unit] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
-    budget_tables: BudgetTables = Field(default_factory=BudgetTables, description="部门预算公开表、政府采购预算与固定资产")
+    budget_tables: BudgetTables = Field(
+        default_factory=BudgetTables, description="部门预算公开表、政府采购预算与固定资产"
+    )
     warnings: list[ParseWarning] = Field(default_factory=list)

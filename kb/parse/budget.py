@@ -69,8 +69,15 @@ _TITLE = {
     kind: re.compile(rf"^(?P<prefix>[^，。；：:,]{{0,40}}?){core}(?:（续）|\(续\))?$") for kind, core in _TITLE_CORES
 }
 ACCOUNT_KINDS: tuple[str, ...] = (
-    "summary", "income", "expense", "fiscal_summary", "general_expense", "basic_expense", "fund_expense",
-    "state_capital_expense", "three_public",
+    "summary",
+    "income",
+    "expense",
+    "fiscal_summary",
+    "general_expense",
+    "basic_expense",
+    "fund_expense",
+    "state_capital_expense",
+    "three_public",
 )
 _CLASSIFICATION: dict[str, Classification] = {
     "income": "function",
@@ -130,14 +137,48 @@ _TEXT_COLUMNS = {"seq", "code", "name"}
 # The Hebei template's header of each table, used when a table lost its own.
 _TEMPLATE_HEADERS: dict[str, list[list[str]]] = {
     "summary": [["序号", "收入", "", "支出", ""], ["", "项目", "预算数", "项目", "预算数"]],
-    "income": [["序号", "科目编码", "科目名称", "合计", "小计", "财政拨款收入", "财政专户收入", "事业收入", "经营收入",
-                "上级补助收入", "附属单位上缴收入", "其他收入", "上年结转"]],
-    "expense": [["序号", "科目编码", "科目名称", "合计", "基本支出", "项目支出", "经营支出", "上解上级支出",
-                 "对附属单位补助支出"]],
+    "income": [
+        [
+            "序号",
+            "科目编码",
+            "科目名称",
+            "合计",
+            "小计",
+            "财政拨款收入",
+            "财政专户收入",
+            "事业收入",
+            "经营收入",
+            "上级补助收入",
+            "附属单位上缴收入",
+            "其他收入",
+            "上年结转",
+        ]
+    ],
+    "expense": [
+        [
+            "序号",
+            "科目编码",
+            "科目名称",
+            "合计",
+            "基本支出",
+            "项目支出",
+            "经营支出",
+            "上解上级支出",
+            "对附属单位补助支出",
+        ]
+    ],
     "fiscal_summary": [
         ["序号", "收入", "", "支出", "", "", ""],
-        ["", "项目", "金额", "项目", "合计", "一般公共预算财政拨款", "政府性基金预算财政拨款",
-         "国有资本经营预算财政拨款"],
+        [
+            "",
+            "项目",
+            "金额",
+            "项目",
+            "合计",
+            "一般公共预算财政拨款",
+            "政府性基金预算财政拨款",
+            "国有资本经营预算财政拨款",
+        ],
     ],
     "general_expense": [["序号", "科目编码", "科目名称", "合计", "基本支出", "项目支出"]],
     "basic_expense": [["序号", "科目编码", "科目名称", "合计", "人员经费", "公用经费"]],
@@ -162,12 +203,21 @@ _PROCUREMENT_TEXT = (
     ("单价", "unit_price"),
 )
 _PROCUREMENT_AMOUNTS = (
-    "total", "general_budget", "fund_budget", "state_capital_budget", "special_account", "unit_funds", "carryover",
+    "total",
+    "general_budget",
+    "fund_budget",
+    "state_capital_budget",
+    "special_account",
+    "unit_funds",
+    "carryover",
     "sme_reserved",
 )
 _PROCUREMENT_HEADER_START = {"政府采购项目来源", "项目名称"}
 _PROCUREMENT_FIGURE_LABELS = {
-    **PROCUREMENT_LABELS, "project_budget": "预算资金", "quantity": "数量", "unit_price": "单价",
+    **PROCUREMENT_LABELS,
+    "project_budget": "预算资金",
+    "quantity": "数量",
+    "unit_price": "单价",
 }
 
 
@@ -522,7 +572,7 @@ def _budget_rows(printed: _Printed, table: _AccountTable, spec: _Spec) -> list[B
     seq = int(seq_text) if _SEQ.match(seq_text) else None
     if seq_text and seq is None:
         notes.warn(printed.first_line, "budget_bad_seq", f"{title}的序号无法识别：{seq_text!r}")
-    extra = [cell for cell in printed.cells[spec.width:] if cell.strip()]
+    extra = [cell for cell in printed.cells[spec.width :] if cell.strip()]
     if extra:
         notes.warn(printed.first_line, "budget_extra_cells", f"{title}第 {printed.first_line} 行多出单元格：{extra}")
     two_sided = spec.sides() != [None]
@@ -584,8 +634,15 @@ def _head(section: _Section, has_rows: bool, name: str, notes: ParseNotes) -> di
     empty_note, note = _split_notes(section, has_rows)
     if not has_rows and empty_note is None:
         notes.warn(section.first_line, "budget_empty_table", f"{name}没有数据行，也没有“空表列示”的说明")
-    return {"kind": section.kind, "title": section.title, "empty": not has_rows, "empty_note": empty_note,
-            "note": note, "first_line": section.first_line, "last_line": section.last_line}
+    return {
+        "kind": section.kind,
+        "title": section.title,
+        "empty": not has_rows,
+        "empty_note": empty_note,
+        "note": note,
+        "first_line": section.first_line,
+        "last_line": section.last_line,
+    }
 
 
 def _parse_account_table(section: _Section, notes: ParseNotes) -> BudgetTable:
@@ -601,8 +658,12 @@ def _parse_account_table(section: _Section, notes: ParseNotes) -> BudgetTable:
     _warn_seq_gaps(table)
     rows = [row for printed in table.printed for row in _budget_rows(printed, table, table.spec)]
     columns = list(dict.fromkeys(c.name for c in table.spec.columns if c.name not in _TEXT_COLUMNS))
-    return BudgetTable(**_head(section, bool(rows), table.title, notes),
-                       classification=_CLASSIFICATION.get(section.kind), columns=columns, rows=rows)
+    return BudgetTable(
+        **_head(section, bool(rows), table.title, notes),
+        classification=_CLASSIFICATION.get(section.kind),
+        columns=columns,
+        rows=rows,
+    )
 
 
 # ---------------------------------------------------------------- procurement
@@ -666,16 +727,16 @@ def _procurement_item(
             where = f"部门政府采购预算{_lines_text(printed)}“{_PROCUREMENT_FIGURE_LABELS[name]}”栏"
             notes.warn(printed.first_line, "budget_bad_amount", f"{where}的数值无法修复：{text!r}，已保留原文")
     texts = ("project_name", "item_name", "catalog_code", "measure_unit")
-    text = {name: compact(_cell(row, positions[name])) for name in texts}
+    cells_by_name = {name: compact(_cell(row, positions[name])) for name in texts}
     return ProcurementItem(
         position=position,
         role=role,
         unit=unit,
-        project_name=text["project_name"] if role == "item" else first,
+        project_name=cells_by_name["project_name"] if role == "item" else first,
         project_budget=figures["project_budget"],
-        item_name=text["item_name"],
-        catalog_code=text["catalog_code"],
-        measure_unit=text["measure_unit"],
+        item_name=cells_by_name["item_name"],
+        catalog_code=cells_by_name["catalog_code"],
+        measure_unit=cells_by_name["measure_unit"],
         quantity=figures["quantity"],
         unit_price=figures["unit_price"],
         amounts={name: figures[name] for name in _PROCUREMENT_AMOUNTS},
@@ -698,8 +759,9 @@ def _parse_procurement(section: _Section, notes: ParseNotes) -> ProcurementTable
         if first.endswith("小计"):
             unit = first[: -len("小计")]  # the unit whose items follow its 小计
         items.append(_procurement_item(position, printed, unit, positions, notes))
-    return ProcurementTable(**_head(section, bool(items), "部门政府采购预算", notes),
-                            columns=list(_PROCUREMENT_AMOUNTS), items=items)
+    return ProcurementTable(
+        **_head(section, bool(items), "部门政府采购预算", notes), columns=list(_PROCUREMENT_AMOUNTS), items=items
+    )
 
 
 # ---------------------------------------------------------------- fixed assets

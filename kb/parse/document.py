@@ -14,14 +14,14 @@ from collections import Counter
 from pathlib import Path
 
 from kb.errors import DocumentError
-from kb.parse.layout import is_table_row, is_toc_entry, plain
 from kb.models import Document
 from kb.parse.budget import parse_budget_tables
 from kb.parse.goals import parse_dept_goals, parse_overall_goal
+from kb.parse.layout import is_table_row, is_toc_entry, plain
 from kb.parse.notes import ParseNotes
 from kb.parse.projects import parse_projects
-from kb.parse.units import parse_units
 from kb.parse.source import SourceText, decode, read_source, split_lines
+from kb.parse.units import parse_units
 
 _YEAR_IN_TITLE = re.compile(r"(20\d{2})\s*年\s*(?:度\s*)?部门预算")
 _YEAR_LABEL = re.compile(r"预算年度\s*[：:]\s*(20\d{2})?")
@@ -64,7 +64,12 @@ def _department(lines: list[str]) -> tuple[str | None, str | None]:
             continue
         name = match.group(2).strip()
         following = plain(lines[index + 1]) if index + 1 < len(lines) else ""
-        if following and not is_table_row(lines[index + 1]) and "预算年度" not in following and "单位" not in following[:2]:
+        if (
+            following
+            and not is_table_row(lines[index + 1])
+            and "预算年度" not in following
+            and "单位" not in following[:2]
+        ):
             name += following
         seen[(match.group(1), re.sub(r"\s+", "", name))] += 1
     if seen:
@@ -113,7 +118,9 @@ def parse_source(source: SourceText) -> Document:
 def parse_bytes(data: bytes, path: str | Path = "<bytes>") -> Document:
     """Parse a document held in memory; ``path`` only names it in messages."""
     text, encoding = decode(data, path)
-    source = SourceText(path=str(path), sha256=hashlib.sha256(data).hexdigest(), encoding=encoding, lines=split_lines(text))
+    source = SourceText(
+        path=str(path), sha256=hashlib.sha256(data).hexdigest(), encoding=encoding, lines=split_lines(text)
+    )
     return parse_source(source)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
+from kb.models import DeptGoal, GoalIndicator
 from kb.parse.layout import (
     is_heading_marked,
     is_section_heading,
@@ -18,7 +20,6 @@ from kb.parse.layout import (
     is_toc_entry,
     plain,
 )
-from kb.models import DeptGoal, GoalIndicator
 from kb.parse.notes import ParseNotes
 from kb.parse.targets import parse_target
 
@@ -90,7 +91,9 @@ def parse_overall_goal(lines: list[str]) -> tuple[str, int | None]:
 def _indicator(goal: _Goal, text: str, line: int, notes: ParseNotes) -> None:
     split = split_indicator_line(text)
     if split is None:
-        notes.warn(line, "unreadable_goal_indicator", f"分项绩效目标 {goal.seq} 的指标行无法拆分为指标名和指标值：{text[:60]}")
+        notes.warn(
+            line, "unreadable_goal_indicator", f"分项绩效目标 {goal.seq} 的指标行无法拆分为指标名和指标值：{text[:60]}"
+        )
         name, raw = text.strip().rstrip(_TRAILING_PUNCTUATION), ""
     else:
         name, raw = split
@@ -123,10 +126,16 @@ def parse_dept_goals(lines: list[str], notes: ParseNotes) -> list[DeptGoal]:
         text = plain(line_text)
         numbered = _GOAL.match(text)
         current = goals[-1] if goals else None
-        starts_goal = numbered and (numbered.group(2) or current is None or not current.in_indicators
-                                    or split_indicator_line(numbered.group(3)) is None)
+        starts_goal = numbered and (
+            numbered.group(2)
+            or current is None
+            or not current.in_indicators
+            or split_indicator_line(numbered.group(3)) is None
+        )
         if numbered and starts_goal:
-            goals.append(_Goal(seq=int(numbered.group(1)), text=[numbered.group(3).strip()], first_line=line, last_line=line))
+            goals.append(
+                _Goal(seq=int(numbered.group(1)), text=[numbered.group(3).strip()], first_line=line, last_line=line)
+            )
             continue
         if current is None:
             notes.warn(line, "stray_text", f"分项绩效目标之前出现无法归类的文字：{text[:60]}")
@@ -142,7 +151,7 @@ def parse_dept_goals(lines: list[str], notes: ParseNotes) -> list[DeptGoal]:
         else:
             current.text.append(text)
             current.last_line = line
-    for previous, goal in zip(goals, goals[1:]):
+    for previous, goal in pairwise(goals):
         if goal.seq != previous.seq + 1:
             notes.warn(goal.first_line, "goal_seq_gap", f"分项绩效目标序号从 {previous.seq} 跳到 {goal.seq}")
     for goal in goals:
@@ -150,7 +159,12 @@ def parse_dept_goals(lines: list[str], notes: ParseNotes) -> list[DeptGoal]:
             notes.warn(goal.first_line, "no_goal_indicators", f"分项绩效目标 {goal.seq} 没有绩效指标")
     # The published numbers may repeat or skip; the ordinal keeps ids unique.
     return [
-        DeptGoal(seq=ordinal, goal="\n".join(t for t in g.text if t), first_line=g.first_line,
-                 last_line=g.last_line, indicators=g.indicators)
+        DeptGoal(
+            seq=ordinal,
+            goal="\n".join(t for t in g.text if t),
+            first_line=g.first_line,
+            last_line=g.last_line,
+            indicators=g.indicators,
+        )
         for ordinal, g in enumerate(goals, start=1)
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.models import Indicator, Project, SpendPlan
 from kb.parse.layout import (
     cells,
     compact,
@@ -20,7 +21,6 @@ from kb.parse.layout import (
     is_table_row,
     plain,
 )
-from kb.models import Indicator, Project, SpendPlan
 from kb.parse.notes import ParseNotes
 from kb.parse.targets import parse_target
 
@@ -136,7 +136,7 @@ def _read_plan(table: _ProjectTable, row: list[str], line: int, notes: ParseNote
     filled = [cell for cell in row[1:] if cell]
     if sum(v is not None for v in by_column.values()) < len(filled) and len(filled) == len(_PLAN_COLUMNS):
         # The values do not sit under their labels; read them in order instead.
-        by_column = {name: _parse_percent(cell) for (_, name), cell in zip(_PLAN_COLUMNS, filled)}
+        by_column = {name: _parse_percent(cell) for (_, name), cell in zip(_PLAN_COLUMNS, filled, strict=True)}
     unreadable = [cell for cell in filled if _parse_percent(cell) is None]
     if unreadable:
         notes.warn(line, "bad_spend_plan", f"资金支出计划无法识别：{unreadable}")
@@ -242,7 +242,11 @@ def _fill_levels(table: _ProjectTable, seq: int, notes: ParseNotes) -> list[Indi
 def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
     where = table.first_line
     if table.is_empty():
-        notes.warn(where, "empty_project_table", f"“{table.title_name or '未命名'}”绩效目标表没有内容（缺少项目编码行和指标行）")
+        notes.warn(
+            where,
+            "empty_project_table",
+            f"“{table.title_name or '未命名'}”绩效目标表没有内容（缺少项目编码行和指标行）",
+        )
         return None
     if table.code is None:
         notes.warn(where, "missing_code", f"项目 {seq} 缺少项目编码行")
@@ -296,7 +300,9 @@ def parse_projects(lines: list[str], notes: ParseNotes, fallback_year: int | Non
         title = _title(line_text)
         if title:
             close()
-            table = _ProjectTable(title_seq=int(title.group(1)), title_name=title.group(2).strip(), first_line=line, last_line=line)
+            table = _ProjectTable(
+                title_seq=int(title.group(1)), title_name=title.group(2).strip(), first_line=line, last_line=line
+            )
             continue
         if is_table_row(line_text):
             if table is None and "项目编码" not in line_text:

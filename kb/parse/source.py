@@ -45,9 +45,7 @@ def decode(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise DocumentError(
-            path, f"无法识别的编码，既非 UTF-8 也非 GBK/GB18030 (byte {exc.start})"
-        ) from None
+        raise DocumentError(path, f"无法识别的编码，既非 UTF-8 也非 GBK/GB18030 (byte {exc.start})") from None
 
 
 def split_lines(text: str) -> list[str]:

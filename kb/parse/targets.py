@@ -15,24 +15,58 @@ from kb.models import Operator, Target
 # Longest first, so 大于等于 wins over 大于 and 小于等于 over 小于.
 _PREFIX_OPERATORS: list[tuple[str, Operator]] = sorted(
     [
-        ("≥", "≥"), (">=", "≥"), ("≧", "≥"), ("⩾", "≥"), ("=>", "≥"),
-        ("≤", "≤"), ("<=", "≤"), ("≦", "≤"), ("⩽", "≤"), ("=<", "≤"),
-        ("不低于", "≥"), ("不少于", "≥"), ("大于等于", "≥"), ("大于或等于", "≥"),
-        ("不小于", "≥"), ("至少", "≥"), ("高于等于", "≥"),
-        ("不高于", "≤"), ("不超过", "≤"), ("小于等于", "≤"), ("小于或等于", "≤"),
-        ("不大于", "≤"), ("不多于", "≤"), ("最多", "≤"), ("低于等于", "≤"),
+        ("≥", "≥"),
+        (">=", "≥"),
+        ("≧", "≥"),
+        ("⩾", "≥"),
+        ("=>", "≥"),
+        ("≤", "≤"),
+        ("<=", "≤"),
+        ("≦", "≤"),
+        ("⩽", "≤"),
+        ("=<", "≤"),
+        ("不低于", "≥"),
+        ("不少于", "≥"),
+        ("大于等于", "≥"),
+        ("大于或等于", "≥"),
+        ("不小于", "≥"),
+        ("至少", "≥"),
+        ("高于等于", "≥"),
+        ("不高于", "≤"),
+        ("不超过", "≤"),
+        ("小于等于", "≤"),
+        ("小于或等于", "≤"),
+        ("不大于", "≤"),
+        ("不多于", "≤"),
+        ("最多", "≤"),
+        ("低于等于", "≤"),
         ("控制在", "≤"),
-        ("达到", "="), ("等于", "="), ("为", "="), ("=", "="),
-        ("大于", ">"), ("高于", ">"), ("超过", ">"), ("多于", ">"), (">", ">"),
-        ("小于", "<"), ("低于", "<"), ("少于", "<"), ("<", "<"),
+        ("达到", "="),
+        ("等于", "="),
+        ("为", "="),
+        ("=", "="),
+        ("大于", ">"),
+        ("高于", ">"),
+        ("超过", ">"),
+        ("多于", ">"),
+        (">", ">"),
+        ("小于", "<"),
+        ("低于", "<"),
+        ("少于", "<"),
+        ("<", "<"),
     ],
     key=lambda pair: -len(pair[0]),
 )
 
 # Words after the number that carry the operator: 95%以上 is ≥95%.
 _SUFFIX_OPERATORS: list[tuple[str, Operator]] = [
-    ("及以上", "≥"), ("以上", "≥"), ("及以下", "≤"), ("以下", "≤"),
-    ("以内", "≤"), ("之内", "≤"), ("内", "≤"),
+    ("及以上", "≥"),
+    ("以上", "≥"),
+    ("及以下", "≤"),
+    ("以下", "≤"),
+    ("以内", "≤"),
+    ("之内", "≤"),
+    ("内", "≤"),
 ]
 
 _NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")
@@ -69,7 +103,7 @@ def _take_prefix_operator(text: str) -> tuple[Operator | None, str]:
     match = _PREFIX.match(text)
     if match is None:
         return None, text
-    return _PREFIX_OP[match.group()], text[match.end():]
+    return _PREFIX_OP[match.group()], text[match.end() :]
 
 
 def _take_suffix_operator(text: str) -> tuple[Operator | None, str]:
@@ -87,11 +121,7 @@ def _normalise_unit(unit: str) -> str | None:
 
 
 def _is_unit(text: str) -> bool:
-    return (
-        len(text) <= _MAX_UNIT_CHARS
-        and not _ANY_DIGIT.search(text)
-        and not _UNIT_STOP.search(text)
-    )
+    return len(text) <= _MAX_UNIT_CHARS and not _ANY_DIGIT.search(text) and not _UNIT_STOP.search(text)
 
 
 def parse_target(raw: str) -> Target:
@@ -123,7 +153,7 @@ def parse_target(raw: str) -> Target:
         return Target(raw=raw, kind="unparsed")
 
     value = float(number.group().replace(",", ""))
-    tail = rest[number.end():]
+    tail = rest[number.end() :]
     suffix_op, tail = _take_suffix_operator(tail)
     if suffix_op is not None and op is None:
         op = suffix_op
@@ -134,6 +164,44 @@ def parse_target(raw: str) -> Target:
 
 # Words that are units on their own: a target of just 万元 or 人 has no number.
 _KNOWN_UNITS = frozenset(
-    "元 万元 亿元 千元 % 人 人次 个 家 次 场 户 本 张 份 条 件 项 套 台 辆 天 日 年 月 "
-    "个工作日 工作日 平方米 元/平方米 元/人 小时 分钟 起 种 批 所 处 名".split()
+    [
+        "元",
+        "万元",
+        "亿元",
+        "千元",
+        "%",
+        "人",
+        "人次",
+        "个",
+        "家",
+        "次",
+        "场",
+        "户",
+        "本",
+        "张",
+        "份",
+        "条",
+        "件",
+        "项",
+        "套",
+        "台",
+        "辆",
+        "天",
+        "日",
+        "年",
+        "月",
+        "个工作日",
+        "工作日",
+        "平方米",
+        "元/平方米",
+        "元/人",
+        "小时",
+        "分钟",
+        "起",
+        "种",
+        "批",
+        "所",
+        "处",
+        "名",
+    ]
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kb.models import Unit
 from kb.parse.layout import (
     cells,
     compact,
@@ -9,7 +10,6 @@ from kb.parse.layout import (
     is_section_heading,
     is_table_row,
 )
-from kb.models import Unit
 from kb.parse.notes import ParseNotes
 
 _HEADER = ("单位名称", "单位性质", "单位规格", "经费保障形式")

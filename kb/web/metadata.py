@@ -49,6 +49,7 @@ SEARCHABLE = {
     "goal_indicator_details": GOAL_INDICATOR_FTS,
 }
 
+
 def _table_metadata(spec: TableSpec | ViewSpec, columns: dict[str, str], label_column: str | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "title": spec.title,

@@ -81,9 +81,11 @@ async def _match_count(datasette: Any, database: str, table: str, terms: str) ->
         return None
     try:
         db = datasette.get_database(database)
-        result = await db.execute(f"SELECT count(*) FROM [{fts_table}] WHERE [{fts_table}] MATCH ?",
-                                  [" ".join(quote_term(t) for t in terms.split())])
-    except Exception:  # noqa: BLE001 — a page we cannot speed up is still served as Datasette would
+        result = await db.execute(
+            f"SELECT count(*) FROM [{fts_table}] WHERE [{fts_table}] MATCH ?",
+            [" ".join(quote_term(t) for t in terms.split())],
+        )
+    except Exception:
         return None
     return result.first()[0]
 
@@ -130,8 +132,12 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
 
 
 # Tables whose search results can also be ranked by the canned relevance query.
-RANKED_SEARCH = {"indicators": "search_indicators", "indicator_details": "search_indicators",
-                 "goal_indicators": "search_goal_indicators", "goal_indicator_details": "search_goal_indicators"}
+RANKED_SEARCH = {
+    "indicators": "search_indicators",
+    "indicator_details": "search_indicators",
+    "goal_indicators": "search_goal_indicators",
+    "goal_indicator_details": "search_goal_indicators",
+}
 
 STYLE = """
 dl.column-descriptions { display: grid; grid-template-columns: repeat(3, max-content minmax(8em, 1fr));
@@ -161,11 +167,15 @@ def extra_body_script(view_name: str, request: Any, database: str | None, table:
     script = f"var box=document.getElementById('_search');if(box){{box.value={_js_string(original)};"
     matches, skipped = request.scope.get(LIGHTENED_KEY, (None, []))
     if skipped:
-        notice = (f"全文索引中共有 {matches:,} 条匹配。结果较多，为使页面迅速显示，未计算"
-                  + ("分面和精确行数" if "count" in skipped else "分面")
-                  + "；加上筛选条件或用 _facet= 指定分面即可显示。")
-        script += ("var note=document.createElement('p');note.className='kb-note';"
-                   f"note.textContent={_js_string(notice)};box.closest('form').insertAdjacentElement('afterend',note);")
+        notice = (
+            f"全文索引中共有 {matches:,} 条匹配。结果较多，为使页面迅速显示，未计算"
+            + ("分面和精确行数" if "count" in skipped else "分面")
+            + "；加上筛选条件或用 _facet= 指定分面即可显示。"
+        )
+        script += (
+            "var note=document.createElement('p');note.className='kb-note';"
+            f"note.textContent={_js_string(notice)};box.closest('form').insertAdjacentElement('afterend',note);"
+        )
     ranked = RANKED_SEARCH.get(table or "")
     if ranked and database:
         href = f"/{quote(database)}/{ranked}?q={quote(original)}"

@@ -24,11 +24,27 @@ from kb.db.schema import (
 Query = dict[str, str]
 
 _v = INDICATOR_DETAILS.c
-_INDICATOR_COLUMNS = ", ".join(f"v.{name}" for name in (
-    _v.id, _v.project_name, _v.project_year, _v.level1, _v.level2, _v.level3, _v.description, _v.target_raw,
-    _v.target_op, _v.target_value, _v.target_unit, _v.basis, _v.dept_name, _v.source_path, _v.first_line,
-    _v.last_line,
-))
+_INDICATOR_COLUMNS = ", ".join(
+    f"v.{name}"
+    for name in (
+        _v.id,
+        _v.project_name,
+        _v.project_year,
+        _v.level1,
+        _v.level2,
+        _v.level3,
+        _v.description,
+        _v.target_raw,
+        _v.target_op,
+        _v.target_value,
+        _v.target_unit,
+        _v.basis,
+        _v.dept_name,
+        _v.source_path,
+        _v.first_line,
+        _v.last_line,
+    )
+)
 
 
 def _search_indicators() -> Query:
@@ -56,8 +72,10 @@ def _search_indicators() -> Query:
 
 def _search_goal_indicators() -> Query:
     v, fts = GOAL_INDICATOR_DETAILS.c, GOAL_INDICATOR_FTS.name
-    columns = ", ".join(f"v.{name}" for name in (
-        v.id, v.goal_seq, v.goal, v.name, v.target_raw, v.target_op, v.target_value, v.target_unit))
+    columns = ", ".join(
+        f"v.{name}"
+        for name in (v.id, v.goal_seq, v.goal, v.name, v.target_raw, v.target_op, v.target_value, v.target_unit)
+    )
     return {
         "title": "检索部门分项绩效指标（结巴分词）",
         "description": "在部门整体绩效目标的分项指标（指标名、指标值、分项目标）中检索，按相关度排序。",
@@ -118,8 +136,10 @@ def _family_members() -> Query:
 
 def _budget_accounts() -> Query:
     r = BUDGET_ROWS.c
-    amounts = ", ".join(f"r.{name}" for name in (
-        r.total, r.basic, r.project, r.carryover, r.general_budget, r.personnel, r.public_funds))
+    amounts = ", ".join(
+        f"r.{name}"
+        for name in (r.total, r.basic, r.project, r.carryover, r.general_budget, r.personnel, r.public_funds)
+    )
     return {
         "title": "预算表科目逐级展开",
         "description": (

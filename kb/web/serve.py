@@ -29,21 +29,36 @@ def is_stale(db_path: Path, sources: Sequence[str | Path]) -> bool:
 def datasette_args(db_path: Path, metadata_path: Path, host: str, port: int) -> list[str]:
     """The ``datasette serve`` arguments: read-only (immutable), loopback, our metadata."""
     return [
-        "serve", "-i", str(db_path),
-        "--metadata", str(metadata_path),
-        "-h", host, "-p", str(port),
-        "--setting", "sql_time_limit_ms", "5000",
-        "--setting", "facet_time_limit_ms", "1000",
-        "--setting", "default_facet_size", "15",
+        "serve",
+        "-i",
+        str(db_path),
+        "--metadata",
+        str(metadata_path),
+        "-h",
+        host,
+        "-p",
+        str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        "5000",
+        "--setting",
+        "facet_time_limit_ms",
+        "1000",
+        "--setting",
+        "default_facet_size",
+        "15",
         # Suggesting facets tries every column of a search's rows: seconds on a city's knowledge base.
-        "--setting", "suggest_facets", "off",
+        "--setting",
+        "suggest_facets",
+        "off",
     ]
 
 
 def write_metadata(db_path: Path) -> Path:
     """The metadata for a database of this name, in a temporary file Datasette reads."""
-    handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="kb-metadata-", delete=False, encoding="utf-8")
-    with handle:
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".json", prefix="kb-metadata-", delete=False, encoding="utf-8"
+    ) as handle:
         handle.write(render(db_path.stem))
     return Path(handle.name)
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kb.models import Finding, Severity
 from kb.models.budget import (
     AMOUNT_LABELS,
     PROCUREMENT_LABELS,
@@ -29,7 +30,6 @@ from kb.models.budget import (
     BudgetTables,
     ProcurementItem,
 )
-from kb.models import Finding, Severity
 
 TOLERANCE = 0.005
 # Half a cent: the most one figure rounded to cents can be off by.
@@ -155,12 +155,12 @@ def check_parent_sums(tables: BudgetTables) -> list[Finding]:
         for parent, kids in _children(table):
             level = kids[0].level or ""
             for column in table.columns:
-                if parent.amounts.get(column) is None and all(k.amounts.get(column) is None for k in kids):
+                if parent.amount(column) is None and all(k.amount(column) is None for k in kids):
                     continue
                 finding = _compare(
                     "budget.parent_sum",
-                    (f"{_row_label(table, parent)}的{_column(column)}", parent.amounts.get(column)),
-                    (f"其下 {len(kids)} 个{level}级科目之和", _total(k.amounts.get(column) for k in kids)),
+                    (f"{_row_label(table, parent)}的{_column(column)}", parent.amount(column)),
+                    (f"其下 {len(kids)} 个{level}级科目之和", _total(k.amount(column) for k in kids)),
                     len(kids),
                     {**_row_evidence(table, parent, column), "children": [k.code for k in kids]},
                     f"上级科目等于其下级科目之和（{_DOC}）",
@@ -177,10 +177,19 @@ _EXPENSE_PARTS = ("basic", "project", "operating_expense", "remit_superior", "su
 _ROW_IDENTITIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("budget.basic_plus_project", "total", _EXPENSE_PARTS),
     ("budget.row_sum", "total", ("current_income", "carryover")),
-    ("budget.row_sum", "current_income", (
-        "fiscal_appropriation", "special_account", "business_income", "operating_income", "superior_subsidy",
-        "subordinate_remittance", "other_income",
-    )),
+    (
+        "budget.row_sum",
+        "current_income",
+        (
+            "fiscal_appropriation",
+            "special_account",
+            "business_income",
+            "operating_income",
+            "superior_subsidy",
+            "subordinate_remittance",
+            "other_income",
+        ),
+    ),
     ("budget.row_sum", "total", ("personnel", "public_funds")),
     ("budget.row_sum", "total", ("general_budget", "fund_budget", "state_capital_budget")),
 )
@@ -233,16 +242,21 @@ def check_row_sums(tables: BudgetTables) -> list[Finding]:
 # ---------------------------------------------------------------- budget.summary_total
 
 
-def _sum_findings(rule: str, table: BudgetTable, checks: list[tuple[BudgetRow, list[BudgetRow], str]],
-                  columns: Callable[[list[BudgetRow]], Iterable[str]], principle: str) -> list[Finding]:
+def _sum_findings(
+    rule: str,
+    table: BudgetTable,
+    checks: list[tuple[BudgetRow, list[BudgetRow], str]],
+    columns: Callable[[list[BudgetRow]], Iterable[str]],
+    principle: str,
+) -> list[Finding]:
     """For each ``(stated row, its parts, how the parts are named)``: does every amount equal their sum?"""
     findings: list[Finding] = []
     for stated, parts, how in checks:
         for column in columns([stated, *parts]):
             finding = _compare(
                 rule,
-                (f"{_row_label(table, stated)}的{_column(column)}", stated.amounts.get(column)),
-                (how, _total(part.amounts.get(column) for part in parts)),
+                (f"{_row_label(table, stated)}的{_column(column)}", stated.amount(column)),
+                (how, _total(part.amount(column) for part in parts)),
                 len(parts),
                 {**_row_evidence(table, stated, column), "parts": [part.seq for part in parts]},
                 principle,
@@ -273,8 +287,9 @@ def _summary_side_findings(table: BudgetTable, side: str) -> list[Finding]:
     if at_grand < len(rows):
         checks.append((rows[at_grand], [total, *(row for row, _ in carried)], f"{total.name}与结转结余之和"))
     checks.extend((row, parts, "其下各项之和") for row, parts in carried if parts)
-    return _sum_findings("budget.summary_total", table, checks, _columns_of,
-                         f"收支总表的合计、总计等于其各项之和（{_DOC}）")
+    return _sum_findings(
+        "budget.summary_total", table, checks, _columns_of, f"收支总表的合计、总计等于其各项之和（{_DOC}）"
+    )
 
 
 def check_summary_totals(tables: BudgetTables) -> list[Finding]:
@@ -296,7 +311,7 @@ def check_summary_totals(tables: BudgetTables) -> list[Finding]:
 def _side_figure(row: BudgetRow | None) -> float | None:
     if row is None:
         return None
-    return row.amounts.get("amount", row.amounts.get("total"))
+    return row.amount("amount") if "amount" in row.amounts else row.amount("total")
 
 
 def check_income_equals_expense(tables: BudgetTables) -> list[Finding]:
@@ -320,11 +335,13 @@ def check_income_equals_expense(tables: BudgetTables) -> list[Finding]:
         if finding:
             findings.append(finding)
     income_table, expense_table = tables.table("income"), tables.table("expense")
-    if income_table and expense_table and _total_row(income_table) and _total_row(expense_table):
+    income_total = _total_row(income_table) if income_table else None
+    expense_total = _total_row(expense_table) if expense_table else None
+    if income_total is not None and expense_total is not None:
         finding = _compare(
             "budget.income_equals_expense",
-            ("收入总表的合计", _total_row(income_table).amounts.get("total")),
-            ("支出总表的合计", _total_row(expense_table).amounts.get("total")),
+            ("收入总表的合计", income_total.amount("total")),
+            ("支出总表的合计", expense_total.amount("total")),
             1,
             {"table": "income", "other_table": "expense", "column": "total"},
             f"收入总计等于支出总计（{_DOC}）",
@@ -335,6 +352,7 @@ def check_income_equals_expense(tables: BudgetTables) -> list[Finding]:
 
 
 # ---------------------------------------------------------------- budget.cross_table_total
+
 
 @dataclass(frozen=True)
 class _Figure:
@@ -364,23 +382,47 @@ def _carryover(table: BudgetTable) -> BudgetRow | None:
 
 # Pairs of figures that print the same amount in two tables.
 _CROSS_FIGURES: tuple[tuple[_Figure, _Figure], ...] = (
-    (_Figure("summary", _grand("income"), "amount", "收支总表的收入总计"),
-     _Figure("income", _one_sided_total, "total", "收入总表的合计")),
-    (_Figure("summary", _current("income"), "amount", "收支总表的本年收入合计"),
-     _Figure("income", _one_sided_total, "current_income", "收入总表合计行的本年收入小计")),
-    (_Figure("summary", _carryover, "amount", "收支总表的上年结转结余"),
-     _Figure("income", _one_sided_total, "carryover", "收入总表合计行的上年结转")),
-    (_Figure("summary", _grand("expense"), "amount", "收支总表的支出总计"),
-     _Figure("expense", _one_sided_total, "total", "支出总表的合计")),
-    (_Figure("fiscal_summary", _grand("expense"), "general_budget", "财政拨款收支总表支出总计中的一般公共预算财政拨款"),
-     _Figure("general_expense", _one_sided_total, "total", "一般公共预算财政拨款支出表的合计")),
-    (_Figure("fiscal_summary", _grand("expense"), "fund_budget", "财政拨款收支总表支出总计中的政府性基金预算财政拨款"),
-     _Figure("fund_expense", _one_sided_total, "total", "政府性基金预算财政拨款支出表的合计")),
-    (_Figure("fiscal_summary", _grand("expense"), "state_capital_budget",
-             "财政拨款收支总表支出总计中的国有资本经营预算财政拨款"),
-     _Figure("state_capital_expense", _one_sided_total, "total", "国有资本经营预算财政拨款支出表的合计")),
-    (_Figure("general_expense", _one_sided_total, "basic", "一般公共预算财政拨款支出表合计行的基本支出"),
-     _Figure("basic_expense", _one_sided_total, "total", "一般公共预算财政拨款基本支出表的合计")),
+    (
+        _Figure("summary", _grand("income"), "amount", "收支总表的收入总计"),
+        _Figure("income", _one_sided_total, "total", "收入总表的合计"),
+    ),
+    (
+        _Figure("summary", _current("income"), "amount", "收支总表的本年收入合计"),
+        _Figure("income", _one_sided_total, "current_income", "收入总表合计行的本年收入小计"),
+    ),
+    (
+        _Figure("summary", _carryover, "amount", "收支总表的上年结转结余"),
+        _Figure("income", _one_sided_total, "carryover", "收入总表合计行的上年结转"),
+    ),
+    (
+        _Figure("summary", _grand("expense"), "amount", "收支总表的支出总计"),
+        _Figure("expense", _one_sided_total, "total", "支出总表的合计"),
+    ),
+    (
+        _Figure(
+            "fiscal_summary", _grand("expense"), "general_budget", "财政拨款收支总表支出总计中的一般公共预算财政拨款"
+        ),
+        _Figure("general_expense", _one_sided_total, "total", "一般公共预算财政拨款支出表的合计"),
+    ),
+    (
+        _Figure(
+            "fiscal_summary", _grand("expense"), "fund_budget", "财政拨款收支总表支出总计中的政府性基金预算财政拨款"
+        ),
+        _Figure("fund_expense", _one_sided_total, "total", "政府性基金预算财政拨款支出表的合计"),
+    ),
+    (
+        _Figure(
+            "fiscal_summary",
+            _grand("expense"),
+            "state_capital_budget",
+            "财政拨款收支总表支出总计中的国有资本经营预算财政拨款",
+        ),
+        _Figure("state_capital_expense", _one_sided_total, "total", "国有资本经营预算财政拨款支出表的合计"),
+    ),
+    (
+        _Figure("general_expense", _one_sided_total, "basic", "一般公共预算财政拨款支出表合计行的基本支出"),
+        _Figure("basic_expense", _one_sided_total, "total", "一般公共预算财政拨款基本支出表的合计"),
+    ),
 )
 # 收支总表 items (by 类 name) against the 类 rows of a function-classified table:
 # (summary kind, its column, detailed kind, its column).
@@ -400,7 +442,7 @@ def _read_figure(tables: BudgetTables, figure: _Figure) -> tuple[bool, float | N
     if table.empty:
         return True, 0.0, None
     row = figure.pick(table)
-    return row is not None, (row.amounts.get(figure.column) if row else None), row
+    return row is not None, (row.amount(figure.column) if row else None), row
 
 
 def _lines(row: BudgetRow | None) -> list[int] | None:
@@ -419,8 +461,14 @@ def _cross_total_findings(tables: BudgetTables) -> list[Finding]:
             (left.label, value_left),
             (right.label, value_right),
             1,
-            {"table": left.kind, "column": left.column, "lines": _lines(row_left),
-             "other_table": right.kind, "other_column": right.column, "other_lines": _lines(row_right)},
+            {
+                "table": left.kind,
+                "column": left.column,
+                "lines": _lines(row_left),
+                "other_table": right.kind,
+                "other_column": right.column,
+                "other_lines": _lines(row_right),
+            },
             f"同一数字在各表中一致（{_DOC}）",
         )
         if finding:
@@ -432,7 +480,7 @@ def _class_finding(
     summary: BudgetTable, item: BudgetRow, column: str, detail: BudgetTable, detail_column: str
 ) -> Finding | None:
     """One 收支总表 item against the 类 of the same name in ``detail``."""
-    value = item.amounts.get(column)
+    value = item.amount(column)
     stated = (f"{_row_label(summary, item)}的{_column(column)}", value)
     evidence = {**_row_evidence(summary, item, column), "other_table": detail.kind}
     principle = f"同一数字在各表中一致（{_DOC}）"
@@ -440,12 +488,13 @@ def _class_finding(
     if match is None:
         message = f"{stated[0]} {_num(value):.2f} 万元，在{_short(detail)}中找不到同名的类级科目"
         evidence.update(expected=value, actual=None)
-        return Finding(rule="budget.cross_table_total", severity="warning", message=message, principle=principle,
-                       evidence=evidence)
+        return Finding(
+            rule="budget.cross_table_total", severity="warning", message=message, principle=principle, evidence=evidence
+        )
     return _compare(
         "budget.cross_table_total",
         stated,
-        (f"{_row_label(detail, match)}的{_column(detail_column)}", match.amounts.get(detail_column)),
+        (f"{_row_label(detail, match)}的{_column(detail_column)}", match.amount(detail_column)),
         1,
         {**evidence, "other_code": match.code, "other_lines": _lines(match)},
         principle,
@@ -460,7 +509,7 @@ def _class_findings(tables: BudgetTables) -> list[Finding]:
         if summary is None or detail is None:
             continue
         for item in summary.rows:
-            if item.side == "expense" and item.role == "item" and item.amounts.get(column):
+            if item.side == "expense" and item.role == "item" and item.amount(column):
                 finding = _class_finding(summary, item, column, detail, detail_column)
                 if finding:
                     findings.append(finding)
@@ -481,11 +530,17 @@ def _account_findings(tables: BudgetTables) -> list[Finding]:
         assert row is not None
         finding = _compare(
             "budget.cross_table_total",
-            (f"收入总表科目 {code} {row.name} 的合计", left.amounts.get("total") if left else None),
-            ("支出总表同一科目的合计", right.amounts.get("total") if right else None),
+            (f"收入总表科目 {code} {row.name} 的合计", left.amount("total") if left else None),
+            ("支出总表同一科目的合计", right.amount("total") if right else None),
             1,
-            {"table": "income", "code": code, "column": "total", "lines": _lines(left),
-             "other_table": "expense", "other_lines": _lines(right)},
+            {
+                "table": "income",
+                "code": code,
+                "column": "total",
+                "lines": _lines(left),
+                "other_table": "expense",
+                "other_lines": _lines(right),
+            },
             f"同一数字在各表中一致（{_DOC}）",
         )
         if finding:
@@ -514,11 +569,11 @@ def check_projects_total(tables: BudgetTables, project_budgets: list[float]) -> 
     """
     expense = tables.table("expense")
     total = _total_row(expense) if expense else None
-    if not project_budgets or total is None:
+    if not project_budgets or expense is None or total is None:
         return []
     finding = _compare(
         "budget.projects_total",
-        ("支出总表合计行的项目支出", total.amounts.get("project")),
+        ("支出总表合计行的项目支出", total.amount("project")),
         (f"{len(project_budgets)} 个项目绩效目标表的预算数之和", _total(project_budgets)),
         len(project_budgets),
         {**_row_evidence(expense, total, "project"), "projects": len(project_budgets)},
@@ -544,8 +599,8 @@ def check_hospitality_fee(tables: BudgetTables) -> list[Finding]:
         return []
     finding = _compare(
         "budget.hospitality_fee",
-        (f"{_row_label(three, fee)}的合计", fee.amounts.get("total")),
-        ("基本支出表 30217 公务接待费", account.amounts.get("total") if account else None),
+        (f"{_row_label(three, fee)}的合计", fee.amount("total")),
+        ("基本支出表 30217 公务接待费", account.amount("total") if account else None),
         1,
         {**_row_evidence(three, fee, "total"), "other_table": "basic_expense", "other_lines": _lines(account)},
         f"“三公”经费中的公务接待费与经济分类 30217 一致（{_DOC}）",
@@ -571,15 +626,17 @@ def check_three_public(tables: BudgetTables) -> list[Finding]:
     checks: list[tuple[BudgetRow, list[BudgetRow], str]] = []
     if total is not None and subtotal is not None:
         checks.append((total, [subtotal], subtotal.name))
-    if (subtotal or total) is not None and items:
-        checks.append((subtotal or total, items, "各项之和"))
+    whole = subtotal or total
+    if whole is not None and items:
+        checks.append((whole, items, "各项之和"))
     for item in items:
         start = rows.index(item) + 1
         end = next((i for i in range(start, len(rows)) if _ORDINAL.match(rows[i].name)), len(rows))
         if rows[start:end]:
             checks.append((item, rows[start:end], "其下各项之和"))
-    return _sum_findings("budget.three_public_sum", table, checks, lambda _rows: table.columns,
-                         f"“三公”经费合计等于各项之和（{_DOC}）")
+    return _sum_findings(
+        "budget.three_public_sum", table, checks, lambda _rows: table.columns, f"“三公”经费合计等于各项之和（{_DOC}）"
+    )
 
 
 # ---------------------------------------------------------------- budget.procurement_subtotal
@@ -601,12 +658,20 @@ def _procurement_finding(
 ) -> Finding | None:
     return _compare(
         "budget.procurement_subtotal",
-        (f"部门政府采购预算第 {stated.first_line} 行“{stated.project_name}”的{PROCUREMENT_LABELS[column]}",
-         stated.amounts.get(column)),
-        (how, _total(part.amounts.get(column) for part in parts)),
+        (
+            f"部门政府采购预算第 {stated.first_line} 行“{stated.project_name}”的{PROCUREMENT_LABELS[column]}",
+            stated.amount(column),
+        ),
+        (how, _total(part.amount(column) for part in parts)),
         len(parts),
-        {"table": "procurement", "position": stated.position, "unit": stated.unit, "column": column,
-         "lines": [stated.first_line, stated.last_line], "parts": [part.position for part in parts]},
+        {
+            "table": "procurement",
+            "position": stated.position,
+            "unit": stated.unit,
+            "column": column,
+            "lines": [stated.first_line, stated.last_line],
+            "parts": [part.position for part in parts],
+        },
         f"政府采购小计等于其下各品目之和，合计等于各小计之和（{_DOC}）",
     )
 

@@ -20,7 +20,8 @@ def money_misfiled(ctx: CheckContext) -> Iterator[Hit]:
             f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」是金额，却列为{indicator.level2}；"
             f"金额应作为成本指标",
             {"target_raw": indicator.target_raw, "unit": indicator.target_unit, "level2": indicator.level2},
-            indicator=indicator)
+            indicator=indicator,
+        )
 
 
 def capped_output(ctx: CheckContext) -> Iterator[Hit]:
@@ -38,7 +39,13 @@ def capped_output(ctx: CheckContext) -> Iterator[Hit]:
             continue
         yield Hit(
             f"{ctx.where(indicator)}是产出数量，指标值「{indicator.target_raw}」却只设上限，"
-            f"完成得越少越“达标”；数量指标应为下限或确数（如「≥{indicator.target_value:g}{indicator.target_unit or ''}」）",
-            {"target_raw": indicator.target_raw, "op": indicator.target_op, "value": indicator.target_value,
-             "unit": indicator.target_unit},
-            indicator=indicator)
+            f"完成得越少越“达标”；数量指标应为下限或确数"
+            f"（如「≥{indicator.target_value:g}{indicator.target_unit or ''}」）",
+            {
+                "target_raw": indicator.target_raw,
+                "op": indicator.target_op,
+                "value": indicator.target_value,
+                "unit": indicator.target_unit,
+            },
+            indicator=indicator,
+        )

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from indexer.families import bigrams, canonical_name, dice
+from indexer.series import series_key
 from kb.checks.context import CheckContext, Hit, IndicatorRow, ProjectRow
 from kb.checks.words import without_placeholders
-from indexer.series import series_key
 
 # A family used by this many funds (series) of one document is the document's template.
 TEMPLATE_SERIES = 3
@@ -94,8 +94,9 @@ def _candidates(ctx: CheckContext, project_ids: list[int], families: dict[int, s
         series = {_series(ctx.projects[pid]) for pid in members}
         if len(series) < 2 or len(series) >= TEMPLATE_SERIES:
             continue
-        pairs.update((a, b) for a, b in combinations(sorted(members), 2)
-                     if _series(ctx.projects[a]) != _series(ctx.projects[b]))
+        pairs.update(
+            (a, b) for a, b in combinations(sorted(members), 2) if _series(ctx.projects[a]) != _series(ctx.projects[b])
+        )
     return pairs
 
 
@@ -105,15 +106,20 @@ def _document_pairs(ctx: CheckContext, project_ids: list[int], families: dict[in
         smaller = min(len(families[a]), len(families[b]))
         if len(shared) >= MIN_SHARED and len(shared) >= COPY_SHARE * smaller:
             first, second = ctx.projects[a], ctx.projects[b]
-            yield CopyPair(first, second, frozenset(shared), (len(families[a]), len(families[b])),
-                           related_reason(first, second))
+            yield CopyPair(
+                first, second, frozenset(shared), (len(families[a]), len(families[b])), related_reason(first, second)
+            )
 
 
 def copy_pairs(ctx: CheckContext) -> list[CopyPair]:
     """Every pair of projects whose tables are copies of each other, document by document."""
+
     def compute() -> list[CopyPair]:
-        families = {pid: {_family_key(i) for i in rows} for pid, rows in ctx.indicators_by_project.items()
-                    if pid in ctx.projects}
+        families = {
+            pid: {_family_key(i) for i in rows}
+            for pid, rows in ctx.indicators_by_project.items()
+            if pid in ctx.projects
+        }
         by_document: dict[int | None, list[int]] = defaultdict(list)
         for pid in families:
             by_document[ctx.projects[pid].document_id].append(pid)
@@ -129,10 +135,16 @@ def _shared_names(ctx: CheckContext, project: ProjectRow, shared: frozenset) -> 
 
 def _partner_evidence(ctx: CheckContext, project: ProjectRow, pair: CopyPair) -> dict:
     other = pair.other(project)
-    return {"project_id": other.id, "name": other.name, "year": other.year,
-            "shared_rows": len(pair.shared), "rows": len(ctx.indicators_by_project.get(project.id, [])),
-            "partner_rows": len(ctx.indicators_by_project.get(other.id, [])),
-            "shared": _shared_names(ctx, project, pair.shared), "related": pair.related}
+    return {
+        "project_id": other.id,
+        "name": other.name,
+        "year": other.year,
+        "shared_rows": len(pair.shared),
+        "rows": len(ctx.indicators_by_project.get(project.id, [])),
+        "partner_rows": len(ctx.indicators_by_project.get(other.id, [])),
+        "shared": _shared_names(ctx, project, pair.shared),
+        "related": pair.related,
+    }
 
 
 def _pairs_by_project(ctx: CheckContext, related: bool) -> dict[int, list[CopyPair]]:
@@ -159,7 +171,9 @@ def table_copied(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(
             f"{_partners_text(ctx, project, pairs)}（{'、'.join(names)}）；两者名称和资金用途不同，"
             f"也没有相同的绩效目标，疑为整表照搬，指标未反映本项目的产出",
-            {"partners": [_partner_evidence(ctx, project, pair) for pair in pairs]}, project=project)
+            {"partners": [_partner_evidence(ctx, project, pair) for pair in pairs]},
+            project=project,
+        )
 
 
 def table_shared_related(ctx: CheckContext) -> Iterator[Hit]:
@@ -168,9 +182,10 @@ def table_shared_related(ctx: CheckContext) -> Iterator[Hit]:
         project = ctx.projects[project_id]
         reasons = "；".join(sorted({p.related for p in pairs if p.related}))
         yield Hit(
-            f"{_partners_text(ctx, project, pairs)}；两者属同一类资金（{reasons}），"
-            f"沿用同一指标表可以理解，仅供核对",
-            {"partners": [_partner_evidence(ctx, project, pair) for pair in pairs]}, project=project)
+            f"{_partners_text(ctx, project, pairs)}；两者属同一类资金（{reasons}），沿用同一指标表可以理解，仅供核对",
+            {"partners": [_partner_evidence(ctx, project, pair) for pair in pairs]},
+            project=project,
+        )
 
 
 def duplicate_rows(ctx: CheckContext) -> Iterator[Hit]:
@@ -185,6 +200,12 @@ def duplicate_rows(ctx: CheckContext) -> Iterator[Hit]:
             yield Hit(
                 f"{ctx.where(row)}与第 {first.position} 行「{first.level3}」是同一项度量，重复列出"
                 f"（指标值「{first.target_raw}」与「{row.target_raw}」）",
-                {"first_indicator_id": first.id, "first_level3": first.level3, "first_target": first.target_raw,
-                 "target_raw": row.target_raw, "family_id": row.family_id},
-                indicator=row)
+                {
+                    "first_indicator_id": first.id,
+                    "first_level3": first.level3,
+                    "first_target": first.target_raw,
+                    "target_raw": row.target_raw,
+                    "family_id": row.family_id,
+                },
+                indicator=row,
+            )

@@ -38,6 +38,8 @@ def above_budget(ctx: CheckContext) -> Iterator[Hit]:
         project = ctx.project_of(indicator)
         if project is None or project.budget is None:
             continue
+        if indicator.target_value is None or indicator.target_unit is None:
+            continue
         cap = to_wan(indicator.target_value, indicator.target_unit)
         if cap <= project.budget + ROUNDING_WAN:
             continue
@@ -46,9 +48,14 @@ def above_budget(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(
             f"{ctx.where(indicator)}的成本上限「{indicator.target_raw}」即 {_money(cap)} 万元，"
             f"超过项目预算数 {_money(project.budget)} 万元{times}",
-            {"target_raw": indicator.target_raw, "cap_wan": round(cap, 4), "budget_wan": project.budget,
-             "ratio": round(ratio, 4) if ratio else None},
-            indicator=indicator)
+            {
+                "target_raw": indicator.target_raw,
+                "cap_wan": round(cap, 4),
+                "budget_wan": project.budget,
+                "ratio": round(ratio, 4) if ratio else None,
+            },
+            indicator=indicator,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,16 @@ class UnitCost:
 
 def _quantities(rows: list[IndicatorRow]) -> list[IndicatorRow]:
     """The project's 数量指标 counts with a unit (平方米, 本 …)."""
-    return [r for r in rows if r.level2 == "数量指标" and r.is_numeric and r.target_unit and is_count_unit(r.target_unit)
-            and r.target_value > 0]
+    return [
+        r
+        for r in rows
+        if r.level2 == "数量指标"
+        and r.is_numeric
+        and r.target_unit
+        and is_count_unit(r.target_unit)
+        and r.target_value is not None
+        and r.target_value > 0
+    ]
 
 
 def _matching_quantity(cost: IndicatorRow, quantities: list[IndicatorRow]) -> tuple[str, IndicatorRow] | None:
@@ -77,7 +92,7 @@ def _matching_quantity(cost: IndicatorRow, quantities: list[IndicatorRow]) -> tu
     if per_unit is not None:
         money, denominator = per_unit
         matches = [q for q in quantities if q.target_unit == denominator]
-    elif is_money(cost.target_unit):
+    elif cost.target_unit is not None and is_money(cost.target_unit):
         money = cost.target_unit
         text = cost.level3 + cost.description
         matches = [q for q in quantities if f"单{q.target_unit}" in text or f"每{q.target_unit}" in text]
@@ -92,14 +107,14 @@ def unit_costs(ctx: CheckContext, rows: list[IndicatorRow]) -> list[UnitCost]:
     quantities = _quantities(rows)
     found = []
     for cost in rows:
-        if _is_cost(cost) and cost.is_numeric and cost.target_value > 0:
+        if _is_cost(cost) and cost.is_numeric and cost.target_value is not None and cost.target_value > 0:
             match = _matching_quantity(cost, quantities)
             if match is not None:
                 found.append(UnitCost(cost, match[0], match[1]))
     return found
 
 
-def _period_hint(product: float, budget: float) -> dict[str, float] | None:
+def _period_hint(product: float, budget: float) -> dict[str, str | float] | None:
     """The period (per day, per month) that would bring the product near the budget."""
     for period, count in PERIODS:
         annual = product * count
@@ -108,20 +123,23 @@ def _period_hint(product: float, budget: float) -> dict[str, float] | None:
     return None
 
 
-def _product_message(ctx: CheckContext, item: UnitCost, project: ProjectRow, product: float,
-                     hint: dict | None) -> str:
+def _product_message(ctx: CheckContext, item: UnitCost, project: ProjectRow, product: float, hint: dict | None) -> str:
     assert project.budget is not None
     ratio = product / project.budget
     yuan = product / MONEY_UNITS["元"]
-    text = (f"{ctx.where(item.cost)}「{item.cost.target_raw}」×「{item.quantity.level3}」"
-            f"「{item.quantity.target_raw}」= {_money(yuan)} 元（{_money(product)} 万元），")
+    text = (
+        f"{ctx.where(item.cost)}「{item.cost.target_raw}」×「{item.quantity.level3}」"
+        f"「{item.quantity.target_raw}」= {_money(yuan)} 元（{_money(product)} 万元），"
+    )
     if ratio > 1:
         text += f"超过项目预算数 {_money(project.budget)} 万元（{ratio:.2f} 倍）"
     else:
         text += f"只有项目预算数 {_money(project.budget)} 万元的 {ratio:.2%}（相差约 {1 / ratio:.0f} 倍）"
     if hint:
-        text += (f"；若按每{hint['period']}计，×{hint['periods_per_year']} 为 {_money(hint['annual_wan'])} 万元，"
-                 f"与预算相近，疑为按{hint['period']}计价而未注明")
+        text += (
+            f"；若按每{hint['period']}计，×{hint['periods_per_year']} 为 {_money(hint['annual_wan'])} 万元，"
+            f"与预算相近，疑为按{hint['period']}计价而未注明"
+        )
     return text
 
 
@@ -139,10 +157,19 @@ def unit_cost_product(ctx: CheckContext) -> Iterator[Hit]:
             hint = _period_hint(product, project.budget) if ratio < 1 else None
             yield Hit(
                 _product_message(ctx, item, project, product, hint),
-                {"unit_cost": item.cost.target_raw, "unit_cost_value": item.cost.target_value,
-                 "unit_cost_unit": item.cost.target_unit, "quantity": item.quantity.target_raw,
-                 "quantity_value": item.quantity.target_value, "quantity_unit": item.quantity.target_unit,
-                 "quantity_indicator_id": item.quantity.id, "product_yuan": round(product * 1e4, 2),
-                 "product_wan": round(product, 4), "budget_wan": project.budget, "ratio": round(ratio, 6),
-                 "period_hint": hint},
-                indicator=item.cost)
+                {
+                    "unit_cost": item.cost.target_raw,
+                    "unit_cost_value": item.cost.target_value,
+                    "unit_cost_unit": item.cost.target_unit,
+                    "quantity": item.quantity.target_raw,
+                    "quantity_value": item.quantity.target_value,
+                    "quantity_unit": item.quantity.target_unit,
+                    "quantity_indicator_id": item.quantity.id,
+                    "product_yuan": round(product * 1e4, 2),
+                    "product_wan": round(product, 4),
+                    "budget_wan": project.budget,
+                    "ratio": round(ratio, 6),
+                    "period_hint": hint,
+                },
+                indicator=item.cost,
+            )

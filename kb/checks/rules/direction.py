@@ -31,8 +31,12 @@ def _evidence(ctx: CheckContext, indicator: IndicatorRow, word: str, source: str
     # Only what the indicator itself says: the verdict rests on its words, and evidence from the
     # family (what peers set) is the peer rules' to give.
     return {
-        "target_raw": indicator.target_raw, "op": indicator.target_op, "value": indicator.target_value, "unit": indicator.target_unit,
-        "keyword": word, "keyword_source": source,
+        "target_raw": indicator.target_raw,
+        "op": indicator.target_op,
+        "value": indicator.target_value,
+        "unit": indicator.target_unit,
+        "keyword": word,
+        "keyword_source": source,
     }
 
 
@@ -45,8 +49,11 @@ def satisfaction_capped(ctx: CheckContext) -> Iterator[Hit]:
         word, source = (found[0].word, found[1]) if found else ("满意", "level")
         yield Hit(
             f"{ctx.where(indicator)}是满意度，越高越好，指标值「{indicator.target_raw}」却是上限，"
-            f"承诺的是“至多 {_fmt(indicator.target_value)}{indicator.target_unit or ''} 满意”；应为「{_flipped(indicator, '≥')}」",
-            _evidence(ctx, indicator, word, source), indicator=indicator)
+            f"承诺的是“至多 {_fmt(indicator.target_value)}{indicator.target_unit or ''} 满意”；"
+            f"应为「{_flipped(indicator, '≥')}」",
+            _evidence(ctx, indicator, word, source),
+            indicator=indicator,
+        )
 
 
 def positive_capped(ctx: CheckContext) -> Iterator[Hit]:
@@ -61,7 +68,9 @@ def positive_capped(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(
             f"{ctx.where(indicator)}按{_SOURCE_NAMES[source]}的中心词「{word.word}」越高越好，"
             f"指标值「{indicator.target_raw}」却是上限；应为「{_flipped(indicator, '≥')}」",
-            _evidence(ctx, indicator, word.word, source), indicator=indicator)
+            _evidence(ctx, indicator, word.word, source),
+            indicator=indicator,
+        )
 
 
 def negative_floored(ctx: CheckContext) -> Iterator[Hit]:
@@ -76,4 +85,6 @@ def negative_floored(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(
             f"{ctx.where(indicator)}按{_SOURCE_NAMES[source]}的中心词「{word.word}」越低越好，"
             f"指标值「{indicator.target_raw}」却是下限；应为「{_flipped(indicator, '≤')}」",
-            _evidence(ctx, indicator, word.word, source), indicator=indicator)
+            _evidence(ctx, indicator, word.word, source),
+            indicator=indicator,
+        )

@@ -20,9 +20,11 @@ def no_number(ctx: CheckContext) -> Iterator[Hit]:
         if indicator.target_value is not None or not (indicator.target_unit or indicator.target_op):
             continue
         what = f"单位「{indicator.target_unit}」" if indicator.target_unit else f"比较符「{indicator.target_op}」"
-        yield Hit(f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」只有{what}，没有数值，无法衡量",
-                  {"target_raw": indicator.target_raw, "op": indicator.target_op, "unit": indicator.target_unit},
-                  indicator=indicator)
+        yield Hit(
+            f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」只有{what}，没有数值，无法衡量",
+            {"target_raw": indicator.target_raw, "op": indicator.target_op, "unit": indicator.target_unit},
+            indicator=indicator,
+        )
 
 
 def _level2_units(ctx: CheckContext) -> dict[tuple[str, str | None], Counter[str]]:
@@ -79,7 +81,8 @@ def missing_unit(ctx: CheckContext) -> Iterator[Hit]:
             f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」没有单位；{peers}的数值型指标大多以"
             f"「{unit}」为单位，应写明单位（如「{indicator.target_raw}{unit}」）",
             {"target_raw": indicator.target_raw, "expected_unit": unit, "peer_source": source},
-            indicator=indicator)
+            indicator=indicator,
+        )
 
 
 def restates(ctx: CheckContext) -> Iterator[Hit]:
@@ -97,7 +100,8 @@ def restates(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(
             f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」只是重复了{source}，没有给出可衡量的目标",
             {"target_raw": indicator.target_raw, "level3": indicator.level3, "description": indicator.description},
-            indicator=indicator)
+            indicator=indicator,
+        )
 
 
 def placeholder_goal(ctx: CheckContext) -> Iterator[Hit]:
@@ -105,8 +109,11 @@ def placeholder_goal(ctx: CheckContext) -> Iterator[Hit]:
     for project in ctx.projects.values():
         found = placeholders(project.goal)
         if found and not without_placeholders(project.goal):
-            yield Hit(f"{project.label()}的绩效目标只有模板占位文字「{project.goal.strip()}」，没有填写实际目标",
-                      {"goal": project.goal, "placeholders": found}, project=project)
+            yield Hit(
+                f"{project.label()}的绩效目标只有模板占位文字「{project.goal.strip()}」，没有填写实际目标",
+                {"goal": project.goal, "placeholders": found},
+                project=project,
+            )
 
 
 def _indicator_placeholders(indicator: IndicatorRow) -> dict[str, list[str]]:
@@ -119,12 +126,19 @@ def placeholder_text(ctx: CheckContext) -> Iterator[Hit]:
     for project in ctx.projects.values():
         found = placeholders(project.goal)
         if found and without_placeholders(project.goal):
-            yield Hit(f"{project.label()}的绩效目标残留模板占位文字「{'、'.join(found)}」",
-                      {"goal": project.goal, "placeholders": found}, project=project)
+            yield Hit(
+                f"{project.label()}的绩效目标残留模板占位文字「{'、'.join(found)}」",
+                {"goal": project.goal, "placeholders": found},
+                project=project,
+            )
     for indicator in ctx.indicators:
-        fields = _indicator_placeholders(indicator) if placeholders(indicator.level3 + indicator.description
-                                                                    + indicator.target_raw) else {}
+        fields = (
+            _indicator_placeholders(indicator)
+            if placeholders(indicator.level3 + indicator.description + indicator.target_raw)
+            else {}
+        )
         if fields:
             words = "、".join(w for found in fields.values() for w in found)
-            yield Hit(f"{ctx.where(indicator)}残留模板占位文字「{words}」", {"placeholders": fields},
-                      indicator=indicator)
+            yield Hit(
+                f"{ctx.where(indicator)}残留模板占位文字「{words}」", {"placeholders": fields}, indicator=indicator
+            )

@@ -18,6 +18,13 @@ def unparsed(ctx: CheckContext) -> Iterator[Hit]:
             continue
         raw = indicator.target_raw.strip()
         shown = f"「{raw}」" if raw else "（空）"
-        yield Hit(f"{ctx.where(indicator)}的指标值{shown}无法解析为比较符、数值和单位，其余规则未能检查它",
-                  {"target_raw": indicator.target_raw, "op": indicator.target_op, "value": indicator.target_value,
-                   "unit": indicator.target_unit}, indicator=indicator)
+        yield Hit(
+            f"{ctx.where(indicator)}的指标值{shown}无法解析为比较符、数值和单位，其余规则未能检查它",
+            {
+                "target_raw": indicator.target_raw,
+                "op": indicator.target_op,
+                "value": indicator.target_value,
+                "unit": indicator.target_unit,
+            },
+            indicator=indicator,
+        )

@@ -70,8 +70,13 @@ def family_norm(family: FamilyStats | None) -> tuple:
     counts = _directed(family)
     spread = family.spread.get(PERCENT) or {}
     compares_values = spread.get("n", 0) >= MIN_VALUE_PEERS and spread.get("median") is not None
-    return (family.name, _departs(counts, "up"), _departs(counts, "down"), _dominant(family),
-            spread.get("median") if compares_values else None)
+    return (
+        family.name,
+        _departs(counts, "up"),
+        _departs(counts, "down"),
+        _dominant(family),
+        spread.get("median") if compares_values else None,
+    )
 
 
 def operator_departs(ctx: CheckContext) -> Iterator[Hit]:
@@ -97,9 +102,14 @@ def operator_departs(ctx: CheckContext) -> Iterator[Hit]:
             f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」是{_WORD[direction]}，"
             f"而同一指标族「{family.name}」中有比较符的其他指标绝大多数（至少 {OPERATOR_AGREEMENT:.0%}）是"
             f"{_WORD[_OPPOSITE[direction]]}",
-            {"target_raw": indicator.target_raw, "family_id": family.id, "family_name": family.name,
-             "family_direction": _OPPOSITE[direction]},
-            indicator=indicator)
+            {
+                "target_raw": indicator.target_raw,
+                "family_id": family.id,
+                "family_name": family.name,
+                "family_direction": _OPPOSITE[direction],
+            },
+            indicator=indicator,
+        )
 
 
 def value_departs(ctx: CheckContext) -> Iterator[Hit]:
@@ -116,6 +126,8 @@ def value_departs(ctx: CheckContext) -> Iterator[Hit]:
         dominant = _dominant(family)
         if dominant is not None and op_direction(indicator.target_op) == _OPPOSITE[dominant]:
             continue
+        if indicator.target_value is None:
+            continue
         gap = indicator.target_value - spread["median"]
         if abs(gap) < VALUE_GAP_POINTS:
             continue
@@ -123,6 +135,13 @@ def value_departs(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit(
             f"{ctx.where(indicator)}的指标值「{indicator.target_raw}」比同一指标族「{family.name}」"
             f"百分比指标的中位数 {spread['median']:g}% {side} {abs(gap):g} 个百分点",
-            {"target_raw": indicator.target_raw, "value": indicator.target_value, "family_id": family.id,
-             "family_name": family.name, "family_median": spread["median"], "gap_points": gap},
-            indicator=indicator)
+            {
+                "target_raw": indicator.target_raw,
+                "value": indicator.target_value,
+                "family_id": family.id,
+                "family_name": family.name,
+                "family_median": spread["median"],
+                "gap_points": gap,
+            },
+            indicator=indicator,
+        )

@@ -35,7 +35,9 @@ def decreasing(ctx: CheckContext) -> Iterator[Hit]:
             yield Hit(
                 f"{project.label()}的资金支出计划是累计进度，却从{date_a} {value_a:g}% 降到{date_b} {value_b:g}%"
                 f"（{_plan_text(stated)}）",
-                _evidence(project), project=project)
+                _evidence(project),
+                project=project,
+            )
 
 
 def not_complete(ctx: CheckContext) -> Iterator[Hit]:
@@ -48,5 +50,8 @@ def not_complete(ctx: CheckContext) -> Iterator[Hit]:
         if december is not None and abs(december - 100) <= TOLERANCE:
             continue
         end = "未列出 12月底的累计进度" if december is None else f"12月底累计进度为 {december:g}%"
-        yield Hit(f"{project.label()}的资金支出计划{end}，年度预算应在年底支出 100%（{_plan_text(stated)}）",
-                  _evidence(project), project=project)
+        yield Hit(
+            f"{project.label()}的资金支出计划{end}，年度预算应在年底支出 100%（{_plan_text(stated)}）",
+            _evidence(project),
+            project=project,
+        )
