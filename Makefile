@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 LINTED := kb indexer tests bench
 
-.PHONY: serve test lint format build bench chromium install clean
+.PHONY: serve test lint format build bench system-deps install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ build: $(STAMP)
 	$(BIN)/kb build
 
 ## Install what the tests need (Chromium, CJK fonts, poppler) and run the lint and the whole suite
-test: $(STAMP) chromium lint
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 ## ruff (lint and format check) and mypy, zero findings allowed
@@ -47,13 +47,18 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## Debian's Chromium for the browser test, installed when missing (needs root or sudo)
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for the browser test…"; \
+## Debian's packages the tests need, installed when missing (needs root or sudo): Chromium for the browser
+## tests and for printing PDF fixtures, CJK fonts to print them with, poppler's pdftotext for the layout form
+system-deps:
+	@missing=; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages for the tests:$$missing"; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
-		|| echo "warning: could not install chromium; the browser test will be skipped outside CI"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+		|| echo "warning: could not install$$missing; tests that need them are skipped outside CI"; \
 	fi
 
 clean:

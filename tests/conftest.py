@@ -51,3 +51,11 @@ def datasette(seed_db: Path):
     client = DatasetteClient(seed_db)
     yield client
     client.close()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``browser`` run only where Chromium and Playwright are (skipped with a message, failed in CI)."""
+    if item.get_closest_marker("browser"):
+        from tests.browser import require_browser
+
+        require_browser()

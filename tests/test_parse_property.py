@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,8 @@ from kb.models import Document
 from kb.parse.document import parse_bytes
 from tests.conftest import SEED
 from tests.strategies import mangled_lines
+
+pytestmark = pytest.mark.slow
 
 SEED_LINES = SEED.read_text(encoding="utf-8").split("\n")
 # The part of the seed with the goals, the units and the project tables.

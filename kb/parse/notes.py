@@ -1,8 +1,10 @@
-"""Collecting what the parser could not fully understand.
+"""Collecting what the parser could not fully understand, under registered warning codes.
 
 Parsing never stops at a bad row: it keeps what it can and records a warning
 naming the file and line, which ``kb parse --format summary`` prints and
-``kb build`` stores.
+``kb build`` stores in ``parse_warnings``. Every code a warning can carry is
+registered in :data:`WARNING_CODES` with what it means and what was kept;
+``docs/parse_warnings.md`` lists the same codes (a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -10,6 +12,48 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kb.models import ParseWarning
+
+# code → (what happened, what the parser kept). Documented in docs/parse_warnings.md.
+WARNING_CODES: dict[str, tuple[str, str]] = {
+    # The document as a whole
+    "unreadable_document": ("文档无法读取或解析（空文件、二进制文件、编码无法识别、没有绩效目标表）",
+                            "文档记为失败（documents.status = failed），其他文档照常构建"),
+    "no_budget_year": ("未找到预算年度", "项目年度取自项目编码"),
+    "no_department": ("未找到部门名称", "文档标题用文件名"),
+    "no_projects": ("只有部门整体绩效目标，没有项目绩效目标表", "部门分项目标照常保存"),
+    "stray_text": ("表格或分项目标之间出现无法归类的文字", "忽略这段文字，前后的内容照常读取"),
+    # 项目绩效目标表
+    "empty_project_table": ("项目绩效目标表只有标题，没有项目编码行和指标行", "不生成项目"),
+    "missing_code": ("项目缺少项目编码行", "项目编码为空，年度取预算年度"),
+    "seq_mismatch": ("标题中的项目序号与文档中的顺序不一致", "按文档中的顺序编号"),
+    "missing_indicator_header": ("项目缺少指标表头（一级指标…）", "表头之后的行仍按指标行读取"),
+    "no_indicators": ("项目没有任何绩效指标行", "项目照常保存，指标数为 0"),
+    "unknown_row": ("项目表中无法识别的行", "忽略该行"),
+    "extra_cells": ("指标行多出单元格", "多出的内容并入指标值确定依据"),
+    "missing_level1": ("一级指标为空，且没有上一行可继承", "一级指标留空"),
+    "missing_level2": ("二级指标为空，且没有上一行可继承", "二级指标留空"),
+    "incomplete_row": ("指标行缺少三级指标或指标值", "其余单元格照常保存"),
+    "bad_amount": ("预算数、财政资金或其他资金无法识别为金额", "该金额为空"),
+    "bad_spend_plan": ("资金支出计划的百分比无法识别", "无法识别的月份为空"),
+    # 部门整体绩效目标与机构设置
+    "unreadable_goal_indicator": ("分项绩效目标的指标行无法拆分为指标名和指标值", "整行作为指标名，指标值为空"),
+    "goal_seq_gap": ("分项绩效目标的序号不连续", "按出现顺序重新编号"),
+    "no_goal_indicators": ("分项绩效目标没有绩效指标", "分项目标照常保存"),
+    "bad_unit_row": ("机构设置表中无法识别的行", "有单位名称的行照常保存，其余忽略"),
+    # 部门预算公开表
+    "budget_missing_table": ("未找到某张部门预算公开表", "跳过依赖这张表的核对"),
+    "budget_duplicate_table": ("同一张预算表出现了不止一次", "核对时使用第一张"),
+    "budget_empty_table": ("预算表没有数据行，也没有“空表列示”的说明", "记为空表"),
+    "budget_missing_header": ("预算表缺少表头", "按模板栏目读取"),
+    "budget_bad_header": ("预算表的表头无法识别", "按模板栏目读取"),
+    "budget_unknown_column": ("预算表表头中有无法识别的栏目", "该栏不读"),
+    "budget_orphan_continuation": ("预算表第一行没有序号，无法接到上一页的行", "按独立的一行读取"),
+    "budget_bad_amount": ("预算表中的金额无法修复", "该金额为空，行内保留原文"),
+    "budget_bad_seq": ("预算表的序号无法识别", "序号为空"),
+    "budget_extra_cells": ("预算表的行多出表头以外的单元格", "多出的单元格不读"),
+    "budget_bad_code": ("预算表的科目编码无法识别（不是数字或位数不对）", "保留原编码，不定级次、不找上级科目"),
+    "budget_seq_gap": ("预算表的序号不连续", "各行照常保存"),
+}
 
 
 @dataclass
@@ -20,5 +64,11 @@ class ParseNotes:
     warnings: list[ParseWarning] = field(default_factory=list)
 
     def warn(self, line: int | None, code: str, message: str) -> None:
-        """Record a warning at 1-based ``line`` (None when not tied to a line)."""
+        """Record a warning at 1-based ``line`` (None when not tied to a line).
+
+        ``code`` must be registered in :data:`WARNING_CODES`: an unregistered
+        code is a bug in the parser, not a problem of the document.
+        """
+        if code not in WARNING_CODES:
+            raise ValueError(f"unregistered parse warning code {code!r}; add it to kb.parse.notes.WARNING_CODES")
         self.warnings.append(ParseWarning(file=self.path, line=line, code=code, message=message))
