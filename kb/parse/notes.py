@@ -16,8 +16,10 @@ from kb.models import ParseWarning
 # code → (what happened, what the parser kept). Documented in docs/parse_warnings.md.
 WARNING_CODES: dict[str, tuple[str, str]] = {
     # The document as a whole
-    "unreadable_document": ("文档无法读取或解析（空文件、二进制文件、编码无法识别、没有绩效目标表）",
-                            "文档记为失败（documents.status = failed），其他文档照常构建"),
+    "unreadable_document": (
+        "文档无法读取或解析（空文件、二进制文件、编码无法识别、没有绩效目标表）",
+        "文档记为失败（documents.status = failed），其他文档照常构建",
+    ),
     "no_budget_year": ("未找到预算年度", "项目年度取自项目编码"),
     "no_department": ("未找到部门名称", "文档标题用文件名"),
     "no_projects": ("只有部门整体绩效目标，没有项目绩效目标表", "部门分项目标照常保存"),
