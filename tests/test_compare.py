@@ -83,7 +83,7 @@ def test_beneficiary_satisfaction_family(seed_db: Path) -> None:
         "median_value, max_value from indicator_families where id = ?",
         (family_id,),
     )
-    assert family == ("受益人员满意度", 24, 24, 2, "≥ 22，≤ 2", "%", 85.0, 90.0, 95.0)
+    assert family == ("受益人员满意度", 24, 24, 2, '{"≥": 22, "≤": 2}', "%", 85.0, 90.0, 95.0)
 
 
 def test_rent_family(seed_db: Path) -> None:

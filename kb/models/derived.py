@@ -8,6 +8,7 @@ the parsed ones, so their SQLite columns and descriptions come from here.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 
@@ -46,7 +47,7 @@ class IndicatorFamily(Record):
     project_count: int = Field(description="涉及项目数")
     year_count: int = Field(description="涉及年度数")
     years: str = Field(description="涉及年度")
-    operators: str = Field(description="出现过的比较符及次数")
+    operators: str = Field(description="出现过的比较符及次数（JSON，如 {\"≥\": 22, \"≤\": 2}）")
     main_unit: str | None = Field(None, description="最常见的计量单位")
     min_value: float | None = Field(None, description="最常见单位下数值型指标值的最小值")
     median_value: float | None = Field(None, description="最常见单位下数值型指标值的中位数")
@@ -57,18 +58,20 @@ class IndicatorFamily(Record):
 
     @staticmethod
     def encode_operators(counts: Mapping[str, int]) -> str:
-        """The ``operators`` value recording how often each operator was seen, most frequent first."""
-        return "，".join(f"{op} {n}" for op, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
+        """The ``operators`` value: a JSON object of operator → how often it was seen, most frequent first."""
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return json.dumps(dict(ordered), ensure_ascii=False)
 
     @staticmethod
     def decode_operators(text: str | None) -> Counter[str]:
-        """The operator counts an ``operators`` value records (:meth:`encode_operators`)."""
-        counts: Counter[str] = Counter()
-        for part in (text or "").split("，"):
-            op, _, n = part.strip().partition(" ")
-            if op and n.strip().isdigit():
-                counts[op] += int(n)
-        return counts
+        """The operator counts an ``operators`` value records (:meth:`encode_operators`); empty for NULL or junk."""
+        try:
+            counts = json.loads(text or "{}")
+        except json.JSONDecodeError:
+            return Counter()
+        if not isinstance(counts, dict):
+            return Counter()
+        return Counter({str(op): int(n) for op, n in counts.items() if isinstance(n, int)})
 
 
 class IndicatorText(Record):
