@@ -9,10 +9,10 @@ the same tokenizer (:func:`match_expression`), so the two always agree.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from indexer.texts import matching_members
-from indexer.tokenizer import index_text, query_terms, term_set
+from indexer.tokenizer import query_terms, term_set
 from kb.db.schema import TEXT_FTS
 from kb.db.spec import FtsSpec
 
@@ -33,21 +33,6 @@ def match_expression(query: str) -> str:
     """
     terms = query_terms(query or "")
     return " ".join(quote_term(t) for t in terms) if terms else NO_MATCH
-
-
-def segmented_row(texts: Sequence[str]) -> tuple[str, ...]:
-    """Each text of a row segmented once, in the stored space-separated form."""
-    return tuple(index_text(text or "") for text in texts)
-
-
-def insert_segmented(conn: sqlite3.Connection, spec: FtsSpec, rows: Iterable[tuple[int, Sequence[str]]]) -> None:
-    """Insert ``(rowid, segmented texts)`` rows, texts already from :func:`segmented_row`."""
-    placeholders = ", ".join("?" for _ in range(len(spec.columns) + 1))
-    columns = ", ".join(f"[{c}]" for c in spec.columns)
-    conn.executemany(
-        f"INSERT INTO [{spec.name}] (rowid, {columns}) VALUES ({placeholders})",
-        ((rowid, *texts) for rowid, texts in rows),
-    )
 
 
 def search(conn: sqlite3.Connection, spec: FtsSpec, query: str, limit: int = 20) -> list[tuple[int, float]]:

@@ -188,7 +188,7 @@ def test_search_filters(seed_db: Path) -> None:
 
 
 def test_search_highlights_matched_terms_on_a_terminal() -> None:
-    from kb.cli.render import highlighter
+    from kb.cli.render.indicators import highlighter
 
     paint = highlighter(["满意度"], enabled=True)
     assert paint("受益对象满意度") == "受益对象\x1b[31m\x1b[1m满意度\x1b[0m"

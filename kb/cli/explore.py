@@ -36,7 +36,7 @@ def search(
     """Search indicators for QUERY (Chinese, unsegmented): BM25F over name, description, target, source, project."""
     from indexer.tokenizer import query_terms
     from indexer.whoosh_index import search as whoosh_search
-    from kb.cli.render import highlighter, indicator_record, indicator_table
+    from kb.cli.render.indicators import highlighter, indicator_record, indicator_table
     from kb.db.read import (
         fresh_whoosh_index,
         indicator_rows,
@@ -81,7 +81,7 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
     from indexer.similarity import probe_for_indicator, probe_for_text
     from indexer.similarity import similar as find_similar
     from indexer.tokenizer import query_terms
-    from kb.cli.render import indicator_record, indicator_table
+    from kb.cli.render.indicators import indicator_record, indicator_table
     from kb.db.read import indicator_rows, open_database
     from kb.errors import UsageError
 
@@ -130,8 +130,8 @@ def series(which: str | None, db_path: str, fmt: str) -> None:
 
     Without WHICH, list the series that recur across years or document numbers.
     """
-    from kb.cli.render import series_table
-    from kb.cli.termtable import format_table
+    from kb.cli.render.indicators import series_table
+    from kb.cli.render.table import format_table
     from kb.db.read import open_database, series_detail, series_ids
 
     conn = open_database(db_path)

@@ -22,7 +22,7 @@ from kb.checks.engine import check_context, finding_order
 from kb.checks.registry import SEVERITIES, select_rules
 from kb.checks.store import stored_findings
 from kb.cli.common import EXIT_PROBLEMS, reports_errors
-from kb.cli.lint_report import (
+from kb.cli.render.findings import (
     finding_record,
     format_csv,
     format_json,

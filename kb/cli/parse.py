@@ -20,7 +20,7 @@ from kb.cli.common import reports_errors
 @reports_errors
 def parse(file: str, fmt: str) -> None:
     """Parse one disclosure FILE and print what was extracted."""
-    from kb.cli.parse_summary import format_summary
+    from kb.cli.render.summary import format_summary
     from kb.parse.document import parse_document
 
     document = parse_document(file)

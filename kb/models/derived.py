@@ -47,7 +47,7 @@ class IndicatorFamily(Record):
     project_count: int = Field(description="涉及项目数")
     year_count: int = Field(description="涉及年度数")
     years: str = Field(description="涉及年度")
-    operators: str = Field(description="出现过的比较符及次数（JSON，如 {\"≥\": 22, \"≤\": 2}）")
+    operators: str = Field(description='出现过的比较符及次数（JSON，如 {"≥": 22, "≤": 2}）')
     main_unit: str | None = Field(None, description="最常见的计量单位")
     min_value: float | None = Field(None, description="最常见单位下数值型指标值的最小值")
     median_value: float | None = Field(None, description="最常见单位下数值型指标值的中位数")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from kb.cli.termtable import format_table
+from kb.cli.render.table import format_table
 
 
 def highlighter(terms: Sequence[str], enabled: bool) -> Callable[[str], str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.cli.termtable import format_table
+from kb.cli.render.table import format_table
 from kb.models import Document, ParseWarning
 
 
