@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from kb.models.budget import (
     AMOUNT_LABELS,
@@ -37,6 +38,7 @@ from kb.models.budget import (
     Classification,
     ProcurementItem,
     ProcurementTable,
+    TableKind,
 )
 from kb.parse.layout import (
     cells,
@@ -50,7 +52,7 @@ from kb.parse.layout import (
 from kb.parse.notes import ParseNotes
 
 # Most specific first: 财政拨款收支总表 before 收支总表, 基本支出表 before 支出表.
-_TITLE_CORES: tuple[tuple[str, str], ...] = (
+_TITLE_CORES: tuple[tuple[TableKind, str], ...] = (
     ("fiscal_summary", r"财政拨款收支总表"),
     ("summary", r"收支总表"),
     ("income", r"收入总表"),
@@ -65,7 +67,7 @@ _TITLE_CORES: tuple[tuple[str, str], ...] = (
 )
 # A title is the whole line: an optional short prefix (表 3、部门预算、a unit
 # name), the table's name, an optional （续）. Sentences never qualify.
-_TITLE = {
+_TITLE: dict[TableKind, re.Pattern[str]] = {
     kind: re.compile(rf"^(?P<prefix>[^，。；：:,]{{0,40}}?){core}(?:（续）|\(续\))?$") for kind, core in _TITLE_CORES
 }
 ACCOUNT_KINDS: tuple[str, ...] = (
@@ -228,7 +230,7 @@ _PROCUREMENT_FIGURE_LABELS = {
 class _Section:
     """The lines of one table, from its title to where it ends."""
 
-    kind: str
+    kind: TableKind
     title: str
     first_line: int
     last_line: int
@@ -237,7 +239,7 @@ class _Section:
     texts: list[tuple[int, str]] = field(default_factory=list)
 
 
-def table_kind(line_text: str) -> str | None:
+def table_kind(line_text: str) -> TableKind | None:
     """The kind of table whose title ``line_text`` is, or None.
 
     Heading markers and tags are ignored; table rows and table-of-contents
@@ -629,7 +631,19 @@ def _split_notes(section: _Section, has_rows: bool) -> tuple[str | None, str | N
     return empty, ("\n".join(other) or None)
 
 
-def _head(section: _Section, has_rows: bool, name: str, notes: ParseNotes) -> dict[str, object]:
+class _HeadFields(TypedDict):
+    """The fields every budget table model has (``kb.models.budget._TableHead``), typed for ``**`` passing."""
+
+    kind: TableKind
+    title: str
+    empty: bool
+    empty_note: str | None
+    note: str | None
+    first_line: int
+    last_line: int
+
+
+def _head(section: _Section, has_rows: bool, name: str, notes: ParseNotes) -> _HeadFields:
     """The fields every table has (kind, title, emptiness, notes, lines); warns about an unexplained empty table."""
     empty_note, note = _split_notes(section, has_rows)
     if not has_rows and empty_note is None:
