@@ -47,7 +47,9 @@ def _option(text: str) -> tuple[str, object]:
 
 def _listing() -> str:
     lines = ["forms (options):"]
-    lines += [f"  {form} ({', '.join(options_of(form)) or '-'})" for form in [*FORMS, *BAD_FORMS]]
+    for form in [*FORMS, *BAD_FORMS]:
+        options = [name for name in options_of(form) if name != "browser"]  # a Python object, not a CLI option
+        lines.append(f"  {form} ({', '.join(options) or '-'})")
     lines += ["sources:", *(f"  {name}" for name in SOURCES)]
     return "\n".join(lines)
 
