@@ -88,8 +88,14 @@ def timings() -> Iterator[dict[str, float]]:
 def rendered(gdoc: GeneratedDoc, out: Path, timings: dict[str, float]) -> dict[str, Path]:
     """The seed in every form that needs no browser, rendered once."""
     paths = {}
-    for form, suffix in [("txt", ".txt"), ("md", ".md"), ("html", ".html"), ("md-html", ".md"), ("xlsx", ".xlsx"),
-                         ("docx", ".docx")]:
+    for form, suffix in [
+        ("txt", ".txt"),
+        ("md", ".md"),
+        ("html", ".html"),
+        ("md-html", ".md"),
+        ("xlsx", ".xlsx"),
+        ("docx", ".docx"),
+    ]:
         start = time.perf_counter()
         paths[form] = render(gdoc, form, out / f"seed-{form}{suffix}")
         timings[form] = time.perf_counter() - start
@@ -118,8 +124,9 @@ def seed_pdf(gdoc: GeneratedDoc, out: Path, browser: Any, timings: dict[str, flo
 @pytest.fixture(scope="session")
 def pdf_pages(seed_pdf: Path) -> list[str]:
     """``pdftotext`` of the seed PDF, one string per page."""
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(seed_pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(seed_pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
     return text.split("\f")[:-1]
 
 
@@ -143,20 +150,31 @@ def mini_doc() -> GeneratedDoc:
     indicators = Table(
         rows=[
             [Cell("项目名称", bold=True), Cell("示例项目 | 一期", colspan=3)],
-            [Cell("一级指标", bold=True), Cell("二级指标", bold=True), Cell("三级指标", bold=True),
-             Cell("指标值", bold=True)],
+            [
+                Cell("一级指标", bold=True),
+                Cell("二级指标", bold=True),
+                Cell("三级指标", bold=True),
+                Cell("指标值", bold=True),
+            ],
             [Cell("产出指标", rowspan=2), Cell("数量指标"), Cell("培训人数"), Cell("≥1100 人")],
             [Cell("质量指标"), Cell("合格率 <&>"), Cell("95%")],
             [Cell("满意度指标"), Cell("服务对象满意度指标"), Cell("满意度\n（第二行）"), Cell("≥90%")],
         ],
         header_rows=0,
     )
-    budget = Table(rows=[[Cell("科目编码"), Cell("金额")], [Cell("2080101"), Cell("1219.05")], [Cell("合计")]],
-                   header_rows=1)
+    budget = Table(
+        rows=[[Cell("科目编码"), Cell("金额")], [Cell("2080101"), Cell("1219.05")], [Cell("合计")]], header_rows=1
+    )
     return GeneratedDoc(
         name="mini",
-        blocks=[Heading("一、示例部门预算", 1), Paragraph("说明第一行\n第二行"), budget, PageBreak(),
-                Heading("二、项目绩效目标表", 2), indicators],
+        blocks=[
+            Heading("一、示例部门预算", 1),
+            Paragraph("说明第一行\n第二行"),
+            budget,
+            PageBreak(),
+            Heading("二、项目绩效目标表", 2),
+            indicators,
+        ],
         page_header=["999 示例部门", "单位：万元"],
         sheets=[("预算", 0), ("绩效", 4)],
     )
@@ -168,8 +186,11 @@ def mini_doc() -> GeneratedDoc:
 def test_seed_has_every_project_table_and_its_continuations(gdoc: GeneratedDoc) -> None:
     assert len(_project_tables(gdoc)) == PROJECTS
     assert len(_project_titles(gdoc)) == PROJECTS
-    continuations = [block for block in gdoc.blocks if isinstance(block, Table)
-                     and [cell.text for cell in block.rows[0]][:2] == ["一级指标", "二级指标"]]
+    continuations = [
+        block
+        for block in gdoc.blocks
+        if isinstance(block, Table) and [cell.text for cell in block.rows[0]][:2] == ["一级指标", "二级指标"]
+    ]
     assert len(continuations) == 7  # projects 13, 14, 23, 31, 38, 39, 41
     assert all(not cell.bold for table in continuations for cell in table.rows[0])
     assert sum(isinstance(block, PageBreak) for block in gdoc.blocks) >= 60
@@ -211,7 +232,7 @@ def test_cut_rows_end_a_page_and_their_tails_start_the_next(gdoc: GeneratedDoc) 
     tables = _project_tables(gdoc)
     for number, head, tail in CUT_ROWS:
         position = gdoc.blocks.index(tables[number - 1])
-        chunk, page_break, continuation = gdoc.blocks[position:position + 3]
+        chunk, page_break, continuation = gdoc.blocks[position : position + 3]
         assert isinstance(chunk, Table) and isinstance(page_break, PageBreak) and isinstance(continuation, Table)
         assert head in "".join(cell.text for cell in chunk.rows[-1])
         assert tail in "".join(cell.text for cell in continuation.rows[1])
@@ -268,8 +289,11 @@ class _Tables(HTMLParser):
             self.tables[-1].append([])
         elif tag in ("td", "th"):
             values = dict(attrs)
-            self._cell = {"text": "", "rowspan": int(values.get("rowspan") or 1),
-                          "colspan": int(values.get("colspan") or 1)}
+            self._cell = {
+                "text": "",
+                "rowspan": int(values.get("rowspan") or 1),
+                "colspan": int(values.get("colspan") or 1),
+            }
         elif tag == "br" and self._cell is not None:
             self._cell["text"] += "\n"
         elif tag == "b":
@@ -329,8 +353,9 @@ def test_html_variants(gdoc: GeneratedDoc, out: Path) -> None:
     doc = mini_doc()
     plain = render(doc, "html", out / "mini.html").read_text(encoding="utf-8")
     assert "合格率 &lt;&amp;&gt;" in plain and "<thead>" not in plain
-    variant = render(doc, "html", out / "mini-variant.html", thead=True, entities=True, nested_bold=True,
-                     one_line=True).read_text(encoding="utf-8")
+    variant = render(
+        doc, "html", out / "mini-variant.html", thead=True, entities=True, nested_bold=True, one_line=True
+    ).read_text(encoding="utf-8")
     assert "<thead><tr><th>科目编码</th><th>金额</th></tr></thead>" in variant
     assert "&ge;1100&nbsp;人" in variant and "<p><b><span>项目名称</span></b></p>" in variant
     assert all("\n" not in table for table in re.findall(r"<table>.*?</table>", variant, re.DOTALL))
@@ -344,7 +369,7 @@ def test_md_html_embeds_one_line_tables(rendered: dict[str, Path]) -> None:
     text = rendered["md-html"].read_text(encoding="utf-8")
     tables = [line for line in text.split("\n") if line.startswith("<table>")]
     assert len(tables) == 101 and all(line.endswith("</table>") for line in tables)
-    assert sum('<td><b>项目编码</b></td>' in line for line in tables) == PROJECTS
+    assert sum("<td><b>项目编码</b></td>" in line for line in tables) == PROJECTS
     assert "## 七、部门项目预算安排情况及绩效目标" in text
 
 
@@ -449,8 +474,9 @@ def test_encrypted_pdf_needs_its_password(out: Path, gdoc: GeneratedDoc) -> None
     _need("pdftotext", "pdfinfo")
     path = render(gdoc, "encrypted-pdf", out / "encrypted.pdf")
     assert subprocess.run(["pdftotext", str(path), "-"], check=False, capture_output=True).returncode != 0
-    opened = subprocess.run(["pdftotext", "-upw", "secret", str(path), "-"], check=False, capture_output=True,
-                            text=True)
+    opened = subprocess.run(
+        ["pdftotext", "-upw", "secret", str(path), "-"], check=False, capture_output=True, text=True
+    )
     assert opened.returncode == 0 and "Performance targets" in opened.stdout
 
 

@@ -56,13 +56,21 @@ def _listing() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m bench.docgen", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.docgen", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("form", nargs="?", choices=[*FORMS, *BAD_FORMS], metavar="FORM")
     parser.add_argument("source", nargs="?", choices=list(SOURCES), metavar="SOURCE")
     parser.add_argument("--out", type=Path, help="the file to write")
-    parser.add_argument("-o", "--option", action="append", type=_option, default=[], metavar="NAME[=VALUE]",
-                        help="an option of the form's renderer (repeatable)")
+    parser.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        type=_option,
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="an option of the form's renderer (repeatable)",
+    )
     parser.add_argument("--list", action="store_true", help="list the forms, their options and the sources")
     args = parser.parse_args(argv)
     if args.list:

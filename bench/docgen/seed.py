@@ -230,7 +230,7 @@ def _pattern(
     spans: dict[tuple[int, int], tuple[int, int]] = {}
     c = 0
     for index, width in enumerate(widths):
-        if any(cell.text for cell in row[c + 1:c + width]):
+        if any(cell.text for cell in row[c + 1 : c + width]):
             return {}
         if width > 1 and not (skip_first and index == 0):
             spans[(r, c)] = (1, width)

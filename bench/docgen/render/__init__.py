@@ -37,9 +37,22 @@ BAD_FORMS: dict[str, tuple[str, str]] = {
     "truncated-html": ("bench.docgen.render.bad", "write_truncated_html"),
 }
 # The file name suffix of each form.
-SUFFIXES = {"txt": ".txt", "md": ".md", "html": ".html", "md-html": ".md", "pdf": ".pdf", "layout": ".txt",
-            "xlsx": ".xlsx", "docx": ".docx", "encrypted-pdf": ".pdf", "scanned-pdf": ".pdf",
-            "truncated-pdf": ".pdf", "corrupt-pdf": ".pdf", "xlsx-no-indicators": ".xlsx", "truncated-html": ".html"}
+SUFFIXES = {
+    "txt": ".txt",
+    "md": ".md",
+    "html": ".html",
+    "md-html": ".md",
+    "pdf": ".pdf",
+    "layout": ".txt",
+    "xlsx": ".xlsx",
+    "docx": ".docx",
+    "encrypted-pdf": ".pdf",
+    "scanned-pdf": ".pdf",
+    "truncated-pdf": ".pdf",
+    "corrupt-pdf": ".pdf",
+    "xlsx-no-indicators": ".xlsx",
+    "truncated-html": ".html",
+}
 
 
 def renderer(form: str) -> Callable[..., None]:
@@ -62,7 +75,9 @@ def render(doc: GeneratedDoc, form: str, path: Path, **options: Any) -> Path:
     """Write ``doc`` in ``form`` to ``path`` and return the path; ``options`` go to the form's renderer."""
     unknown = set(options) - set(options_of(form))
     if unknown:
-        raise TypeError(f"form {form!r} takes no option {', '.join(sorted(unknown))} (it takes: "
-                        f"{', '.join(options_of(form)) or 'none'})")
+        raise TypeError(
+            f"form {form!r} takes no option {', '.join(sorted(unknown))} (it takes: "
+            f"{', '.join(options_of(form)) or 'none'})"
+        )
     renderer(form)(doc, path, **options)
     return path

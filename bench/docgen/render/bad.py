@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 INDICATOR_WORDS = ("绩效", "一级指标", "指标值")
 
 
-def write_scanned_pdf(pdf: Path, path: Path, *, dpi: int = 72, first: int = 1, last: int | None = None,
-                      browser: Browser | None = None) -> None:
+def write_scanned_pdf(
+    pdf: Path, path: Path, *, dpi: int = 72, first: int = 1, last: int | None = None, browser: Browser | None = None
+) -> None:
     """An image-only copy of ``pdf`` (pages ``first``…``last``): each page rasterised and printed as a picture.
 
     No text layer is left, as in a scanned disclosure; a reader needs OCR or must report it.
@@ -42,16 +43,18 @@ def write_scanned_pdf(pdf: Path, path: Path, *, dpi: int = 72, first: int = 1, l
         pictures = "".join(
             f'<img src="data:image/png;base64,{base64.b64encode(image.read_bytes()).decode()}">' for image in images
         )
-    page = ("<!DOCTYPE html><html><head><style>@page { size: A4; margin: 0; } body { margin: 0; } "
-            "img { display: block; width: 210mm; height: 296mm; break-after: page; }</style></head>"
-            f"<body>{pictures}</body></html>")
+    page = (
+        "<!DOCTYPE html><html><head><style>@page { size: A4; margin: 0; } body { margin: 0; } "
+        "img { display: block; width: 210mm; height: 296mm; break-after: page; }</style></head>"
+        f"<body>{pictures}</body></html>"
+    )
     print_html(page, path, margin=NO_MARGIN, browser=browser)
 
 
 def write_truncated_pdf(pdf: Path, path: Path, *, keep: float = 0.5) -> None:
     """The first ``keep`` fraction of ``pdf``'s bytes: no cross-reference table, no trailer, streams cut."""
     data = pdf.read_bytes()
-    path.write_bytes(data[:max(1, int(len(data) * keep))])
+    path.write_bytes(data[: max(1, int(len(data) * keep))])
 
 
 def write_corrupt_pdf(path: Path, *, size: int = 4096, seed: int = 7) -> None:
@@ -88,11 +91,10 @@ def write_truncated_html(doc: GeneratedDoc, path: Path) -> None:
     if header < 0:
         raise ValueError(f"{doc.name} has no indicator table to cut")
     row = page.index("<tr>", page.index("</tr>", header))
-    path.write_text(page[:page.index("</td>", row) + len("</td>")], encoding="utf-8")
+    path.write_text(page[: page.index("</td>", row) + len("</td>")], encoding="utf-8")
 
 
-def render_truncated_pdf(doc: GeneratedDoc, path: Path, *, keep: float = 0.5,
-                           browser: Browser | None = None) -> None:
+def render_truncated_pdf(doc: GeneratedDoc, path: Path, *, keep: float = 0.5, browser: Browser | None = None) -> None:
     """``doc`` printed to PDF, then cut to its first ``keep`` fraction."""
     with tempfile.TemporaryDirectory() as work:
         pdf = Path(work) / "doc.pdf"
@@ -100,8 +102,9 @@ def render_truncated_pdf(doc: GeneratedDoc, path: Path, *, keep: float = 0.5,
         write_truncated_pdf(pdf, path, keep=keep)
 
 
-def render_scanned_pdf(doc: GeneratedDoc, path: Path, *, dpi: int = 72, last: int | None = None,
-                         browser: Browser | None = None) -> None:
+def render_scanned_pdf(
+    doc: GeneratedDoc, path: Path, *, dpi: int = 72, last: int | None = None, browser: Browser | None = None
+) -> None:
     """``doc`` printed to PDF, then rasterised into an image-only PDF."""
     with tempfile.TemporaryDirectory() as work:
         pdf = Path(work) / "doc.pdf"

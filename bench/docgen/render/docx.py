@@ -68,7 +68,7 @@ def _table(document: DocxDocument, table: Table) -> None:
             tc = tcs[c]
             if slot.cell.colspan > 1:
                 tc.grid_span = slot.cell.colspan
-                for covered in tcs[c + 1:c + slot.cell.colspan]:
+                for covered in tcs[c + 1 : c + slot.cell.colspan]:
                     tr.remove(covered)
             if slot.cell.rowspan > 1:
                 tc.vMerge = "restart" if slot.r == r else "continue"

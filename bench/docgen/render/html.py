@@ -37,8 +37,15 @@ class HtmlStyle:
     colgroup: bool = False  # relative column widths (Table.widths) as <colgroup> (the print form)
 
 
-def render_html(doc: GeneratedDoc, path: Path, *, thead: bool = False, nested_bold: bool = False,
-                entities: bool = False, one_line: bool = False) -> None:
+def render_html(
+    doc: GeneratedDoc,
+    path: Path,
+    *,
+    thead: bool = False,
+    nested_bold: bool = False,
+    entities: bool = False,
+    one_line: bool = False,
+) -> None:
     """Write ``doc`` as a whole HTML page."""
     style = HtmlStyle(thead=thead, nested_bold=nested_bold, entities=entities, one_line=one_line)
     path.write_text(page_html(doc, style, css=SCREEN_CSS), encoding="utf-8")
@@ -51,8 +58,15 @@ td, th { border: 1px solid #000; padding: 2px 4px; }
 """
 
 
-def page_html(doc: GeneratedDoc, style: HtmlStyle, *, css: str, page_breaks: bool = False,
-              headers_in_flow: bool = True, keep_tables: bool = False) -> str:
+def page_html(
+    doc: GeneratedDoc,
+    style: HtmlStyle,
+    *,
+    css: str,
+    page_breaks: bool = False,
+    headers_in_flow: bool = True,
+    keep_tables: bool = False,
+) -> str:
     """A whole HTML page of ``doc``.
 
     ``page_breaks`` writes each :class:`PageBreak` as a ``<div class="page-break">``
@@ -102,8 +116,13 @@ def table_html(table: Table, style: HtmlStyle, *, css_class: str | None = None) 
         cells.extend(f"<{tag}>{'&nbsp;' if style.entities else ''}</{tag}>" for _ in range(grid.width - filled))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     if head:
-        inner = (f"<thead>{newline}" + newline.join(rows[:head]) + f"{newline}</thead>{newline}<tbody>{newline}"
-                 + newline.join(rows[head:]) + f"{newline}</tbody>")
+        inner = (
+            f"<thead>{newline}"
+            + newline.join(rows[:head])
+            + f"{newline}</thead>{newline}<tbody>{newline}"
+            + newline.join(rows[head:])
+            + f"{newline}</tbody>"
+        )
     else:
         inner = newline.join(rows)
     if style.colgroup and table.widths:

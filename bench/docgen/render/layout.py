@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 
-def render_layout(doc: GeneratedDoc, path: Path, *, kangxi: bool = False, compat: str = "",
-                  browser: Browser | None = None) -> None:
+def render_layout(
+    doc: GeneratedDoc, path: Path, *, kangxi: bool = False, compat: str = "", browser: Browser | None = None
+) -> None:
     """Print ``doc`` to PDF (see :func:`render_pdf`) and write what ``pdftotext -layout`` reads of it."""
     with tempfile.TemporaryDirectory() as work:
         pdf = Path(work) / "doc.pdf"

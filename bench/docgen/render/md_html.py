@@ -9,8 +9,15 @@ from bench.docgen.render.flow import with_page_headers
 from bench.docgen.render.html import HtmlStyle, table_html
 
 
-def render_md_html(doc: GeneratedDoc, path: Path, *, thead: bool = False, nested_bold: bool = False,
-                   entities: bool = False, one_line: bool = True) -> None:
+def render_md_html(
+    doc: GeneratedDoc,
+    path: Path,
+    *,
+    thead: bool = False,
+    nested_bold: bool = False,
+    entities: bool = False,
+    one_line: bool = True,
+) -> None:
     """Write ``doc`` as markdown: ``#`` headings, paragraphs, one HTML table per table (one line by default)."""
     path.write_text(to_md_html(doc, HtmlStyle(thead, nested_bold, entities, one_line)), encoding="utf-8")
 

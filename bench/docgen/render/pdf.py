@@ -30,8 +30,14 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, PdfMargins
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 FONT = '"Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif'
 MARGIN: PdfMargins = {"top": "20mm", "bottom": "14mm", "left": "12mm", "right": "12mm"}
 NO_MARGIN: PdfMargins = {"top": "0", "bottom": "0", "left": "0", "right": "0"}
@@ -67,18 +73,32 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def render_pdf(doc: GeneratedDoc, path: Path, *, kangxi: bool = False, compat: str = "", keep_tables: bool = True,
-               browser: Browser | None = None) -> None:
+def render_pdf(
+    doc: GeneratedDoc,
+    path: Path,
+    *,
+    kangxi: bool = False,
+    compat: str = "",
+    keep_tables: bool = True,
+    browser: Browser | None = None,
+) -> None:
     """Print ``doc`` to a PDF at ``path`` (launching Chromium unless ``browser`` is given)."""
     variants = variant_table(kangxi=kangxi, compat=compat)
-    body = page_html(doc, HtmlStyle(thead=True, colgroup=True), css=PRINT_CSS, page_breaks=True, headers_in_flow=False,
-                     keep_tables=keep_tables).translate(variants)
+    body = page_html(
+        doc,
+        HtmlStyle(thead=True, colgroup=True),
+        css=PRINT_CSS,
+        page_breaks=True,
+        headers_in_flow=False,
+        keep_tables=keep_tables,
+    ).translate(variants)
     header = _header_template(doc.page_header).translate(variants)
     print_html(body, path, header=header, browser=browser)
 
 
-def print_html(page: str, path: Path, *, header: str = "", margin: PdfMargins | None = None,
-               browser: Browser | None = None) -> None:
+def print_html(
+    page: str, path: Path, *, header: str = "", margin: PdfMargins | None = None, browser: Browser | None = None
+) -> None:
     """Print an HTML page to an A4 PDF; ``header`` is a Chromium header template printed on every page."""
     if browser is None:
         with chromium() as launched:
@@ -87,9 +107,16 @@ def print_html(page: str, path: Path, *, header: str = "", margin: PdfMargins | 
     tab = browser.new_page()
     try:
         tab.set_content(page, wait_until="load")
-        tab.pdf(path=str(path), format="A4", print_background=True, prefer_css_page_size=True,
-                display_header_footer=bool(header), header_template=header or "<span></span>",
-                footer_template="<span></span>", margin=MARGIN if margin is None else margin)
+        tab.pdf(
+            path=str(path),
+            format="A4",
+            print_background=True,
+            prefer_css_page_size=True,
+            display_header_footer=bool(header),
+            header_template=header or "<span></span>",
+            footer_template="<span></span>",
+            margin=MARGIN if margin is None else margin,
+        )
     finally:
         tab.close()
 
@@ -99,5 +126,7 @@ def _header_template(lines: list[str]) -> str:
     if not lines:
         return ""
     spans = "".join(f"<span>{html.escape(line)}</span>" for line in lines)
-    return (f'<div style="font-family: {html.escape(FONT)}; font-size: 9pt; width: 100%; margin: 0 12mm; '
-            f'display: flex; justify-content: space-between;">{spans}</div>')
+    return (
+        f'<div style="font-family: {html.escape(FONT)}; font-size: 9pt; width: 100%; margin: 0 12mm; '
+        f'display: flex; justify-content: space-between;">{spans}</div>'
+    )

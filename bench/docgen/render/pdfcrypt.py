@@ -56,8 +56,9 @@ def _owner_entry(owner: str, user: str) -> bytes:
 
 def _file_key(user: str, owner_entry: bytes, file_id: bytes) -> bytes:
     """Algorithm 2: the file's encryption key."""
-    digest = hashlib.md5(_padded(user) + owner_entry + _PERMISSIONS.to_bytes(4, "little", signed=True)
-                         + file_id).digest()
+    digest = hashlib.md5(
+        _padded(user) + owner_entry + _PERMISSIONS.to_bytes(4, "little", signed=True) + file_id
+    ).digest()
     for _ in range(50):
         digest = hashlib.md5(digest[:_KEY_BYTES]).digest()
     return digest[:_KEY_BYTES]
@@ -70,11 +71,16 @@ def _user_entry(key: bytes, file_id: bytes) -> bytes:
 
 def _object_key(key: bytes, number: int) -> bytes:
     """Algorithm 1: the key for the strings and streams of object ``number`` (generation 0)."""
-    return hashlib.md5(key + number.to_bytes(3, "little") + (0).to_bytes(2, "little")).digest()[:min(len(key) + 5, 16)]
+    return hashlib.md5(key + number.to_bytes(3, "little") + (0).to_bytes(2, "little")).digest()[: min(len(key) + 5, 16)]
 
 
-def write_encrypted_pdf(path: Path, *, user_password: str = "secret", owner_password: str = "owner",
-                        lines: tuple[str, ...] = ("Encrypted budget disclosure", "Performance targets table")) -> None:
+def write_encrypted_pdf(
+    path: Path,
+    *,
+    user_password: str = "secret",
+    owner_password: str = "owner",
+    lines: tuple[str, ...] = ("Encrypted budget disclosure", "Performance targets table"),
+) -> None:
     """Write a one-page PDF (ASCII ``lines`` in Helvetica) that opens only with ``user_password``."""
     file_id = os.urandom(16)
     owner_entry = _owner_entry(owner_password, user_password)
@@ -101,8 +107,10 @@ def write_encrypted_pdf(path: Path, *, user_password: str = "secret", owner_pass
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += (b"trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, file_id.hex().encode(), file_id.hex().encode(), xref))
+    out += (
+        b"trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, file_id.hex().encode(), file_id.hex().encode(), xref)
+    )
     path.write_bytes(bytes(out))
 
 

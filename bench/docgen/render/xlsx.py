@@ -54,7 +54,7 @@ def split_sheets(doc: GeneratedDoc) -> list[tuple[str, list[Block]]]:
     sheets = []
     for index, ((name, start), end) in enumerate(zip(doc.sheets, ends, strict=True)):
         # Blocks before the first sheet's index still belong somewhere: the first sheet.
-        sheets.append((_sheet_name(name), doc.blocks[0 if index == 0 else start:end]))
+        sheets.append((_sheet_name(name), doc.blocks[0 if index == 0 else start : end]))
     return sheets
 
 
@@ -87,8 +87,12 @@ def _fill(sheet: Worksheet, blocks: list[Block], page_header: list[str]) -> None
             if placed.cell.bold:
                 target.font = Font(bold=True)
             if placed.cell.rowspan > 1 or placed.cell.colspan > 1:
-                sheet.merge_cells(start_row=row + placed.r, start_column=1 + placed.c,
-                                  end_row=row + placed.bottom, end_column=1 + placed.right)
+                sheet.merge_cells(
+                    start_row=row + placed.r,
+                    start_column=1 + placed.c,
+                    end_row=row + placed.bottom,
+                    end_column=1 + placed.right,
+                )
             if placed.cell.colspan == 1:
                 widths[placed.c] = max(widths.get(placed.c, 0), _display_width(placed.cell.text))
         row += len(grid.slots) + 1
@@ -103,8 +107,11 @@ def _store(target: object, cell: Cell) -> None:
     text = cell.text.strip()
     value: object = cell.text
     number_format = None
-    if _NUMBER.fullmatch(text) and not (("." not in text) and len(text.lstrip("-")) >= CODE_DIGITS) \
-            and not re.fullmatch(r"-?0\d+", text):
+    if (
+        _NUMBER.fullmatch(text)
+        and not (("." not in text) and len(text.lstrip("-")) >= CODE_DIGITS)
+        and not re.fullmatch(r"-?0\d+", text)
+    ):
         decimals = len(text.split(".")[1]) if "." in text else 0
         value = float(text) if decimals else int(text)
         number_format = "0." + "0" * decimals if decimals else "0"
