@@ -7,9 +7,10 @@ tail, a mostly-empty row, right after the repeated header. :class:`DocBuilder`
 reproduces that on the block model with a simple line budget, so the cuts fall
 where a real page would end, and records every cut for the truth's notes.
 
-Each document gets at least two cuts: the first indicator rows that span
-several lines once a page is half full are cut even if they would fit (a real page
-could have ended there just as well), so the parser's join is always tested.
+Each document longer than a page or two gets at least two cuts: the first
+indicator rows that span several lines once a page is a third full are cut
+even if they would fit (a real page could have ended there just as well), so
+the parser's join is always tested.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bench.docgen.blocks import Block, Cell, Heading, PageBreak, Paragraph, Tabl
 from bench.docgen.templates.grid import Grid, expand
 
 CAPACITY = 40  # lines per page, the page header's lines included
-LINE_CHARS = 60  # characters across the printable width (landscape A4, cell padding included)
+LINE_CHARS = 54  # characters across the printable width (landscape A4, less cell padding)
 FORCED_CUTS = 2  # cut this many multi-line rows per document even where they would fit
 
 
@@ -129,14 +130,15 @@ class DocBuilder:
         for r, height in enumerate(heights):
             tag = tags[r]
             cuttable = tag is not None and tag.indicator is not None and height >= 2 and r > last_header
-            forced = cuttable and len(self.cuts) < FORCED_CUTS and self.used >= self.capacity // 2
+            forced = cuttable and len(self.cuts) < FORCED_CUTS and self.used >= self.capacity // 3
             if self.used + height <= self.capacity and not forced:
                 segment.append(_VRow(r, "full"))
                 self._place(tag, height)
                 continue
-            if cuttable and tag is not None and self.used < self.capacity:
-                keep = max(1, min(height - 1, self.capacity - self.used))
-                heads, tails = self._split(grid, r, keep, cpl, labels, tag)
+            keep = max(1, min(height - 1, self.capacity - self.used))
+            split = self._split(grid, r, keep, cpl, labels, tag) if cuttable and self.used < self.capacity else None
+            if split is not None and tag is not None:
+                heads, tails = split
                 segment.append(_VRow(r, "head", heads))
                 self._place(tag, keep)
                 segment = restart(r)
@@ -155,23 +157,25 @@ class DocBuilder:
             self.pages[tag.owner].add(self.page)
 
     def _split(self, grid: Grid, r: int, keep: int, cpl: list[int], labels: list[str],
-               tag: RowTag) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
-        """Cut row ``r`` after ``keep`` lines: the head and tail text of each cell starting in it."""
+               tag: RowTag | None) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]] | None:
+        """Cut row ``r`` after ``keep`` lines: the head and tail text of each cell starting in it.
+
+        None when no cell would continue on the next page (then the row is not cut).
+        """
         heads: dict[tuple[int, int], str] = {}
         tails: dict[tuple[int, int], str] = {}
         cut_cells: list[dict[str, str]] = []
         for (row, column), cell in sorted(grid.cells.items()):
             if row != r or cell.rowspan != 1:
                 continue
-            limit = keep * _cell_chars(cpl, column, cell)
-            # A tail that the head already ends with would read as the PDF's repeated characters: cut later.
-            while limit < len(cell.text) and cell.text[:limit].endswith(cell.text[limit:]):
-                limit += 1
+            limit = _cut_point(cell.text, keep * _cell_chars(cpl, column, cell))
             heads[(row, column)] = cell.text[:limit]
             tails[(row, column)] = cell.text[limit:]
             if tails[(row, column)]:
                 cut_cells.append({"column": labels[column], "head": heads[(row, column)],
                                   "tail": tails[(row, column)]})
+        if not cut_cells or tag is None:
+            return None
         overlap = self._overlap(grid, r, tails, labels) if self._overlap_pending else None
         self.cuts.append({
             "owner": tag.owner, "kind": tag.kind, "indicator": tag.indicator, "page": self.page,
@@ -189,6 +193,18 @@ class DocBuilder:
                 self._overlap_pending = False
                 return {"column": labels[origin[1]], "repeated": text[-1]}
         return None
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Where a cell's text breaks: at ``limit`` characters, or a little earlier.
+
+    A tail that repeats the head's last characters would read as the PDF's
+    duplicated tail (标准 + 准), not as text: such points are skipped.
+    """
+    for point in range(min(limit, len(text)), 0, -1):
+        if point == len(text) or not text[:point].endswith(text[point:]):
+            return point
+    return len(text)
 
 
 def _column_chars(table: Table, width: int) -> list[int]:
