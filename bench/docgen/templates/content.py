@@ -25,6 +25,12 @@ class Size:
     projects: int = 6
     indicators: tuple[int, int] = (7, 11)
 
+    def __post_init__(self) -> None:
+        # Three rows is the least that holds a cost cap, a satisfaction rate and a rate for the lint cases.
+        low, high = self.indicators
+        if self.projects < 1 or low < 3 or high < low:
+            raise ValueError(f"need at least 1 project and 3 ≤ low ≤ high indicators, got {self}")
+
 
 @dataclass
 class IndicatorDraft:

@@ -50,7 +50,7 @@ def _sum(texts: list[str]) -> str:
     return f"{sum(float(text or 0) for text in texts):.2f}"
 
 
-def budget_table(units: list[Unit], missing: ProjectDraft, name_label: str) -> Table:
+def budget_table(units: list[Unit], missing: ProjectDraft | None, name_label: str) -> Table:
     """The 项目支出预算表: a 合计 row, then per unit a subtotal row and its projects (``missing`` left out)."""
     listed = [[p for p in projects if p is not missing] for _, _, projects in units]
     everyone = [p for members in listed for p in members]
@@ -99,10 +99,11 @@ def generate(seed: int, size: Size | None = None) -> GeneratedDoc:
     ctx = start("dept_table", seed, pick=lambda rng: pick_local(rng, "sichuan"))
     rng, dept = ctx.rng, ctx.dept
     projects = draft_projects(rng, dept, ctx.year, size or DEFAULT_SIZE, supervisor="")
-    missing = projects[rng.randrange(1, len(projects))] if len(projects) > 1 else projects[0]
+    # A single-project document keeps its project in the budget table: the lint cases need a budget.
+    missing = projects[rng.randrange(1, len(projects))] if len(projects) > 1 else None
     budgeted = [project for project in projects if project is not missing]
     # The cost cap above the budget needs a budget to compare with: plant it on a budgeted project.
-    ctx.notes["lint_cases"] = lint_cases.inject(rng, budgeted or projects, ctx.year)
+    ctx.notes["lint_cases"] = lint_cases.inject(rng, budgeted, ctx.year)
     coverage.ensure_text_forms(rng, projects, dept, ctx.year)
     units = _assign_units(ctx, projects)
 
@@ -119,8 +120,9 @@ def generate(seed: int, size: Size | None = None) -> GeneratedDoc:
         for project in members:
             rows = [row.truth(description=False, basis=with_basis) for row in project.indicators]
             truths.append(project.truth(rows, code=project is not missing, amounts=project is not missing))
-    ctx.warn("project_not_in_budget_table", missing.name,
-             detail="绩效目标表中的项目在项目支出预算表中找不到同名项目：无项目编码和金额")
+    if missing is not None:
+        ctx.warn("project_not_in_budget_table", missing.name,
+                 detail="绩效目标表中的项目在项目支出预算表中找不到同名项目：无项目编码和金额")
     ctx.convention("单位行（518001-单位名称）不是项目；其后的项目 implementer = 该单位名称（不含编码）")
     ctx.convention("项目编码与金额来自项目支出预算表，按项目名称完全相同连接；预算表中的合计行和单位小计行不是项目")
     ctx.convention("项目目标列（跨行合并）是项目的 goal；supervisor 未印出，为空")

@@ -69,11 +69,12 @@ def inject(rng: random.Random, projects: list[ProjectDraft], year: int) -> list[
                       else tg.text_target("le", number, COST_TOTAL, year))
         row.pinned = "cost_over_budget"
         notes.append({**_note(row, project), "budget": project.budget})
-    rate = pick(_is_plain_rate) or pick(lambda row: row.level2 == "质量指标")
+    rate = pick(_is_plain_rate) or pick(lambda row: not _is_satisfaction(row) and not _is_cost_cap(row))
     if rate:
         project, row = rate
         if not _is_plain_rate(row):
-            row.spec = BY_LEVEL2["质量指标"][0]  # no rate drawn anywhere: make one (验收合格率)
+            # No rate drawn anywhere (tiny documents): make this row one (验收合格率).
+            row.level1, row.level2, row.spec = "产出指标", "质量指标", BY_LEVEL2["质量指标"][0]
         row.target = (tg.split_from_cells("≥", "95", "") if project.split
                       else tg.text_target("ge", "95", _BARE_RATE, year))
         row.pinned = "rate_without_percent"
