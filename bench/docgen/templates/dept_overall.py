@@ -17,6 +17,8 @@ text), never projects. The project tables that follow are of the
 
 from __future__ import annotations
 
+import re
+
 from bench.docgen.blocks import Cell, GeneratedDoc, Table, TruthGoal, TruthIndicator, TruthProject
 from bench.docgen.templates import central, header_columns
 from bench.docgen.templates import targets as tg
@@ -44,8 +46,12 @@ def _goal_rows(ctx: DocContext) -> list[IndicatorDraft]:
 
 def _tasks(ctx: DocContext) -> list[tuple[str, str, str]]:
     topics = ctx.rng.sample(pv.TOPICS[ctx.dept.domain], ctx.rng.randint(3, 5))
-    return [(f"{ctx.rng.choice(pv.TASK_VERBS)}{topic}", pv.goal_text(ctx.rng, ctx.dept, topic).split("\n")[0],
-             pv.money(ctx.rng, 20, 3000)) for topic in topics]
+    tasks = []
+    for topic in topics:
+        # The first sentence of a made-up goal, without its number: the goal text numbers the tasks itself.
+        content = re.sub(r"^\d+\.", "", pv.goal_text(ctx.rng, ctx.dept, topic).split("\n")[0])
+        tasks.append((f"{ctx.rng.choice(pv.TASK_VERBS)}{topic}", content, pv.money(ctx.rng, 20, 3000)))
+    return tasks
 
 
 def overall_table(ctx: DocContext, goal: str, tasks: list[tuple[str, str, str]],
