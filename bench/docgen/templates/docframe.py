@@ -40,8 +40,9 @@ class DocContext:
         self.notes["expected_warnings"].append({"kind": kind, "project": project, **detail})
 
     def convention(self, text: str) -> None:
-        """Record how the truth reads something in this document."""
-        self.notes["conventions"].append(text)
+        """Record how the truth reads something in this document (once, however many tables say so)."""
+        if text not in self.notes["conventions"]:
+            self.notes["conventions"].append(text)
 
 
 def page_header(dept: Department, year: int) -> list[str]:
