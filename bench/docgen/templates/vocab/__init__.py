@@ -1,0 +1,1 @@
+"""Shared vocabulary of the template generators: departments, projects, indicators."""
