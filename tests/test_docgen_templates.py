@@ -91,7 +91,7 @@ def _logical_tables(doc: GeneratedDoc) -> list[list[list[str]]]:
         header = rows[: block.header_rows]
         continues = after_break and tables and block.header_rows and all(h in tables[-1] for h in header)
         if continues:
-            body = rows[block.header_rows:]
+            body = rows[block.header_rows :]
             cut = cuts.get(page - 1)
             if cut is not None:
                 tail = body.pop(0)
@@ -127,8 +127,14 @@ def _target_in_row(indicator: TruthIndicator, row: list[str]) -> bool:
 
 
 def _row_has(indicator: TruthIndicator, row: list[str]) -> bool:
-    needed = [indicator.level1, indicator.level2, indicator.level3, indicator.description, indicator.basis,
-              *indicator.extra.values()]
+    needed = [
+        indicator.level1,
+        indicator.level2,
+        indicator.level3,
+        indicator.description,
+        indicator.basis,
+        *indicator.extra.values(),
+    ]
     return all(text in row for text in needed if text) and _target_in_row(indicator, row)
 
 
@@ -175,8 +181,15 @@ def test_cut_rows_straddle_a_page_break(docs: dict[tuple[str, int], GeneratedDoc
             for cell in cut["cells"]:
                 assert cell["head"] in head_row and cell["tail"] in tail_row, (doc.name, cell)
             whole = _cut_indicator(doc, cut)
-            fields = {whole.level1, whole.level2, whole.level3, whole.description, whole.target_raw, whole.basis,
-                      *whole.extra.values()}
+            fields = {
+                whole.level1,
+                whole.level2,
+                whole.level3,
+                whole.description,
+                whole.target_raw,
+                whole.basis,
+                *whole.extra.values(),
+            }
             for cell in cut["cells"]:
                 text = cell["head"] + cell["tail"]
                 assert text in fields or text in whole.target_raw, (doc.name, text, whole)
@@ -249,7 +262,10 @@ def test_each_lint_case_is_planted_once(docs: dict[tuple[str, int], GeneratedDoc
             assert len(found) == 1, (doc.name, rule, found)
             project, indicator = found[0]
             assert (project.name, indicator.level3, indicator.target_raw) == (
-                notes[rule]["project"], notes[rule]["level3"], notes[rule]["target_raw"])
+                notes[rule]["project"],
+                notes[rule]["level3"],
+                notes[rule]["target_raw"],
+            )
         assert "%" not in bare[0][1].target_raw and "％" not in bare[0][1].target_raw
 
 
@@ -292,8 +308,9 @@ def test_target_readings_follow_the_conventions(docs: dict[tuple[str, int], Gene
                     continue
                 assert i.op in ("≥", "≤", "=", ">", "<") and i.value is not None, i
                 assert i.unit not in ("万", "％"), i  # 万 reads as 万元, ％ as %
-                if i.target_raw.startswith(("不低于", "不少于", "大于等于", "＞＝", ">=", "≧")) or \
-                        i.target_raw.endswith("以上"):
+                if i.target_raw.startswith(
+                    ("不低于", "不少于", "大于等于", "＞＝", ">=", "≧")
+                ) or i.target_raw.endswith("以上"):
                     assert i.op == "≥", i
                 if i.target_raw.startswith(("不高于", "不超过")) or i.target_raw.endswith(("以内", "以下")):
                     assert i.op == "≤", i
@@ -306,8 +323,16 @@ def test_header_columns_cycles_through_every_variant(docs: dict[tuple[str, int],
     for doc in _each(docs, ["header_columns"]):
         assert doc.truth is not None
         variants = doc.truth.notes["variants"]
-        assert set(variants.values()) == {"standard", "shuffled", "no_desc_basis", "extras", "merged_lead",
-                                          "split_op", "two_row", "basis_as_remark"}
+        assert set(variants.values()) == {
+            "standard",
+            "shuffled",
+            "no_desc_basis",
+            "extras",
+            "merged_lead",
+            "split_op",
+            "two_row",
+            "basis_as_remark",
+        }
         by_name = {p.name: p for p in doc.truth.projects}
         for project_name, variant in variants.items():
             indicators = by_name[project_name].indicators
@@ -339,10 +364,11 @@ def test_dept_table_joins_the_budget_table(docs: dict[tuple[str, int], Generated
         assert doc.truth is not None
         # The budget table is every table before the indicator table's heading (it may run over pages).
         ends = next(i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "项目支出绩效目标表")
-        budget_rows = [row for b in doc.blocks[:ends] if isinstance(b, Table) for row in b.rows[b.header_rows:]]
+        budget_rows = [row for b in doc.blocks[:ends] if isinstance(b, Table) for row in b.rows[b.header_rows :]]
         listed = {row[1].text: row[0].text for row in budget_rows if row[0].text}
-        missing = [w["project"] for w in doc.truth.notes["expected_warnings"]
-                   if w["kind"] == "project_not_in_budget_table"]
+        missing = [
+            w["project"] for w in doc.truth.notes["expected_warnings"] if w["kind"] == "project_not_in_budget_table"
+        ]
         assert len(missing) == 1
         for project in doc.truth.projects:
             assert not re.match(r"^\d{6}-", project.name)  # unit rows are not projects
@@ -376,8 +402,11 @@ def test_sparse_keeps_annual_and_long_term(docs: dict[tuple[str, int], Generated
 
 
 def test_bad_cases_name_their_warnings(docs: dict[tuple[str, int], GeneratedDoc]) -> None:
-    expected = {"bad_unknown_header": "unknown_table_header", "bad_no_indicator_table": "no_indicator_table",
-                "bad_sheet_shuffled": "missing_column"}
+    expected = {
+        "bad_unknown_header": "unknown_table_header",
+        "bad_no_indicator_table": "no_indicator_table",
+        "bad_sheet_shuffled": "missing_column",
+    }
     for (name, _), doc in docs.items():
         if name not in expected:
             continue

@@ -28,8 +28,17 @@ from bench.docgen.templates.vocab.projects import amount_value
 
 DEFAULT_SIZE = Size(projects=3, indicators=(6, 8))
 UNKNOWN_HEADER = ["考核项目", "考核要点", "预期成效", "完成时限"]
-SHEET_COLUMNS = ["项目编码", "项目名称", "预算数（万元）", "一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值",
-                 "指标值确定依据"]
+SHEET_COLUMNS = [
+    "项目编码",
+    "项目名称",
+    "预算数（万元）",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "绩效指标描述",
+    "指标值",
+    "指标值确定依据",
+]
 DROPPABLE = ("二级指标", "绩效指标描述", "指标值确定依据", "项目编码")
 
 
@@ -53,11 +62,17 @@ def _broken_document(template: str, seed: int, size: Size | None, unknown_header
         add_info_block(ctx, project, number)
         if unknown_header:
             rows = [header_row(UNKNOWN_HEADER)]
-            rows += [[Cell(row.level3), Cell(row.spec.description), Cell(row.target.raw), Cell("年内")]
-                     for row in project.indicators]
+            rows += [
+                [Cell(row.level3), Cell(row.spec.description), Cell(row.target.raw), Cell("年内")]
+                for row in project.indicators
+            ]
             ctx.builder.table(Table(rows, header_rows=1), [RowTag(project.name)] * len(rows))
-            ctx.warn("unknown_table_header", project.name, header=UNKNOWN_HEADER,
-                     detail="表头不属于任何已知模板：不得读出指标，须给出警告")
+            ctx.warn(
+                "unknown_table_header",
+                project.name,
+                header=UNKNOWN_HEADER,
+                detail="表头不属于任何已知模板：不得读出指标，须给出警告",
+            )
         else:
             ctx.warn("no_indicator_table", project.name, detail="项目有项目信息表但没有绩效指标表")
         truths.append(project.truth([]))
@@ -77,9 +92,15 @@ def generate_no_indicator_table(seed: int, size: Size | None = None) -> Generate
 def _sheet_value(label: str, project: ProjectDraft, index: int) -> str:
     row = project.indicators[index]
     return {
-        "项目编码": project.code, "项目名称": project.name, "预算数（万元）": project.budget_text,
-        "一级指标": row.level1, "二级指标": row.level2, "三级指标": row.level3,
-        "绩效指标描述": row.spec.description, "指标值": row.target.raw, "指标值确定依据": row.basis,
+        "项目编码": project.code,
+        "项目名称": project.name,
+        "预算数（万元）": project.budget_text,
+        "一级指标": row.level1,
+        "二级指标": row.level2,
+        "三级指标": row.level3,
+        "绩效指标描述": row.spec.description,
+        "指标值": row.target.raw,
+        "指标值确定依据": row.basis,
     }[label]
 
 
@@ -108,8 +129,10 @@ def generate_sheet_shuffled(seed: int, size: Size | None = None) -> GeneratedDoc
 
     truths = []
     for project in projects:
-        indicators = [row.truth(description=missing != "绩效指标描述", basis=missing != "指标值确定依据")
-                      for row in project.indicators]
+        indicators = [
+            row.truth(description=missing != "绩效指标描述", basis=missing != "指标值确定依据")
+            for row in project.indicators
+        ]
         for row in indicators:
             row.level2 = "" if missing == "二级指标" else row.level2
         truth = project.truth(indicators, code=missing != "项目编码", amounts=False)

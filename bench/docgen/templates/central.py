@@ -45,17 +45,26 @@ def project_table(ctx: DocContext, project: ProjectDraft, with_basis: bool) -> t
     rest = width - 1
     head: list[list[Cell]] = [
         [Cell("项目名称", bold=True), Cell(project.name, colspan=rest)],
-        [Cell("主管部门及代码", bold=True), Cell(_supervisor_cell(ctx), colspan=rest - 4),
-         Cell("实施单位", bold=True), Cell(project.implementer, colspan=3)],
-        [Cell("项目资金（万元）", bold=True, rowspan=3), Cell("年度资金总额", bold=True, colspan=2),
-         Cell(project.budget_text, colspan=rest - 2)],
+        [
+            Cell("主管部门及代码", bold=True),
+            Cell(_supervisor_cell(ctx), colspan=rest - 4),
+            Cell("实施单位", bold=True),
+            Cell(project.implementer, colspan=3),
+        ],
+        [
+            Cell("项目资金（万元）", bold=True, rowspan=3),
+            Cell("年度资金总额", bold=True, colspan=2),
+            Cell(project.budget_text, colspan=rest - 2),
+        ],
         [Cell("其中：财政拨款", bold=True, colspan=2), Cell(project.fiscal_text, colspan=rest - 2)],
         [Cell("其他资金", bold=True, colspan=2), Cell(project.other_text, colspan=rest - 2)],
         [Cell(ctx.rng.choice(GOAL_LABELS), bold=True), Cell(project.goal, colspan=rest)],
     ]
     labels = [*INDICATOR_LABELS, *([BASIS_LABEL] if with_basis else [])]
-    header = [Cell("绩效指标", bold=True, rowspan=len(project.indicators) + 1),
-              *(Cell(label, bold=True) for label in labels)]
+    header = [
+        Cell("绩效指标", bold=True, rowspan=len(project.indicators) + 1),
+        *(Cell(label, bold=True) for label in labels),
+    ]
     records = []
     for row in project.indicators:
         assert row.target.cells is not None  # central targets are always split over three columns
@@ -79,8 +88,16 @@ def _print_amounts(ctx: DocContext, project: ProjectDraft) -> None:
 def draft(ctx: DocContext, size: Size) -> list[ProjectDraft]:
     """The ministry's projects with split targets and the lint cases in place."""
     rng, dept = ctx.rng, ctx.dept
-    projects = draft_projects(rng, dept, ctx.year, size, central=True, split=True,
-                              supervisor=dept.agency, implementers=central_implementers(dept))
+    projects = draft_projects(
+        rng,
+        dept,
+        ctx.year,
+        size,
+        central=True,
+        split=True,
+        supervisor=dept.agency,
+        implementers=central_implementers(dept),
+    )
     ctx.notes["lint_cases"] = lint_cases.inject(rng, projects, ctx.year)
     return projects
 
@@ -100,8 +117,9 @@ def lay_out(ctx: DocContext, projects: list[ProjectDraft]) -> list[TruthProject]
         truths.append(project.truth(rows, code=False))
     ctx.convention("项目名称在表内（项目名称行），标题只有“项目支出绩效目标表”，没有项目编码：真值 code 为空")
     ctx.convention("主管部门及代码印作“[126]水利部”或“水利部（126）”：真值 supervisor 只取名称“水利部”")
-    ctx.convention("指标性质|指标值|度量单位 三列：target_raw = 三者相接（≥ 99.5 % → ≥99.5%）；"
-                   "定性行 target_raw = 指标值文字")
+    ctx.convention(
+        "指标性质|指标值|度量单位 三列：target_raw = 三者相接（≥ 99.5 % → ≥99.5%）；定性行 target_raw = 指标值文字"
+    )
     ctx.convention("金额带千分位（1,234.56）；其他资金空白为 None，印作 0.00 为 0.0")
     return truths
 

@@ -113,13 +113,42 @@ class ProjectDraft:
 
 # The 二级 of a local (Hebei-style) table and of the central template, in print order.
 _LOCAL_CORE = ("数量指标", "数量指标", "质量指标", "时效指标", "成本指标", "社会效益指标", "服务对象满意度指标")
-_LOCAL_MORE = ("数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "生态效益指标", "可持续影响指标",
-               "社会效益指标", "质量指标")
+_LOCAL_MORE = (
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "经济效益指标",
+    "生态效益指标",
+    "可持续影响指标",
+    "社会效益指标",
+    "质量指标",
+)
 _CENTRAL_CORE = ("数量指标", "数量指标", "质量指标", "时效指标", "经济成本指标", "社会效益指标", "服务对象满意度指标")
-_CENTRAL_MORE = ("数量指标", "质量指标", "社会成本指标", "生态环境成本指标", "经济效益指标", "可持续影响指标",
-                 "生态效益指标", "时效指标")
-_ORDER = ("数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标",
-          "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标")
+_CENTRAL_MORE = (
+    "数量指标",
+    "质量指标",
+    "社会成本指标",
+    "生态环境成本指标",
+    "经济效益指标",
+    "可持续影响指标",
+    "生态效益指标",
+    "时效指标",
+)
+_ORDER = (
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "经济成本指标",
+    "社会成本指标",
+    "生态环境成本指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "可持续影响指标",
+    "服务对象满意度指标",
+)
 
 
 def _level2_plan(rng: random.Random, count: int, central: bool) -> list[str]:
@@ -142,8 +171,17 @@ def _pool(dept: Department, level2: str) -> list[iv.IndicatorSpec]:
     return list(iv.BY_LEVEL2[level2])
 
 
-def draft_indicators(rng: random.Random, picker: tg.FormPicker, dept: Department, year: int, budget: float,
-                     count: int, *, central: bool = False, split: bool = False) -> list[IndicatorDraft]:
+def draft_indicators(
+    rng: random.Random,
+    picker: tg.FormPicker,
+    dept: Department,
+    year: int,
+    budget: float,
+    count: int,
+    *,
+    central: bool = False,
+    split: bool = False,
+) -> list[IndicatorDraft]:
     """``count`` indicators for one project, grouped by 一级/二级 in print order.
 
     Every project gets a cost cap equal to or under its budget (成本指标 /
@@ -169,9 +207,18 @@ def draft_indicators(rng: random.Random, picker: tg.FormPicker, dept: Department
     return drafts
 
 
-def draft_projects(rng: random.Random, dept: Department, year: int, size: Size, *, central: bool = False,
-                   split: bool = False, picker: tg.FormPicker | None = None,
-                   supervisor: str = "", implementers: list[str] | None = None) -> list[ProjectDraft]:
+def draft_projects(
+    rng: random.Random,
+    dept: Department,
+    year: int,
+    size: Size,
+    *,
+    central: bool = False,
+    split: bool = False,
+    picker: tg.FormPicker | None = None,
+    supervisor: str = "",
+    implementers: list[str] | None = None,
+) -> list[ProjectDraft]:
     """``size.projects`` projects of the department with their indicators.
 
     Central ministries' projects are larger (thousands of 万元) and print
@@ -196,7 +243,8 @@ def draft_projects(rng: random.Random, dept: Department, year: int, size: Size, 
             implementer=rng.choice(implementers) if implementers else "",
             split=split,
         )
-        project.indicators = draft_indicators(rng, picker, dept, year, project.budget, count,
-                                              central=central, split=split)
+        project.indicators = draft_indicators(
+            rng, picker, dept, year, project.budget, count, central=central, split=split
+        )
         projects.append(project)
     return projects

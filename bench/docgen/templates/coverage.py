@@ -39,8 +39,13 @@ def ensure_text_forms(rng: random.Random, projects: list[ProjectDraft], dept: De
         counts = _forms(projects)
         if counts[form]:
             continue
-        spare = [(project, row) for project in projects if not project.split
-                 for row in project.all_indicators() if _is_spare(row, counts)]
+        spare = [
+            (project, row)
+            for project in projects
+            if not project.split
+            for row in project.all_indicators()
+            if _is_spare(row, counts)
+        ]
         # Rows that already measure the right thing keep their indicator; others take a fitting one.
         direct = [(p, row) for p, row in spare if form in tg.TEXT_FORMS[row.spec.measure.kind]]
         if direct:

@@ -54,19 +54,28 @@ def _tasks(ctx: DocContext) -> list[tuple[str, str, str]]:
     return tasks
 
 
-def overall_table(ctx: DocContext, goal: str, tasks: list[tuple[str, str, str]],
-                  rows: list[IndicatorDraft]) -> tuple[Table, list[RowTag | None], int]:
+def overall_table(
+    ctx: DocContext, goal: str, tasks: list[tuple[str, str, str]], rows: list[IndicatorDraft]
+) -> tuple[Table, list[RowTag | None], int]:
     """The department-level table, its row tags and the index of its indicator header row."""
     table: list[list[Cell]] = [
         [Cell("部门（单位）名称", bold=True), Cell(ctx.dept.name, colspan=4)],
-        [Cell("年度主要任务", bold=True, rowspan=len(tasks) + 1), Cell("任务名称", bold=True),
-         Cell("主要内容", bold=True, colspan=2), Cell("预算金额（万元）", bold=True)],
+        [
+            Cell("年度主要任务", bold=True, rowspan=len(tasks) + 1),
+            Cell("任务名称", bold=True),
+            Cell("主要内容", bold=True, colspan=2),
+            Cell("预算金额（万元）", bold=True),
+        ],
         *([Cell(name), Cell(content, colspan=2), Cell(amount)] for name, content, amount in tasks),
         [Cell("年度绩效目标", bold=True), Cell(goal, colspan=4)],
     ]
     header_at = len(table)
-    table.append([Cell("绩效指标", bold=True, rowspan=len(rows) + 1),
-                  *(Cell(label, bold=True) for label in ("一级指标", "二级指标", "三级指标", "指标值"))])
+    table.append(
+        [
+            Cell("绩效指标", bold=True, rowspan=len(rows) + 1),
+            *(Cell(label, bold=True) for label in ("一级指标", "二级指标", "三级指标", "指标值")),
+        ]
+    )
     records = [[row.level1, row.level2, row.level3, row.target.raw] for row in rows]
     table += grouped_rows(records, [0, 1], ctx.rng.choice(MERGE_MODES))
     tags: list[RowTag | None] = [RowTag(GOAL_OWNER, kind="goal")] * (header_at + 1)
@@ -91,8 +100,9 @@ def generate(seed: int, size: Size | None = None) -> GeneratedDoc:
     table, tags, header_at = overall_table(ctx, goal, tasks, rows)
     ctx.builder.table(table, tags, repeat=[header_at])
     goals = [TruthGoal(goal, [_goal_truth(row) for row in rows])]
-    ctx.notes["tasks"] = [{"name": name, "content": content, "amount": float(amount)}
-                          for name, content, amount in tasks]
+    ctx.notes["tasks"] = [
+        {"name": name, "content": content, "amount": float(amount)} for name, content, amount in tasks
+    ]
 
     ctx.builder.heading("七、项目支出绩效目标")
     projects: list[TruthProject]

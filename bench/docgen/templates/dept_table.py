@@ -59,8 +59,15 @@ def budget_table(units: list[Unit], missing: ProjectDraft | None, name_label: st
     for (code, name, _), members in zip(units, listed, strict=True):
         rows.append([Cell(""), Cell(f"{code}-{name}"), *(Cell(_sum(texts)) for texts in _columns(members))])
         for project in members:
-            rows.append([Cell(project.code), Cell(project.name), Cell(project.budget_text),
-                         Cell(project.fiscal_text), Cell(project.other_text)])
+            rows.append(
+                [
+                    Cell(project.code),
+                    Cell(project.name),
+                    Cell(project.budget_text),
+                    Cell(project.fiscal_text),
+                    Cell(project.other_text),
+                ]
+            )
     return Table(rows, header_rows=1)
 
 
@@ -82,8 +89,10 @@ def indicator_table(ctx: DocContext, units: list[Unit], with_basis: bool) -> tup
             rows.append([Cell(f"{code}-{name}", bold=True), *(Cell("") for _ in labels[1:])])
         tags.append(None)
         for project in members:
-            records = [[row.level1, row.level2, row.level3, row.target.raw, *([row.basis] if with_basis else [])]
-                       for row in project.indicators]
+            records = [
+                [row.level1, row.level2, row.level3, row.target.raw, *([row.basis] if with_basis else [])]
+                for row in project.indicators
+            ]
             body = grouped_rows(records, [0, 1], mode)
             span = len(body)
             body[0][:0] = [Cell(project.name, rowspan=span), Cell(project.goal, rowspan=span)]
@@ -121,8 +130,11 @@ def generate(seed: int, size: Size | None = None) -> GeneratedDoc:
             rows = [row.truth(description=False, basis=with_basis) for row in project.indicators]
             truths.append(project.truth(rows, code=project is not missing, amounts=project is not missing))
     if missing is not None:
-        ctx.warn("project_not_in_budget_table", missing.name,
-                 detail="绩效目标表中的项目在项目支出预算表中找不到同名项目：无项目编码和金额")
+        ctx.warn(
+            "project_not_in_budget_table",
+            missing.name,
+            detail="绩效目标表中的项目在项目支出预算表中找不到同名项目：无项目编码和金额",
+        )
     ctx.convention("单位行（518001-单位名称）不是项目；其后的项目 implementer = 该单位名称（不含编码）")
     ctx.convention("项目编码与金额来自项目支出预算表，按项目名称完全相同连接；预算表中的合计行和单位小计行不是项目")
     ctx.convention("项目目标列（跨行合并）是项目的 goal；supervisor 未印出，为空")

@@ -63,8 +63,12 @@ def start(template: str, seed: int, dept: Department | None = None, *, pick: Any
     return ctx
 
 
-def finish(ctx: DocContext, projects: list[TruthProject], goals: list[TruthGoal] | None = None,
-           sheets: list[tuple[str, int]] | None = None) -> GeneratedDoc:
+def finish(
+    ctx: DocContext,
+    projects: list[TruthProject],
+    goals: list[TruthGoal] | None = None,
+    sheets: list[tuple[str, int]] | None = None,
+) -> GeneratedDoc:
     """The generated document with its truth: project pages and the cut rows filled in from the layout."""
     for project in projects:
         project.pages = sorted(ctx.builder.pages.get(project.name, set()))

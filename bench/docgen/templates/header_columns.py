@@ -30,8 +30,7 @@ from bench.docgen.templates.project_block import add_info_block
 from bench.docgen.templates.tables import MERGE_MODES
 from bench.docgen.templates.vocab.orgs import pick_local, units_of
 
-VARIANTS = ("standard", "shuffled", "no_desc_basis", "extras", "merged_lead", "split_op", "two_row",
-            "basis_as_remark")
+VARIANTS = ("standard", "shuffled", "no_desc_basis", "extras", "merged_lead", "split_op", "two_row", "basis_as_remark")
 DEFAULT_SIZE = Size(projects=8, indicators=(7, 11))
 _STANDARD = ("level1", "level2", "level3", "description", "target", "basis")
 
@@ -112,8 +111,9 @@ def draft(ctx: DocContext, size: Size) -> tuple[list[ProjectDraft], list[ColumnP
     return projects, plans
 
 
-def lay_out(ctx: DocContext, projects: list[ProjectDraft], plans: list[ColumnPlan],
-            first_number: int = 1) -> list[TruthProject]:
+def lay_out(
+    ctx: DocContext, projects: list[ProjectDraft], plans: list[ColumnPlan], first_number: int = 1
+) -> list[TruthProject]:
     """Print each project (title, label/value table, indicator table) and return the truth."""
     truths: list[TruthProject] = []
     for number, (project, plan) in enumerate(zip(projects, plans, strict=True), start=first_number):
@@ -124,8 +124,9 @@ def lay_out(ctx: DocContext, projects: list[ProjectDraft], plans: list[ColumnPla
         ctx.builder.table(table, tags)
         truths.append(project.truth(truth_rows(plan, project.indicators)))
         ctx.notes.setdefault("variants", {})[project.name] = plan.variant
-    ctx.convention("表头决定列：同义表头（三级指标/指标名称/绩效指标/指标内容 等）读作同一字段；"
-                   "缺少的列在真值中为空字符串")
+    ctx.convention(
+        "表头决定列：同义表头（三级指标/指标名称/绩效指标/指标内容 等）读作同一字段；缺少的列在真值中为空字符串"
+    )
     ctx.convention("备注：表中另有依据列时是 extra；没有依据列时是指标值确定依据 (basis)")
     ctx.convention("extra 含表中每个额外列（权重/分值/备注），空单元格为空字符串")
     ctx.convention("指标性质/运算符 与 单位 分列时，target_raw = 运算符 + 指标值 + 单位（按此顺序相接）")

@@ -65,8 +65,11 @@ def inject(rng: random.Random, projects: list[ProjectDraft], year: int) -> list[
     if capped:
         project, row = capped
         number = f"{project.budget * rng.uniform(1.2, 2.0):.2f}"
-        row.target = (tg.split_from_cells("≤", number, "万元") if project.split
-                      else tg.text_target("le", number, COST_TOTAL, year))
+        row.target = (
+            tg.split_from_cells("≤", number, "万元")
+            if project.split
+            else tg.text_target("le", number, COST_TOTAL, year)
+        )
         row.pinned = "cost_over_budget"
         notes.append({**_note(row, project), "budget": project.budget})
     rate = pick(_is_plain_rate) or pick(lambda row: not _is_satisfaction(row) and not _is_cost_cap(row))
@@ -75,13 +78,21 @@ def inject(rng: random.Random, projects: list[ProjectDraft], year: int) -> list[
         if not _is_plain_rate(row):
             # No rate drawn anywhere (tiny documents): make this row one (验收合格率).
             row.level1, row.level2, row.spec = "产出指标", "质量指标", BY_LEVEL2["质量指标"][0]
-        row.target = (tg.split_from_cells("≥", "95", "") if project.split
-                      else tg.text_target("ge", "95", _BARE_RATE, year))
+        row.target = (
+            tg.split_from_cells("≥", "95", "") if project.split else tg.text_target("ge", "95", _BARE_RATE, year)
+        )
         row.pinned = "rate_without_percent"
         notes.append(_note(row, project))
     return notes
 
 
 def _note(row: IndicatorDraft, project: ProjectDraft) -> dict[str, Any]:
-    return {"rule": row.pinned, "project": project.name, "level3": row.level3, "target_raw": row.target.raw,
-            "op": row.target.op, "value": row.target.value, "unit": row.target.unit}
+    return {
+        "rule": row.pinned,
+        "project": project.name,
+        "level3": row.level3,
+        "target_raw": row.target.raw,
+        "op": row.target.op,
+        "value": row.target.value,
+        "unit": row.target.unit,
+    }

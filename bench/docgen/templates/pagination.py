@@ -50,8 +50,9 @@ class _VRow:
 class DocBuilder:
     """Collects blocks and inserts the page breaks a printed document would have."""
 
-    def __init__(self, rng: random.Random, page_header: list[str], *, capacity: int = CAPACITY,
-                 overlap: bool = False) -> None:
+    def __init__(
+        self, rng: random.Random, page_header: list[str], *, capacity: int = CAPACITY, overlap: bool = False
+    ) -> None:
         self.rng = rng
         self.blocks: list[Block] = []
         self.page_header = page_header
@@ -156,8 +157,9 @@ class DocBuilder:
         if tag is not None:
             self.pages[tag.owner].add(self.page)
 
-    def _split(self, grid: Grid, r: int, keep: int, cpl: list[int], labels: list[str],
-               tag: RowTag | None) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]] | None:
+    def _split(
+        self, grid: Grid, r: int, keep: int, cpl: list[int], labels: list[str], tag: RowTag | None
+    ) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]] | None:
         """Cut row ``r`` after ``keep`` lines: the head and tail text of each cell starting in it.
 
         None when no cell would continue on the next page (then the row is not cut).
@@ -172,19 +174,25 @@ class DocBuilder:
             heads[(row, column)] = cell.text[:limit]
             tails[(row, column)] = cell.text[limit:]
             if tails[(row, column)]:
-                cut_cells.append({"column": labels[column], "head": heads[(row, column)],
-                                  "tail": tails[(row, column)]})
+                cut_cells.append({"column": labels[column], "head": heads[(row, column)], "tail": tails[(row, column)]})
         if not cut_cells or tag is None:
             return None
         overlap = self._overlap(grid, r, tails, labels) if self._overlap_pending else None
-        self.cuts.append({
-            "owner": tag.owner, "kind": tag.kind, "indicator": tag.indicator, "page": self.page,
-            "cells": cut_cells, "overlap": overlap,
-        })
+        self.cuts.append(
+            {
+                "owner": tag.owner,
+                "kind": tag.kind,
+                "indicator": tag.indicator,
+                "page": self.page,
+                "cells": cut_cells,
+                "overlap": overlap,
+            }
+        )
         return heads, tails
 
-    def _overlap(self, grid: Grid, r: int, tails: dict[tuple[int, int], str],
-                 labels: list[str]) -> dict[str, str] | None:
+    def _overlap(
+        self, grid: Grid, r: int, tails: dict[tuple[int, int], str], labels: list[str]
+    ) -> dict[str, str] | None:
         """Let one whole cell's last character appear again in the tail, as the seed's PDF does."""
         for origin, tail in sorted(tails.items()):
             text = grid.cells[origin].text
@@ -215,7 +223,7 @@ def _column_chars(table: Table, width: int) -> list[int]:
 
 
 def _cell_chars(cpl: list[int], column: int, cell: Cell) -> int:
-    return sum(cpl[column: column + cell.colspan])
+    return sum(cpl[column : column + cell.colspan])
 
 
 def _height(grid: Grid, r: int, cpl: list[int]) -> int:

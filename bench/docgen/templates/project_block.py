@@ -26,8 +26,9 @@ def title_of(ctx: DocContext, project: ProjectDraft, number: int) -> str:
     return f"{project.name}绩效目标表"
 
 
-def add_info_block(ctx: DocContext, project: ProjectDraft, number: int,
-                   goals: list[tuple[str, str]] | None = None) -> None:
+def add_info_block(
+    ctx: DocContext, project: ProjectDraft, number: int, goals: list[tuple[str, str]] | None = None
+) -> None:
     """Title and label/value table of one project; ``goals`` are (label, text) rows (default: 绩效目标)."""
     builder = ctx.builder
     builder.heading(title_of(ctx, project, number), level=ctx.rng.choice((2, 3)), owner=project.name)
@@ -37,8 +38,13 @@ def add_info_block(ctx: DocContext, project: ProjectDraft, number: int,
     rows: list[list[Cell]] = [
         kv_row([("项目名称", project.name, 3), ("项目编码", project.code, 1)]),
         kv_row([("主管部门", project.supervisor, 3), ("实施单位", project.implementer, 1)]),
-        kv_row([("预算数（万元）", project.budget_text, 1), ("其中：财政资金", project.fiscal_text, 1),
-                ("其他资金", project.other_text, 1)]),
+        kv_row(
+            [
+                ("预算数（万元）", project.budget_text, 1),
+                ("其中：财政资金", project.fiscal_text, 1),
+                ("其他资金", project.other_text, 1),
+            ]
+        ),
         *(kv_row([(label, text, 5)]) for label, text in goal_rows),
     ]
     tag = RowTag(project.name)

@@ -61,15 +61,26 @@ def _word_contents(project: ProjectDraft) -> None:
 
 
 def _plan(value_label: str, with_basis: bool) -> ColumnPlan:
-    columns = [Column("level1", "一级指标"), Column("level2", "二级指标"), Column("level3", "指标内容"),
-               Column("target", value_label)]
+    columns = [
+        Column("level1", "一级指标"),
+        Column("level2", "二级指标"),
+        Column("level3", "指标内容"),
+        Column("target", value_label),
+    ]
     if with_basis:
         columns.append(Column("basis", "指标值确定依据"))
     return ColumnPlan("sparse", tuple(columns))
 
 
-def _print_table(ctx: DocContext, project: ProjectDraft, caption: str, plan: ColumnPlan, *,
-                 rows: list[IndicatorDraft], first_index: int) -> None:
+def _print_table(
+    ctx: DocContext,
+    project: ProjectDraft,
+    caption: str,
+    plan: ColumnPlan,
+    *,
+    rows: list[IndicatorDraft],
+    first_index: int,
+) -> None:
     ctx.builder.paragraph(caption, owner=project.name)
     table = indicator_table(plan, rows, ctx.rng.choice(MERGE_MODES))
     tags: list[RowTag | None] = [RowTag(project.name)]
@@ -83,8 +94,9 @@ def generate(seed: int, size: Size | None = None) -> GeneratedDoc:
     rng, dept = ctx.rng, ctx.dept
     picker = tg.FormPicker(rng)
     units = [name for _, name in units_of(dept)]
-    projects = draft_projects(rng, dept, ctx.year, size or DEFAULT_SIZE, picker=picker, supervisor=dept.name,
-                              implementers=units)
+    projects = draft_projects(
+        rng, dept, ctx.year, size or DEFAULT_SIZE, picker=picker, supervisor=dept.name, implementers=units
+    )
     for index, project in enumerate(projects):
         for row in project.indicators:
             row.period = "annual"
@@ -108,13 +120,25 @@ def generate(seed: int, size: Size | None = None) -> GeneratedDoc:
         add_info_block(ctx, project, number, goals)
         with_basis = rng.random() < 0.5
         annual = _plan(rng.choice(("指标值", "年度指标值")), with_basis)
-        _print_table(ctx, project, rng.choice(("年度绩效指标", "（一）年度绩效指标")), annual,
-                     rows=project.indicators, first_index=0)
+        _print_table(
+            ctx,
+            project,
+            rng.choice(("年度绩效指标", "（一）年度绩效指标")),
+            annual,
+            rows=project.indicators,
+            first_index=0,
+        )
         rows = truth_rows(annual, project.indicators)
         if project.long_term:
             long_plan = _plan(rng.choice(("指标值", f"{long_name}指标值")), with_basis)
-            _print_table(ctx, project, f"{long_name}绩效指标", long_plan,
-                         rows=project.long_term, first_index=len(project.indicators))
+            _print_table(
+                ctx,
+                project,
+                f"{long_name}绩效指标",
+                long_plan,
+                rows=project.long_term,
+                first_index=len(project.indicators),
+            )
             rows += truth_rows(long_plan, project.long_term)
         truths.append(project.truth(rows))
     ctx.convention("指标内容 列读作 level3（无三级指标列、无描述列：description 为空）")

@@ -83,11 +83,32 @@ _FORMS = {
 
 # The written forms each measure can take, in the order a cycle hands them out.
 TEXT_FORMS: dict[str, tuple[str, ...]] = {
-    "rate_pos": ("ge", "ge_space", "ge_ascii", "ge_alt", "ge_fw_op", "ge_fw_digits", "budiyu", "dayudengyu",
-                 "yishang", "dadao", "plain"),
+    "rate_pos": (
+        "ge",
+        "ge_space",
+        "ge_ascii",
+        "ge_alt",
+        "ge_fw_op",
+        "ge_fw_digits",
+        "budiyu",
+        "dayudengyu",
+        "yishang",
+        "dadao",
+        "plain",
+    ),
     "rate_neg": ("le", "le_ascii", "bugaoyu", "buchaoguo", "yinei", "yixia"),
-    "count": ("plain", "plain_space", "ge", "bushaoyu", "yishang", "dayudengyu", "dadao", "thousands",
-              "ge_fw_digits", "gt_fw"),
+    "count": (
+        "plain",
+        "plain_space",
+        "ge",
+        "bushaoyu",
+        "yishang",
+        "dayudengyu",
+        "dadao",
+        "thousands",
+        "ge_fw_digits",
+        "gt_fw",
+    ),
     "count_neg": ("zero", "le", "buchaoguo"),
     "cost_total": ("le", "le_wan", "le_space", "buchaoguo", "yinei", "bugaoyu"),
     "unit_cost": ("le", "bugaoyu", "yinei", "buchaoguo"),
@@ -100,8 +121,23 @@ TEXT_FORMS: dict[str, tuple[str, ...]] = {
 
 # Forms every text-template document must show at least once (the parser's coverage).
 REQUIRED_TEXT_FORMS = (
-    "ge", "le", "plain", "budiyu", "bushaoyu", "dayudengyu", "yishang", "bugaoyu", "buchaoguo", "yinei",
-    "dadao", "dec", "full", "qual", "labelled", "ge_fw_op", "ge_fw_digits",
+    "ge",
+    "le",
+    "plain",
+    "budiyu",
+    "bushaoyu",
+    "dayudengyu",
+    "yishang",
+    "bugaoyu",
+    "buchaoguo",
+    "yinei",
+    "dadao",
+    "dec",
+    "full",
+    "qual",
+    "labelled",
+    "ge_fw_op",
+    "ge_fw_digits",
 )
 
 _RATES_POS = (80, 85, 90, 92, 95, 96, 98, 99, 99.5, 100)
