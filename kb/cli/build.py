@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli.common import EXIT_PROBLEMS, progress_printer, reports_errors
+from kb.cli.common import EXIT_PROBLEMS, echo, notify, progress_printer, reports_errors
 from kb.errors import UsageError
 
 
@@ -29,8 +29,12 @@ from kb.errors import UsageError
 def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) -> None:
     """Build the knowledge base from the documents in PATHS (files or folders; default data/).
 
-    Exit status 1 when some document could not be parsed (the others are
-    built and the failure is recorded), 2 when nothing could be built.
+    Exit status 1 when some document or folder could not be read or parsed
+    (the others are built and the failure is recorded), 2 when nothing could
+    be built (also: disk full, a folder that cannot be written, a corrupt or
+    foreign database, another build of the same database running), 130/143
+    when interrupted by Ctrl-C/SIGTERM. The old knowledge base is replaced
+    only by a complete new one.
     """
     from kb.db.build import add_to_knowledge_base, build_knowledge_base
 
@@ -38,10 +42,18 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
         raise UsageError("kb build --add 需要给出要加入的文档 (name the documents to add)")
     make = add_to_knowledge_base if add else build_knowledge_base
     report = make(paths or ("data",), db_path, workers=workers, progress=progress_printer())
-    for path, error in report.failed:
-        click.echo(f"错误：{path}: {error}", err=True)
-    click.echo(report.summary())
-    if report.failed:
+    for path in report.removed:
+        notify(f"提示：已删除中断的构建留下的临时文件 {path} (removed a stale temporary)")
+    for path, error in [*report.failed, *report.unreadable]:
+        notify(f"错误：{path}: {error}")
+    for duplicate, kept in report.duplicates:
+        notify(f"警告：{duplicate}: 与 {kept} 内容完全相同，只构建一次 (identical content, built once)")
+    for path in report.known:
+        notify(f"提示：{path}: 已在知识库中，跳过 (already in the knowledge base)")
+    for note in report.notes:
+        notify(f"提示：{note}")
+    echo(report.summary())
+    if report.problems:
         sys.exit(EXIT_PROBLEMS)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kb.cli.common import reports_errors
+from kb.cli.common import echo, echo_json_text, reports_errors
 
 
 @click.command()
@@ -25,6 +25,7 @@ def parse(file: str, fmt: str) -> None:
 
     document = parse_document(file)
     if fmt == "json":
-        click.echo(document.model_dump_json(indent=2))
+        # pydantic writes numbers that are not finite as null.
+        echo_json_text(document.model_dump_json(indent=2))
     else:
-        click.echo(format_summary(document))
+        echo(format_summary(document))
