@@ -54,7 +54,7 @@ from kb.db.files import (
     temporary_db_path,
 )
 from kb.db.lock import BuildLock
-from kb.db.processes import init_child, interruptible
+from kb.db.processes import forking, init_child, interruptible
 from kb.db.rows import DocumentRows, failed_document, load_document
 from kb.db.schema import DOCUMENTS, PARSE_WARNINGS
 from kb.db.validate import check_database
@@ -335,10 +335,11 @@ def load_documents(
     try:
         pending: deque[tuple[Source, Future[DocumentRows]]] = deque()
         queue = iter(jobs)
-        for doc_id, source in queue:
-            pending.append((source, pool.submit(source_rows, doc_id, source)))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                break
+        with forking():  # the first submit forks every worker
+            for doc_id, source in queue:
+                pending.append((source, pool.submit(source_rows, doc_id, source)))
+                if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                    break
         while pending:
             source, future = pending.popleft()
             try:
@@ -428,7 +429,8 @@ def _start_whoosh(staging: Path, texts: Callable[[], Iterable[IndexedText]], bui
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_write_whoosh, args=(send, os.getpid(), staging, texts, build_id), daemon=True)
-    process.start()
+    with forking():
+        process.start()
     send.close()
     return _WhooshChild(process, receive)
 

@@ -24,6 +24,8 @@ from types import FrameType
 from kb.errors import Interrupted
 
 _PR_SET_PDEATHSIG = 1
+# Held from the fork until the child has its own handlers: before that it would run the parent's.
+_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 def _die_with_parent() -> None:
@@ -43,9 +45,27 @@ def init_child(parent_pid: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     _die_with_parent()
     if os.getppid() != parent_pid:
         os._exit(1)
+
+
+@contextmanager
+def forking() -> Iterator[None]:
+    """Around starting children: SIGINT and SIGTERM are held (not lost) in this thread while it forks.
+
+    A child inherits the held signals and releases them in :func:`init_child`
+    once it ignores Ctrl-C; so a Ctrl-C in the instant of the fork never
+    reaches a child that would still run the parent's handler (a
+    ``KeyboardInterrupt`` traceback from a worker). This thread receives what
+    arrived meanwhile when the block ends.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
