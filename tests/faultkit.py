@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -73,6 +74,60 @@ def distinct_seeds(folder: Path, count: int) -> list[Path]:
 def small_document(*projects: Proj) -> str:
     """A disclosure text of the given projects (one harmless project when none)."""
     return render_document(list(projects) or [Proj("印刷经费", [Row("数量指标", "印刷数量", "≥100 份")])])
+
+
+# ---------------------------------------------------------------- databases that are not knowledge bases
+
+
+def _truncated(db: Path) -> None:
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 3])
+
+
+def _pages_overwritten(db: Path) -> None:
+    import random
+
+    data = bytearray(db.read_bytes())
+    noise = random.Random(13)
+    for offset in range(8 * 4096, 24 * 4096):
+        data[offset] = noise.randrange(256)
+    db.write_bytes(bytes(data))
+
+
+def _text(db: Path) -> None:
+    db.write_text("这不是数据库\n", encoding="utf-8")
+
+
+def _empty(db: Path) -> None:
+    db.write_bytes(b"")
+
+
+def _foreign(db: Path) -> None:
+    db.unlink()
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE indicators (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO indicators VALUES (1, '别人的表')")
+
+
+def _other_version(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE build_info SET tool_version = '0.0.1'")
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('index', 'view') AND sql LIKE '%target_kind%'"
+        ).fetchall():
+            kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+            conn.execute(f"DROP {kind.upper()} [{name}]")
+        conn.execute("ALTER TABLE indicators DROP COLUMN target_kind")
+
+
+SPOILED = {
+    "truncated": (_truncated, "知识库文件已损坏：被截断"),
+    "pages overwritten": (_pages_overwritten, "知识库文件已损坏 (corrupt database"),
+    "text file": (_text, "不是 SQLite 数据库，也就不是知识库 (not an SQLite database)"),
+    "empty file": (_empty, "空文件，不是知识库 (empty file, not a knowledge base)"),
+    "foreign SQLite": (_foreign, "是 SQLite 数据库，但不是本工具构建的知识库（缺少表 asset_rows"),
+    "other version": (_other_version, "知识库由其他版本的本工具（0.0.1）构建，缺少 indicators.target_kind"),
+}
 
 
 # ---------------------------------------------------------------- processes through /proc

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from kb.db.build import build_knowledge_base
 from kb.db.writer import Writer
 from tests.conftest import SEED
 from tests.faultkit import (
+    SPOILED,
     alive,
     children,
     copy_kb,
@@ -371,57 +371,6 @@ def test_a_parser_process_killed(tmp_path: Path, old_kb: Path, monkeypatch: pyte
 # ---------------------------------------------------------------- adding to a database that is not a knowledge base
 
 
-def _truncated(db: Path) -> None:
-    data = db.read_bytes()
-    db.write_bytes(data[: len(data) // 3])
-
-
-def _pages_overwritten(db: Path) -> None:
-    import random
-
-    data = bytearray(db.read_bytes())
-    noise = random.Random(13)
-    for offset in range(8 * 4096, 24 * 4096):
-        data[offset] = noise.randrange(256)
-    db.write_bytes(bytes(data))
-
-
-def _text(db: Path) -> None:
-    db.write_text("这不是数据库\n", encoding="utf-8")
-
-
-def _empty(db: Path) -> None:
-    db.write_bytes(b"")
-
-
-def _foreign(db: Path) -> None:
-    db.unlink()
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE indicators (id INTEGER PRIMARY KEY, name TEXT)")
-        conn.execute("INSERT INTO indicators VALUES (1, '别人的表')")
-
-
-def _other_version(db: Path) -> None:
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE build_info SET tool_version = '0.0.1'")
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('index', 'view') AND sql LIKE '%target_kind%'"
-        ).fetchall():
-            kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
-            conn.execute(f"DROP {kind.upper()} [{name}]")
-        conn.execute("ALTER TABLE indicators DROP COLUMN target_kind")
-
-
-SPOILED = {
-    "truncated": (_truncated, "知识库文件已损坏：被截断"),
-    "pages overwritten": (_pages_overwritten, "知识库文件已损坏 (corrupt database"),
-    "text file": (_text, "不是 SQLite 数据库，也就不是知识库 (not an SQLite database)"),
-    "empty file": (_empty, "空文件，不是知识库 (empty file, not a knowledge base)"),
-    "foreign SQLite": (_foreign, "是 SQLite 数据库，但不是本工具构建的知识库（缺少表 asset_rows"),
-    "other version": (_other_version, "知识库由其他版本的本工具（0.0.1）构建，缺少 indicators.target_kind"),
-}
-
-
 @pytest.mark.parametrize("spoil", list(SPOILED))
 def test_add_to_a_corrupt_or_foreign_database(tmp_path: Path, old_kb: Path, spoil: str) -> None:
     make, message = SPOILED[spoil]
@@ -437,7 +386,7 @@ def test_add_to_a_corrupt_or_foreign_database(tmp_path: Path, old_kb: Path, spoi
 
 
 def test_a_full_build_replaces_a_corrupt_database(old_kb: Path) -> None:
-    _truncated(old_kb)
+    SPOILED["truncated"][0](old_kb)
     report = build_knowledge_base([SEED], old_kb)
     assert report.documents == 1
     assert kb("lint", "--db", old_kb).exit_code == 1
