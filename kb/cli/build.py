@@ -67,7 +67,7 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
 def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metadata_path: str | None) -> None:
     """Serve the knowledge base read-only with Datasette, building it first if missing or stale."""
     from kb.db.build import build_knowledge_base
-    from kb.web.serve import datasette_args, is_stale, run_datasette, write_metadata
+    from kb.web.serve import datasette_args, is_stale, run_datasette
 
     db = Path(db_path)
     if is_stale(db, data_paths):
@@ -76,6 +76,6 @@ def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metad
         for path, error in report.failed:
             click.echo(f"错误：{path}: {error}", err=True)
         click.echo(report.summary(), err=True)
-    metadata = Path(metadata_path) if metadata_path else write_metadata(db)
+    metadata = Path(metadata_path) if metadata_path else None
     click.echo(f"绩效指标知识库：http://{host}:{port}/{db.stem}", err=True)
     run_datasette(datasette_args(db, metadata, host, port))
