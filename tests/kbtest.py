@@ -12,10 +12,16 @@ from kb.web.metadata import build_metadata
 
 
 class DatasetteClient:
-    """Datasette's own test client, driven synchronously."""
+    """Datasette's own test client, driven synchronously.
 
-    def __init__(self, db_path: Path) -> None:
-        self.ds = Datasette([str(db_path)], immutables=[], metadata=build_metadata(db_path.stem))
+    Like ``kb serve``, it gives Datasette no metadata: the plugin supplies the
+    knowledge base's under the database's name (``metadata_file`` adds a file's,
+    as ``kb serve --metadata`` does).
+    """
+
+    def __init__(self, db_path: Path, metadata_file: bool = False) -> None:
+        metadata = build_metadata(db_path.stem) if metadata_file else None
+        self.ds = Datasette([str(db_path)], immutables=[], metadata=metadata)
         self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(self.ds.invoke_startup())
 

@@ -93,7 +93,17 @@ def _fresh(value: Any) -> Any:
 
 # What a table's permission check and its facets read (``metadata("tables", database=…)``); Datasette
 # deep-copies that answer once per table per page, so it leaves out the columns' descriptions and labels.
-_TABLE_SETTINGS = ("hidden", "facets", "facet_size", "fts_table", "fts_pk", "searchmode", "sortable_columns", "size")
+_TABLE_SETTINGS = (
+    "title",
+    "hidden",
+    "facets",
+    "facet_size",
+    "fts_table",
+    "fts_pk",
+    "searchmode",
+    "sortable_columns",
+    "size",
+)
 
 
 def _pruned(metadata: dict[str, Any], key: str, database: str | None, table: str | None) -> dict[str, Any]:
