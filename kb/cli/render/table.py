@@ -47,7 +47,7 @@ def format_table(
     so escape codes it adds never upset the alignment.
     """
     align = align or ["<"] * len(headers)
-    limits = [(max_widths[i] if max_widths and max_widths[i] else max_width) for i in range(len(headers))]
+    limits = [(max_widths[i] or max_width) if max_widths else max_width for i in range(len(headers))]
     cut = [[truncate(str(cell), limits[i]) for i, cell in enumerate(row)] for row in rows]
     widths = [max([display_width(h)] + [display_width(row[i]) for row in cut]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip()]
