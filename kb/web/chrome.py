@@ -264,7 +264,8 @@ class Chrome:
             entry["description"] = metadata.get("description") or ""
             labels = metadata.get("labels") or {}
             entry["labels"] = [labels.get(c, c) for c in entry.get("columns") or []]
-        return [e for e in entries if not e.get("hidden")]
+        # Datasette's own list marks hidden tables, which its page shows on request (?_show_hidden=1).
+        return entries if listed is not None else [e for e in entries if not e.get("hidden")]
 
     def queries(self, database: str) -> list[dict[str, Any]]:
         """The canned queries of ``database``: name, title and description."""
