@@ -155,6 +155,10 @@ class Chrome:
         self._static_base: str | None = None
         # Metadata is fixed once Datasette has started; a page asks for a table's many times.
         self._tables: dict[tuple[str, str], dict[str, Any]] = {}
+        # Whether each database is a knowledge base; the row counts of an immutable one (kb serve opens the
+        # knowledge base read-only), which Datasette would count again on every home page.
+        self._kinds: dict[str, bool] = {}
+        self._counts: dict[str, dict[str, int | None]] = {}
 
     @classmethod
     def of(cls, datasette: Any) -> Chrome:
@@ -164,9 +168,26 @@ class Chrome:
 
     # ---------------------------------------------------------------- names
 
+    def _immutable(self, database: str) -> bool:
+        db = self.datasette.databases.get(database)
+        return db is not None and not db.is_mutable
+
     def is_kb(self, database: str | None) -> bool:
         """Whether ``database`` is a knowledge base (its columns and values then have Chinese labels)."""
-        return is_knowledge_base(self.datasette, database)
+        if not database:
+            return False
+        if database not in self._kinds:
+            # Asked for every cell of a page; whether a database is a knowledge base does not change.
+            self._kinds[database] = is_knowledge_base(self.datasette, database)
+        return self._kinds[database]
+
+    async def _table_counts(self, database: str) -> dict[str, int | None]:
+        if database in self._counts:
+            return self._counts[database]
+        counts = await self.datasette.get_database(database).table_counts(5)
+        if self._immutable(database):
+            self._counts[database] = counts
+        return counts
 
     def _table_metadata(self, database: str | None, table: str | None) -> dict[str, Any]:
         if not database or not table:
@@ -249,7 +270,7 @@ class Chrome:
         entries: list[dict[str, Any]] = []
         if listed is None:
             hidden = set(await db.hidden_table_names())
-            counts = await db.table_counts(5)
+            counts = await self._table_counts(database)
             names = [n for n in await db.table_names() if n not in hidden] + list(await db.view_names())
             entries = [{"name": n, "count": counts.get(n)} for n in names]
         else:

@@ -14,6 +14,7 @@ full-text index is refused with a message instead of answering with every row.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,26 @@ def _has_kb_tables(path: str, size: int, mtime: float) -> bool:
     return KB_TABLES.issubset(names)
 
 
+# Per Datasette instance, what each database it serves was found to be: Datasette asks for metadata many
+# times a page, and a served database does not turn into another kind.
+_KINDS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], bool]] = weakref.WeakKeyDictionary()
+
+
 def is_knowledge_base(datasette: Any, database: str | None) -> bool:
     """True when ``database`` is served by ``datasette`` and is a knowledge base built by this tool."""
     db = datasette.databases.get(database) if database else None
     path = getattr(db, "path", None)
     if db is None or getattr(db, "is_memory", False) or not path:
         return False
-    try:
-        stat = Path(path).stat()
-    except OSError:
-        return False
-    return _has_kb_tables(str(path), stat.st_size, stat.st_mtime)
+    kinds = _KINDS.setdefault(datasette, {})
+    key = (str(database), str(path))
+    if key not in kinds:
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return False
+        kinds[key] = _has_kb_tables(str(path), stat.st_size, stat.st_mtime)
+    return kinds[key]
 
 
 def knowledge_bases(datasette: Any) -> tuple[str, ...]:
