@@ -22,6 +22,7 @@ def test_ids_too_large_for_sqlite_are_unknown_ids(seed_db: Path, number: str) ->
         (["similar", number], f"没有编号为 {number} 的指标 (unknown indicator id)"),
         (["series", number], f"没有找到项目系列：'{number}' (no such series)"),
         (["search", "满意度", "--project", number], f"没有找到项目：'{number}' (no such project)"),
+        (["lint", "--project", number], f"没有找到项目：'{number}' (no such project)"),
     ]
     for args, message in cases:
         result = kb(*args, "--db", seed_db)
