@@ -97,8 +97,9 @@ def test_workers_die_with_a_build_killed_by_sigkill(tmp_path: Path, old_kb: Path
 def test_sigterm_and_ctrl_c_stop_the_build_and_clean_up(tmp_path: Path, old_kb: Path, signum: int) -> None:
     before = _snapshot(old_kb)
     build, workers = _start_slow_build(tmp_path, old_kb)
-    # Ctrl-C reaches the whole process group: the workers get it too, and must leave it to the build.
-    for pid in [build.pid, *workers] if signum == signal.SIGINT else [build.pid]:
+    # Ctrl-C reaches the whole process group: the workers get it too (here first: once the build has it, it stops
+    # them at once), and must leave it to the build.
+    for pid in [*workers, build.pid] if signum == signal.SIGINT else [build.pid]:
         os.kill(pid, signum)
     assert build.wait() == 128 + signum
     name = signal.Signals(signum).name
