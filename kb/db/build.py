@@ -53,10 +53,13 @@ from kb.db.files import (
     storage_errors,
     temporary_db_path,
 )
+from kb.db.loader import Loader
 from kb.db.lock import BuildLock
+from kb.db.pipeline import Executor, LocalExecutor, corpus_tables, run_pipeline
 from kb.db.processes import forking, init_child, interruptible
 from kb.db.rows import DocumentRows, failed_document, load_document
-from kb.db.schema import DOCUMENTS, PARSE_WARNINGS
+from kb.db.schema import DOCUMENTS
+from kb.db.stages import Aggregate, BatchSummary, DocumentJob, LoadBatch, Numbering, Plan, with_duplicates
 from kb.db.validate import check_database
 from kb.db.writer import Writer
 from kb.errors import BuildFailedError, DocumentError, UsageError
@@ -129,6 +132,18 @@ class BuildReport:
     def problems(self) -> bool:
         """Whether something went wrong that the exit status should say (exit 1)."""
         return bool(self.failed or self.unreadable)
+
+    def count(self, summary: BatchSummary) -> None:
+        """Count a batch of documents in (their parse times are added up by the pipeline)."""
+        for document in summary.documents:
+            if document.error is not None:
+                self.failed.append((document.path, document.error))
+            else:
+                self.documents += 1
+            self.projects += document.projects
+            self.indicators += document.indicators
+            self.goal_indicators += document.goal_indicators
+            self.warnings += document.warnings
 
     def add(self, rows: DocumentRows) -> None:
         """Count one document in."""
@@ -264,37 +279,13 @@ def read_sources(files: Sequence[Path], known: Iterable[str] = ()) -> tuple[list
 # ---------------------------------------------------------------- stage 2: per-document rows
 
 
-def _with_duplicates(rows: DocumentRows, duplicates: Sequence[str]) -> DocumentRows:
-    """The document's rows with a warning for each file that held the same bytes and was not built."""
-    if not duplicates:
-        return rows
-    warnings = rows.tables.setdefault(PARSE_WARNINGS.name, [])
-    for duplicate in duplicates:
-        warnings.append(
-            PARSE_WARNINGS.row(
-                id=len(warnings) + 1,
-                document_id=rows.doc_id,
-                file=duplicate,
-                line=None,
-                code="duplicate_document",
-                message=f"与 {rows.path} 内容完全相同，只构建一次 (identical to {rows.path}; built once)",
-            )
-        )
-    rows.warnings += len(duplicates)
-    rows.tables[DOCUMENTS.name] = [
-        DOCUMENTS.replace(row, warning_count=(DOCUMENTS.value(row, "warning_count") or 0) + len(duplicates))
-        for row in rows.tables[DOCUMENTS.name]
-    ]
-    return rows
-
-
 def source_rows(doc_id: int, source: Source) -> DocumentRows:
     """Every row one document contributes (as :func:`kb.db.rows.load_document`); never raises for bad input."""
     if source.error is not None:
         rows = failed_document(doc_id, str(source.path), DocumentError(source.path, source.error))
     else:
         rows = load_document(doc_id, str(source.path))
-    return _with_duplicates(rows, source.duplicates)
+    return with_duplicates(rows, source.duplicates)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -498,20 +489,97 @@ def _no_documents(paths: Sequence[str | Path], found: Discovery) -> UsageError:
     return UsageError(text)
 
 
+def _jobs(sources: Sequence[Source]) -> list[DocumentJob]:
+    return [
+        DocumentJob(n, str(source.path), source.error, source.duplicates) for n, source in enumerate(sources, start=1)
+    ]
+
+
+def _nothing_parsed(report: BuildReport) -> UsageError:
+    return UsageError(
+        "没有任何文档可以解析，知识库未更新 (no document could be parsed): "
+        + "; ".join(f"{p}: {e}" for p, e in [*report.failed, *report.unreadable])
+    )
+
+
+def run_build(
+    executor: Executor,
+    jobs: Sequence[DocumentJob],
+    db_path: Path,
+    report: BuildReport,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Build the documents ``jobs`` with ``executor`` into a new database and index, and swap them in.
+
+    The caller holds the build lock (:func:`_building`); on any failure or
+    interruption the workers are stopped and every temporary removed.
+    """
+    temporary = temporary_db_path(db_path)
+    staging = whoosh_index.staging_dir_for(whoosh_index.index_dir_for(db_path))
+    loader: Loader | None = None
+    whoosh: _WhooshChild | None = None
+    done = 0
+
+    def on_batch(summary: BatchSummary) -> None:
+        nonlocal done
+        report.count(summary)
+        done += len(summary.documents)
+        if progress:
+            progress(BuildProgress(done, len(jobs), report.indicators, report.warnings, len(report.failed)))
+
+    def parsed() -> None:
+        if report.documents == 0:
+            raise _nothing_parsed(report)
+
+    def load_into(
+        batches: Iterator[LoadBatch], numbering: Numbering, total: Aggregate, plan: Plan, families: list
+    ) -> None:
+        nonlocal loader, whoosh
+        records, fts, indexed, series = corpus_tables(total, plan)
+        # The Whoosh index is written by a forked process while this one loads SQLite.
+        whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
+        loader = Loader(temporary)
+        for batch in batches:
+            loader.load(batch)
+        report.timings["sqlite_insert"] = loader.seconds
+        loader.finish(numbering, (records, fts), series, families, report.timings)
+        _wait_for_whoosh(whoosh, db_path, report)
+
+    try:
+        with storage_errors(db_path, KEPT):
+            remove_quietly(temporary)
+            run_pipeline(executor, jobs, load_into, report.timings, on_batch, parsed)
+            _swap_in(temporary, db_path, staging)
+    except BaseException:
+        executor.close(now=True)
+        if whoosh is not None:
+            whoosh.stop()
+        if loader is not None:
+            loader.abort()
+        remove_quietly(temporary)
+        remove_quietly(staging)
+        raise
+    executor.close()
+
+
 def build_knowledge_base(
     paths: Sequence[str | Path],
     db_path: str | Path,
     *,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    cluster: str | None = None,
 ) -> BuildReport:
     """Build the database at ``db_path`` (and its Whoosh index) from the documents under ``paths``.
 
-    Documents that cannot be parsed are recorded (status ``failed`` and a
-    parse warning) and the others are built. Raises a :class:`~kb.errors.KbError`
-    when nothing could be built, the disk is full, the folder cannot be
-    written, another build holds the database or a build process died; the
-    old database is then left untouched.
+    The stages run in forked processes on this machine, or with ``cluster``
+    (``tcp://host:8786``, or ``local[:N]``) as Dask tasks (:mod:`kb.cluster`):
+    the same code either way, the same rows. Documents that cannot be parsed
+    are recorded (status ``failed`` and a parse warning) and the others are
+    built. Raises a :class:`~kb.errors.KbError` when nothing could be built,
+    the disk is full, the folder cannot be written, another build holds the
+    database, a build process died or the cluster cannot be reached; the old
+    database is then left untouched.
     """
     started = time.perf_counter()
     db_path = Path(db_path)
@@ -522,30 +590,16 @@ def build_knowledge_base(
     with _building(db_path, report):
         sources, _ = read_sources(found.files)
         report.duplicates = [(d, str(s.path)) for s in sources for d in s.duplicates]
-        temporary = temporary_db_path(db_path)
-        staging = whoosh_index.staging_dir_for(whoosh_index.index_dir_for(db_path))
-        writer: Writer | None = None
-        whoosh: _WhooshChild | None = None
-        try:
-            with storage_errors(db_path, KEPT):
-                remove_quietly(temporary)
-                writer = Writer(temporary)
-                _load_into(writer, sources, 1, report, workers, progress)
-                # The Whoosh index is written by a forked process while this one derives, checks and indexes.
-                texts = writer.texts.changed()
-                whoosh = _start_whoosh(staging, lambda: texts, writer.build_id)
-                build_id = writer.finish(report.timings)
-                _wait_for_whoosh(whoosh, db_path, report)
-                assert build_id == writer.build_id
-                _swap_in(temporary, db_path, staging)
-        except BaseException:
-            if whoosh is not None:
-                whoosh.stop()
-            if writer is not None:
-                writer.abort()
-            remove_quietly(temporary)
-            remove_quietly(staging)
-            raise
+        jobs = _jobs(sources)
+        executor: Executor
+        if cluster is None:
+            executor = LocalExecutor(workers or os.cpu_count() or 1, len(jobs), KEPT)
+        else:
+            from kb.cluster import DaskExecutor
+
+            executor = DaskExecutor.connect(cluster, KEPT, workers=workers)
+            report.notes.extend(executor.notes)
+        run_build(executor, jobs, db_path, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -1,0 +1,102 @@
+"""The one serial stage of a full build: finished rows into a new SQLite file, then its indexes.
+
+Everything a row needs was computed by the partitioned stages
+(:mod:`kb.db.stages`): ids, departments, series, families, distinct texts,
+findings. The loader only inserts, in batch order, and at the end writes
+the corpus-wide tables, the secondary indexes and the merged FTS5 segments.
+Its cost is what the Amdahl estimate of a cluster build calls serial
+(``docs/scale.md``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+
+from kb import __version__
+from kb.db.ddl import create_indexes, create_tables, create_views, optimize_fts
+from kb.db.schema import (
+    ANOMALIES,
+    BUILD_INFO,
+    DEPARTMENTS,
+    GOAL_INDICATOR_FTS,
+    INDICATOR_FAMILIES,
+    INDICATOR_FTS,
+    INDICATOR_TEXTS,
+    PROJECT_SERIES,
+    TABLES_BY_NAME,
+    TEXT_FTS,
+)
+from kb.db.spec import insert_records, insert_tuples
+from kb.db.stages import LoadBatch, Numbering, Row
+from kb.models import BuildInfo, IndicatorFamily, IndicatorText, ProjectSeries
+
+
+class Loader:
+    """A new knowledge base being filled: every table and FTS5 index created empty, one transaction."""
+
+    def __init__(self, db_file: object) -> None:
+        self.conn = sqlite3.connect(str(db_file), isolation_level=None)
+        # The file is private until it is swapped in; durability comes from the swap.
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute("PRAGMA cache_size = -200000")
+        create_tables(self.conn)
+        self.conn.execute("BEGIN")
+        self.anomalies = 0
+        self.seconds = 0.0
+
+    def load(self, batch: LoadBatch) -> None:
+        """Insert one batch's finished rows (batches come in order: findings are numbered on)."""
+        started = time.perf_counter()
+        for name, rows in batch.tables.items():
+            insert_tuples(self.conn, TABLES_BY_NAME[name], rows)
+        insert_tuples(
+            self.conn, ANOMALIES, [(self.anomalies + n, *row[1:]) for n, row in enumerate(batch.anomalies, 1)]
+        )
+        self.anomalies += len(batch.anomalies)
+        self.conn.executemany(INDICATOR_FTS.insert_sql(), batch.indicator_fts)
+        self.conn.executemany(GOAL_INDICATOR_FTS.insert_sql(), batch.goal_fts)
+        self.seconds += time.perf_counter() - started
+
+    def finish(
+        self,
+        numbering: Numbering,
+        texts: tuple[Sequence[IndicatorText], Iterable[Row]],
+        series: Sequence[ProjectSeries],
+        families: Sequence[IndicatorFamily],
+        timings: dict[str, float],
+    ) -> None:
+        """The corpus-wide tables and the build id, then indexes, views, merged FTS5 segments; commit."""
+        started = time.perf_counter()
+        insert_records(self.conn, DEPARTMENTS, numbering.departments)
+        records, fts = texts
+        insert_records(self.conn, INDICATOR_TEXTS, records)
+        self.conn.executemany(TEXT_FTS.insert_sql(), fts)
+        insert_records(self.conn, PROJECT_SERIES, series)
+        insert_records(self.conn, INDICATOR_FAMILIES, families)
+        insert_records(
+            self.conn,
+            BUILD_INFO,
+            [
+                BuildInfo(
+                    id=1, build_id=numbering.build_id, tool_version=__version__, document_count=numbering.documents
+                )
+            ],
+        )
+        timings["sqlite_corpus_tables"] = time.perf_counter() - started
+        started = time.perf_counter()
+        create_indexes(self.conn)
+        create_views(self.conn)
+        optimize_fts(self.conn)
+        self.conn.execute("COMMIT")
+        # Sampled statistics plan the queries as well and take a fraction of the time.
+        self.conn.execute("PRAGMA analysis_limit = 1000")
+        self.conn.execute("ANALYZE")
+        self.conn.close()
+        timings["sqlite_index"] = time.perf_counter() - started
+
+    def abort(self) -> None:
+        """Close the connection without committing (the caller removes the file)."""
+        self.conn.close()
