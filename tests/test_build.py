@@ -201,7 +201,7 @@ def test_failed_build_leaves_the_old_database(tmp_path: Path, monkeypatch: pytes
     def explode(*args, **kwargs) -> None:
         raise RuntimeError("disk full")
 
-    for target in ((build_module.Writer, "finish"), (build_module.whoosh_index, "write_index")):
+    for target in ((build_module.Loader, "finish"), (build_module.whoosh_index, "write_index")):
         with monkeypatch.context() as patch:
             patch.setattr(*target, explode)
             with pytest.raises(RuntimeError):

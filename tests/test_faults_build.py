@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 import kb.db.build as build_module
+import kb.db.stages as stages_module
 from indexer import whoosh_index
 from indexer.tokenizer import index_terms
 from kb.db.build import build_knowledge_base
+from kb.db.loader import Loader
 from kb.db.writer import Writer
 from tests.conftest import SEED
 from tests.faultkit import (
@@ -56,13 +58,13 @@ def _snapshot(db: Path) -> tuple[bytes, list[tuple[str, bytes]]]:
 
 def _slow_parser() -> None:
     """In the forked kb: every document takes a minute to parse, so the build is caught with its workers busy."""
-    original = build_module.load_document
+    original = stages_module.load_document
 
     def slow(doc_id: int, path: str):  # type: ignore[no-untyped-def]
         time.sleep(60)
         return original(doc_id, path)
 
-    build_module.load_document = slow
+    stages_module.load_document = slow
 
 
 def _start_slow_build(tmp_path: Path, db: Path, documents: int = 4):
@@ -163,15 +165,17 @@ def test_stale_temporaries_of_dead_builds_are_removed(tmp_path: Path, old_kb: Pa
 
 
 def _tiny_database(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SQLite's own disk-full error: the writer's database may grow by only a few pages."""
-    original = Writer.__init__
+    """SQLite's own disk-full error: the database being written (a full build's or an addition's) may grow
+    by only a few pages."""
+    for cls in (Writer, Loader):
+        original = cls.__init__
 
-    def cramped(self: Writer, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        original(self, *args, **kwargs)
-        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
-        self.conn.execute(f"PRAGMA max_page_count = {pages + 5}")
+        def cramped(self, *args, original=original, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            original(self, *args, **kwargs)
+            pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+            self.conn.execute(f"PRAGMA max_page_count = {pages + 5}")
 
-    monkeypatch.setattr(Writer, "__init__", cramped)
+        monkeypatch.setattr(cls, "__init__", cramped)
 
 
 @pytest.mark.parametrize("add", [False, True], ids=["build", "add"])
@@ -352,14 +356,14 @@ def test_the_whoosh_process_killed(old_kb: Path, monkeypatch: pytest.MonkeyPatch
 def test_a_parser_process_killed(tmp_path: Path, old_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = _snapshot(old_kb)
     documents = distinct_seeds(tmp_path / "docs", 3)
-    original = build_module.load_document
+    original = stages_module.load_document
 
     def oom_on_the_second(doc_id: int, path: str):  # type: ignore[no-untyped-def]
         if path.endswith("doc01.txt"):
             os.kill(os.getpid(), signal.SIGKILL)
         return original(doc_id, path)
 
-    monkeypatch.setattr(build_module, "load_document", oom_on_the_second)
+    monkeypatch.setattr(stages_module, "load_document", oom_on_the_second)
     result = kb("build", tmp_path / "docs", "--db", old_kb, "--workers", "2")
     assert result.exit_code == 2
     line = one_error_line(result)

@@ -17,7 +17,9 @@ from kb.errors import UsageError
         "  kb build                                    # 用 data/ 中的文档构建 kb.db\n"
         "  kb build 各部门2024/ 各部门2025/ --db 全市.db\n"
         "  kb build --add 新文档.txt                   # 向已建好的知识库追加文档\n"
-        "  kb build data/ --workers 2"
+        "  kb build data/ --workers 2\n"
+        "  kb build 全省2024/ --db 全省2024.db --cluster local:8      # 本机 8 个 Dask 工作进程\n"
+        "  kb build /共享/全国/ --db 全国.db --cluster tcp://调度器:8786  # 已有的 Dask 集群"
     )
 )
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(path_type=str))
@@ -36,13 +38,23 @@ from kb.errors import UsageError
     help="解析进程数，默认用全部 CPU 核 (parser processes; default: all cores)。",
 )
 @click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help=(
+        "在 Dask 集群上构建：调度器地址（tcp://主机:8786）或 local[:N]（本机 N 个工作进程）；"
+        "文档须是每个工作进程都能读到的路径或 URL，需要 pip install -e '.[cluster]'，见 docs/scale.md "
+        "(build on a Dask cluster: a scheduler address, or local[:N] for a LocalCluster)。"
+    ),
+)
+@click.option(
     "--add",
     "add",
     is_flag=True,
     help="把 PATH 中的文档追加到已有的知识库，而不是重建 (add to the existing database)。",
 )
 @reports_errors
-def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) -> None:
+def build(paths: tuple[str, ...], db_path: str, workers: int | None, cluster: str | None, add: bool) -> None:
     """把 PATH（文件或文件夹，默认 data/）中的文档构建成知识库。
 
     Build the knowledge base from the documents in PATH (files or folders; default data/).
@@ -55,8 +67,14 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
 
     if add and not paths:
         raise UsageError("kb build --add 需要给出要加入的文档 (name the documents to add)")
-    make = add_to_knowledge_base if add else build_knowledge_base
-    report = make(paths or ("data",), db_path, workers=workers, progress=progress_printer())
+    if add and cluster:
+        raise UsageError("kb build --add 只在本机运行，不能与 --cluster 同用 (--add runs locally; drop --cluster)")
+    if add:
+        report = add_to_knowledge_base(paths, db_path, workers=workers, progress=progress_printer())
+    else:
+        report = build_knowledge_base(
+            paths or ("data",), db_path, workers=workers, progress=progress_printer(), cluster=cluster, announce=notify
+        )
     for path in report.removed:
         notify(f"提示：已删除中断的构建留下的临时文件 {path} (removed a stale temporary)")
     for path, error in [*report.failed, *report.unreadable]:

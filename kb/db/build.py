@@ -534,11 +534,11 @@ def run_build(
     def load_into(
         batches: Iterator[LoadBatch], numbering: Numbering, total: Aggregate, plan: Plan, families: list
     ) -> None:
-        nonlocal loader, whoosh
+        nonlocal whoosh
+        assert loader is not None
         records, fts, indexed, series = corpus_tables(total, plan)
         # The Whoosh index is written by a forked process while this one loads SQLite.
         whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
-        loader = Loader(temporary)
         for batch in batches:
             loader.load(batch)
         report.timings["sqlite_insert"] = loader.seconds
@@ -548,6 +548,7 @@ def run_build(
     try:
         with storage_errors(db_path, KEPT):
             remove_quietly(temporary)
+            loader = Loader(temporary)
             run_pipeline(executor, jobs, load_into, report.timings, on_batch, parsed)
             _swap_in(temporary, db_path, staging)
     except BaseException:
@@ -569,6 +570,7 @@ def build_knowledge_base(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     cluster: str | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build the database at ``db_path`` (and its Whoosh index) from the documents under ``paths``.
 
@@ -597,8 +599,8 @@ def build_knowledge_base(
         else:
             from kb.cluster import DaskExecutor
 
-            executor = DaskExecutor.connect(cluster, KEPT, workers=workers)
-            report.notes.extend(executor.notes)
+            executor = DaskExecutor.connect(cluster, KEPT, workers=workers, announce=announce)
+            executor.plan_batches(len(jobs))
         run_build(executor, jobs, db_path, report, progress)
     report.seconds = time.perf_counter() - started
     return report

@@ -253,7 +253,8 @@ class LocalExecutor:
 
     def __init__(self, workers: int, documents: int, kb_failed: str) -> None:
         self.workers = max(1, min(workers, documents))
-        self.batch_size = LOCAL_BATCH if self.workers > 1 else max(1, documents)
+        # At least four batches a worker, so a small corpus is shared out too.
+        self.batch_size = max(1, min(LOCAL_BATCH, documents // (self.workers * 4))) if self.workers > 1 else documents
         self.kept = kb_failed
         self._pool: list[Any] = []
         self._owner: dict[int, int] = {}
@@ -270,11 +271,11 @@ class LocalExecutor:
         with forking():
             self._pool = [_Worker(parent) for _ in range(self.workers)]
 
-    def _wait(self) -> list[tuple[int, Any]]:
+    def _wait(self) -> list[tuple[int, Any, Any]]:
         """The workers that finished a task, with its result (a worker that died is the build's failure)."""
         busy = [n for n, w in enumerate(self._pool) if w.busy is not None]
         if isinstance(self._pool[0], _Inline):
-            return [(n, self._pool[n].busy, self._pool[n].receive()) for n in busy]  # type: ignore[misc]
+            return [(n, self._pool[n].busy, self._pool[n].receive()) for n in busy]
         ready = multiprocessing.connection.wait([self._pool[n].conn for n in busy])
         out = []
         for n in busy:
@@ -285,7 +286,7 @@ class LocalExecutor:
                     out.append((n, tag, worker.receive()))
                 except (EOFError, ConnectionError):
                     raise BuildFailedError(self.describe_failure(tag)) from None
-        return out  # type: ignore[return-value]
+        return out
 
     def describe_failure(self, tag: Any) -> str:
         """A worker died while it held or ran a batch: name its first document."""
@@ -305,14 +306,20 @@ class LocalExecutor:
             for batch in queue:
                 worker.send(batch.index, _keep_documents, (batch,), keep=batch.index)
                 break
+        # Summaries are handed on in batch order, so progress reads in document order.
+        finished: dict[int, BatchSummary] = {}
+        next_out = 0
         while any(w.busy is not None for w in self._pool):
             for n, tag, (summary, partial) in self._wait():
                 self._owner[tag] = n
                 self._aggregates[tag] = partial
+                finished[tag] = summary
                 for batch in queue:
                     self._pool[n].send(batch.index, _keep_documents, (batch,), keep=batch.index)
                     break
-                yield summary
+            while next_out in finished:
+                yield finished.pop(next_out)
+                next_out += 1
 
     def aggregate(self) -> Aggregate:
         parts = [part for part in self._aggregates if part is not None]

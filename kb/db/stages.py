@@ -302,11 +302,11 @@ def aggregate(batch: list[DocumentRows]) -> Aggregate:
             text_names.setdefault(entry.text_key, {}).setdefault(entry.texts.project_name)
             value, kind = row[i["target_value"]], row[i["target_kind"]]
             if kind == "numeric" and value is not None:
-                key = (row[i["level2"]] or "", row[i["target_op"]])
-                out.level2_units.setdefault(key, Counter())[row[i["target_unit"]] or ""] += 1
-        for key, names in text_names.items():
-            text = out.texts[key]
-            text.projects += len(text_projects[key])
+                unit_key = (row[i["level2"]] or "", row[i["target_op"]])
+                out.level2_units.setdefault(unit_key, Counter())[row[i["target_unit"]] or ""] += 1
+        for text_key, names in text_names.items():
+            text = out.texts[text_key]
+            text.projects += len(text_projects[text_key])
             for name in names:
                 for term in name.split():
                     text.terms.setdefault(term)

@@ -1,0 +1,235 @@
+"""``kb build --cluster``: the build's stages as Dask tasks on a distributed cluster.
+
+The stages are those of :mod:`kb.db.stages`, in the order of
+:func:`kb.db.pipeline.run_pipeline`; this module only schedules them:
+
+- each batch of documents is read, parsed, checked and turned into rows by a
+  task (``kb-documents``) on some worker, and its rows stay in that worker's
+  memory (Dask spills them to disk when memory runs short);
+- a summary (``kb-summary``) and partial aggregates (``kb-aggregate``) of each
+  batch are computed beside the rows; the aggregates are merged by a tree of
+  ``kb-merge`` tasks, and only the corpus-wide result comes to the client;
+- the family counts (``kb-families``, ``kb-merge-families``) and the finished
+  rows with their findings (``kb-finalize``) are computed where the rows are,
+  with the ids and statistics broadcast to every worker;
+- the client loads the finished batches into SQLite in order, a few batches
+  behind the workers, and writes the Whoosh index beside it.
+
+Dask retries the tasks of a worker that dies (and recomputes what it held),
+and since every stage is a pure function of its inputs, the knowledge base
+is the same row for row. A document that cannot be parsed is recorded as on
+a local build; a batch that kills its worker again and again
+(``KilledWorker``) stops the build with one line naming its first document.
+
+``ADDRESS`` is a scheduler (``tcp://host:8786``, started with ``dask
+scheduler``) whose workers can import this package and read the documents
+(a shared folder, or URLs through fsspec), or ``local[:N]`` for a
+``LocalCluster`` of N worker processes on this machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from kb.db.stages import (
+    Aggregate,
+    BatchJob,
+    BatchSummary,
+    FamilyPartial,
+    LoadBatch,
+    Numbering,
+    Plan,
+    aggregate,
+    document_rows,
+    family_partial,
+    finalize,
+    merge_aggregates,
+    merge_family_partials,
+    summarize,
+    tree,
+)
+from kb.errors import BuildFailedError, UsageError
+
+# Documents per task: enough to make a task's overhead (a few milliseconds) negligible, few enough to balance.
+CLUSTER_BATCH = 8
+# Finished batches waiting for the client's load, per worker: the workers stay busy, their memory bounded.
+AHEAD_PER_WORKER = 4
+CONNECT_TIMEOUT = "20s"
+_INSTALL = "pip install -e '.[cluster]'"
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError(f"--cluster 需要 Dask（{_INSTALL}）(the cluster build needs dask[distributed])") from None
+    return distributed
+
+
+def parse_address(address: str) -> tuple[str, int | None]:
+    """``("local", N or None)`` for ``local[:N]``, else ``("scheduler", None)``; raises for a bad address."""
+    if address == "local" or address.startswith("local:"):
+        count = address.partition(":")[2]
+        if count and (not count.isdigit() or int(count) < 1):
+            raise UsageError(f"--cluster {address}: 工作进程数应为正整数，例如 local:4 (local:N, N ≥ 1)")
+        return "local", int(count) if count else None
+    if "://" not in address and ":" not in address:
+        raise UsageError(
+            f"--cluster {address}: 应为调度器地址（tcp://主机:8786）或 local[:N] (a scheduler address or local[:N])"
+        )
+    return "scheduler", None
+
+
+class DaskExecutor:
+    """The stages of a build as Dask tasks (see :class:`kb.db.pipeline.Executor`)."""
+
+    def __init__(self, client: Any, cluster: Any, kept: str) -> None:
+        self.client = client
+        self.cluster = cluster
+        self.kept = kept
+        self.notes: list[str] = []
+        self.token = f"{os.getpid()}-{time.time_ns():x}"
+        self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        self.batch_size = CLUSTER_BATCH
+        self._batches: list[BatchJob] = []
+        self._rows: list[Any] = []
+        self._aggregates: list[Any] = []
+        self._plan: Any = None
+        self._plans: list[Any] = []
+
+    @classmethod
+    def connect(
+        cls, address: str, kept: str, workers: int | None = None, announce: Callable[[str], None] | None = None
+    ) -> DaskExecutor:
+        """Connect to the scheduler at ``address`` or start a ``LocalCluster`` (``local[:N]``)."""
+        kind, count = parse_address(address)
+        distributed = _distributed()
+        cluster = None
+        try:
+            if kind == "local":
+                cluster = distributed.LocalCluster(
+                    n_workers=count or workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
+                client = distributed.Client(cluster)
+            else:
+                client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            if cluster is not None:
+                cluster.close()
+            raise UsageError(f"{address}: 无法连接 Dask 调度器 (cannot reach the Dask scheduler): {exc}") from None
+        executor = cls(client, cluster, kept)
+        link = client.dashboard_link
+        where = (
+            f"本机 {executor.workers} 个工作进程" if kind == "local" else f"{address}，{executor.workers} 个工作进程"
+        )
+        executor.notes.append(f"Dask 集群：{where}；进度面板 (dashboard)：{link}")
+        if announce is not None:
+            announce(executor.notes[-1])
+        if executor.workers == 0:
+            raise UsageError(f"{address}: 集群没有工作进程 (the cluster has no workers)")
+        return executor
+
+    # ------------------------------------------------------------ helpers
+
+    def _key(self, stage: str, index: int | str) -> str:
+        return f"kb-{stage}-{self.token}-{index}"
+
+    def _result(self, future: Any, index: int | None = None) -> Any:
+        """A task's result; a worker killed again and again with a batch, or a lost scheduler, in one line."""
+        distributed = _distributed()
+        try:
+            return future.result()
+        except distributed.KilledWorker:
+            where = self._batches[index].documents[0].location if index is not None else "kb build --cluster"
+            raise BuildFailedError(
+                f"{where}: 处理这批文档的工作进程反复意外终止（可能因内存不足）"
+                f"(workers kept dying on this batch of documents)；{self.kept}"
+            ) from None
+        except (OSError, distributed.comm.CommClosedError) as exc:
+            raise BuildFailedError(f"与 Dask 集群的连接中断 (lost the Dask cluster): {exc}；{self.kept}") from None
+
+    def _reduce(self, parts: list[Any], merge: Callable[[Sequence[Any]], Any], stage: str) -> Any:
+        level = 0
+        while len(parts) > 1:
+            parts = [
+                self.client.submit(merge, group, key=self._key(stage, f"{level}.{n}"))
+                for n, group in enumerate(tree(parts))
+            ]
+            level += 1
+        return self._result(parts[0])
+
+    # ------------------------------------------------------------ the stages
+
+    def plan_batches(self, documents: int) -> None:
+        """Documents per task: :data:`CLUSTER_BATCH`, fewer when a small corpus would leave workers idle."""
+        self.batch_size = max(1, min(CLUSTER_BATCH, documents // (self.workers * 4)))
+
+    def documents(self, batches: Sequence[BatchJob]) -> Iterator[BatchSummary]:
+        distributed = _distributed()
+        self._batches = list(batches)
+        submit = self.client.submit
+        self._rows = [submit(document_rows, b, key=self._key("documents", b.index)) for b in batches]
+        summaries = {
+            submit(summarize, b.index, rows, key=self._key("summary", b.index)): b.index
+            for b, rows in zip(batches, self._rows, strict=True)
+        }
+        self._aggregates = [
+            submit(aggregate, rows, key=self._key("aggregate", b.index))
+            for b, rows in zip(batches, self._rows, strict=True)
+        ]
+        for future in distributed.as_completed(summaries):
+            yield self._result(future, summaries[future])
+
+    def aggregate(self) -> Aggregate:
+        total: Aggregate = self._reduce(self._aggregates, merge_aggregates, "merge")
+        self._aggregates = []
+        return total
+
+    def families(self, plan: Plan, numbering: Numbering) -> FamilyPartial:
+        self._plan = self.client.scatter(plan, broadcast=True, hash=False)
+        self._plans = numbering.batches
+        parts = [
+            self.client.submit(family_partial, rows, self._plan, self._plans[n], key=self._key("families", n))
+            for n, rows in enumerate(self._rows)
+        ]
+        return self._reduce(parts, merge_family_partials, "merge-families")
+
+    def finalize(self, stats: dict[int, Any]) -> Iterator[LoadBatch]:
+        stats_future = self.client.scatter(stats, broadcast=True, hash=False)
+        ahead = AHEAD_PER_WORKER * self.workers
+        pending: dict[int, Any] = {}
+
+        def submit(n: int) -> None:
+            if n < len(self._rows):
+                pending[n] = self.client.submit(
+                    finalize, n, self._rows[n], self._plan, self._plans[n], stats_future, key=self._key("finalize", n)
+                )
+                self._rows[n] = None  # the worker frees a batch's rows once it is finished
+
+        for n in range(ahead):
+            submit(n)
+        for n in range(len(self._batches)):
+            batch: LoadBatch = self._result(pending[n], n)
+            del pending[n]
+            submit(n + ahead)
+            yield batch
+
+    def close(self, now: bool = False) -> None:
+        """Forget this build's tasks and disconnect (a ``LocalCluster`` is shut down)."""
+        self._rows, self._aggregates = [], []
+        if self.client is None:
+            return
+        client, self.client = self.client, None
+        try:
+            client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()

@@ -1,0 +1,150 @@
+"""kb build --cluster: the knowledge base built by Dask workers is the local build's, row for row."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from distributed import Client, LocalCluster
+
+import kb.cluster
+from bench.corpus import department, render
+from indexer import whoosh_index
+from kb.cli import cli
+from kb.db.build import BuildProgress, build_knowledge_base
+from tests.conftest import SEED
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed, five generated documents of other departments and years, and one that cannot be read."""
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copy(SEED, folder / "a-seed.txt")
+    for index, year in ((3, 2023), (4, 2024), (5, 2025), (6, 2022), (7, 2024)):
+        (folder / f"d{index}.txt").write_text(render(department(index), year, seed=7).text, encoding="utf-8")
+    (folder / "e-binary.txt").write_bytes(b"\x00\x01\x02 not a document")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_build(corpus: Path, tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("local") / "kb.db"
+    return db, build_knowledge_base([corpus], db, workers=2)
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """A LocalCluster of two worker processes, reached through its scheduler's address like a real cluster."""
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    """Every row of every table and full-text index, ids (and FTS5 rowids) included, in id order."""
+    with sqlite3.connect(db) as conn:
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name NOT LIKE '%_fts_%' ORDER BY name"
+            )
+        ]
+        return {
+            name: conn.execute(
+                f"SELECT rowid, * FROM [{name}] ORDER BY rowid" if name.endswith("_fts") else f"SELECT * FROM [{name}]"
+            ).fetchall()
+            for name in names
+        }
+
+
+def assert_same_knowledge_base(expected: Path, got: Path) -> None:
+    want, have = dump(expected), dump(got)
+    assert sorted(have) == sorted(want)
+    for name in want:
+        assert have[name] == want[name], name
+    assert whoosh_index.index_build_id(got.with_suffix(".whoosh")) == whoosh_index.index_build_id(
+        expected.with_suffix(".whoosh")
+    )
+
+
+def test_the_cluster_build_equals_the_local_build(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:
+    expected, local_report = local_build
+    db = tmp_path / "cluster.db"
+    notes: list[str] = []
+    report = build_knowledge_base([corpus], db, cluster=scheduler, announce=notes.append)
+    assert_same_knowledge_base(expected, db)
+    dump_rows = dump(db)
+    assert len(dump_rows["documents"]) == 7 and len(dump_rows["indicators"]) == report.indicators > 1500
+    # The document that cannot be read is reported exactly as the local build reports it.
+    assert report.failed == local_report.failed == [(str(corpus / "e-binary.txt"), local_report.failed[0][1])]
+    assert "不是文本文件" in report.failed[0][1]
+    assert (report.documents, report.projects, report.warnings) == (
+        local_report.documents,
+        local_report.projects,
+        local_report.warnings,
+    )
+    assert len(notes) == 1 and "2 个工作进程" in notes[0] and "http" in notes[0]
+    assert report.timings["documents"] > 0 and report.timings["sqlite_index"] > 0
+
+
+def test_a_worker_killed_mid_build_has_its_documents_retried(
+    local_build, corpus: Path, scheduler: str, tmp_path: Path
+) -> None:
+    expected, _ = local_build
+    with Client(scheduler) as client:
+        before = client.run(os.getpid)
+    victim = sorted(before.values())[0]
+    killed: list[int] = []
+    seen: list[int] = []
+
+    def kill_once(progress: BuildProgress) -> None:
+        seen.append(progress.done)
+        if not killed:
+            os.kill(victim, signal.SIGKILL)  # the worker and whatever batches it parsed and holds
+            killed.append(victim)
+
+    db = tmp_path / "retried.db"
+    report = build_knowledge_base([corpus], db, cluster=scheduler, progress=kill_once)
+    assert killed == [victim]
+    assert seen[-1] == 7 and len(report.failed) == 1
+    assert_same_knowledge_base(expected, db)
+    with Client(scheduler) as client:
+        client.wait_for_workers(2, timeout=60)
+        assert victim not in client.run(os.getpid).values()  # the nanny started a new worker
+
+
+def test_cli_cluster_option(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:
+    expected, _ = local_build
+    db = tmp_path / "cli.db"
+    result = CliRunner().invoke(cli, ["build", str(corpus), "--db", str(db), "--cluster", scheduler])
+    assert result.exit_code == 1  # one document could not be read: reported, the rest built
+    assert "进度面板 (dashboard)：http" in result.stderr
+    assert f"错误：{corpus / 'e-binary.txt'}: 不是文本文件" in result.stderr
+    assert "kb build: 6 份文档" in result.stdout
+    assert_same_knowledge_base(expected, db)
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("local:0", "错误：--cluster local:0: 工作进程数应为正整数"),
+        ("nowhere", "错误：--cluster nowhere: 应为调度器地址"),
+        ("tcp://127.0.0.1:9", "错误：tcp://127.0.0.1:9: 无法连接 Dask 调度器"),
+    ],
+)
+def test_a_cluster_that_cannot_be_used_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, address: str, message: str
+) -> None:
+    monkeypatch.setattr(kb.cluster, "CONNECT_TIMEOUT", "2s")
+    db = tmp_path / "kb.db"
+    result = CliRunner().invoke(cli, ["build", str(SEED), "--db", str(db), "--cluster", address])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message)
+    assert not db.exists() and {p.name for p in tmp_path.iterdir()} <= {".kb.db.lock"}
