@@ -2,6 +2,7 @@
 
 python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench corpus --count N --out DIR
+python -m bench scale [--work bench/out] [--output bench/scale.json] [--small 1000] [--large 10000]
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["run", "corpus"], default="run")
+    parser.add_argument("command", nargs="?", choices=["run", "corpus", "scale"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results file (default bench/results.json)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="build and floor processes")
     parser.add_argument("--count", type=int, help="corpus: how many documents")
     parser.add_argument("--out", type=Path, help="corpus: the (existing) folder to write them to")
+    parser.add_argument("--small", type=int, default=1000, help="scale: the corpus built three ways (default 1000)")
+    parser.add_argument("--large", type=int, default=10000, help="scale: the corpus built on Dask (default 10000)")
     args = parser.parse_args(argv)
     try:
         if args.command == "corpus":
@@ -47,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         if work is None:
             work = DEFAULT_WORK
             work.mkdir(exist_ok=True)
+        if args.command == "scale":
+            from bench.scale import SCALE_RESULTS
+            from bench.scale import main as scale_main
+
+            output = args.output if args.output != RESULTS else SCALE_RESULTS
+            return scale_main(work, output, args.small, args.large)
         results = run(args.sizes, work, args.output, args.workers)
     except (BenchError, ValueError, FileNotFoundError) as exc:
         print(f"bench: {exc}", file=sys.stderr)

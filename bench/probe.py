@@ -58,11 +58,11 @@ def floor(texts_file: Path, workers: int, hmm: bool) -> dict[str, float]:
     }
 
 
-def build(corpus: Path, db: Path, workers: int | None) -> dict:
-    """Build the knowledge base of ``corpus`` into ``db``; the build's own report."""
+def build(corpus: Path, db: Path, workers: int | None, cluster: str | None = None) -> dict:
+    """Build the knowledge base of ``corpus`` into ``db`` (on a Dask cluster with ``cluster``); the build's report."""
     from kb.db.build import build_knowledge_base
 
-    report = build_knowledge_base([corpus], db, workers=workers)
+    report = build_knowledge_base([corpus], db, workers=workers, cluster=cluster)
     return {
         "seconds": report.seconds,
         "documents": report.documents,
@@ -80,13 +80,14 @@ def main(argv: list[str] | None = None) -> None:
     build_parser.add_argument("corpus", type=Path)
     build_parser.add_argument("db", type=Path)
     build_parser.add_argument("--workers", type=int, default=None)
+    build_parser.add_argument("--cluster", default=None)
     floor_parser = commands.add_parser("floor")
     floor_parser.add_argument("texts", type=Path)
     floor_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     floor_parser.add_argument("--no-hmm", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "build":
-        result = build(args.corpus, args.db, args.workers)
+        result = build(args.corpus, args.db, args.workers, args.cluster)
     else:
         result = floor(args.texts, args.workers, not args.no_hmm)
     json.dump(result, sys.stdout)

@@ -1,0 +1,223 @@
+"""The scaling benchmark: the local build and the Dask build side by side, and a corpus ten times larger.
+
+``python -m bench scale`` builds the 1,000-document corpus three ways in one
+run — the local build (forked workers, the default) and the Dask build
+(``--cluster local:1`` and ``local:2``) — then the 10,000-document corpus
+with the Dask build, and measures ranked FTS5, Whoosh and Datasette's search
+page on the 1,000- and 10,000-document knowledge bases. It prints a table
+and writes ``bench/scale.json``: documents per second, wall seconds of each
+stage, the 1,000 → 10,000 ratio of each stage, and the serial part (the load
+into SQLite) with the speed-up Amdahl's law predicts from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.queries import QUERIES
+from bench.run import (
+    BenchError,
+    datasette_latency,
+    ensure_corpus,
+    machine,
+    run_measured,
+    timed,
+    write_results,
+)
+
+SCALE_RESULTS = Path(__file__).resolve().parent / "scale.json"
+# Wall-clock stages of a build, in order (kb.db.pipeline.run_pipeline and kb.db.build.run_build).
+STAGES = (
+    "documents",
+    "reduce",
+    "families",
+    "finalize_and_load",
+    "sqlite_insert",
+    "sqlite_corpus_tables",
+    "sqlite_index",
+    "whoosh_wait",
+)
+# What only the client can do, one process, after (or beside) the workers: the load into SQLite and the index.
+SERIAL = ("sqlite_insert", "sqlite_corpus_tables", "sqlite_index", "whoosh_wait")
+WORKER_CPU = (
+    "worker_parse_cpu",
+    "worker_tokenise_cpu",
+    "worker_rows_cpu",
+    "worker_aggregate_cpu",
+    "worker_families_cpu",
+)
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def measure_build(corpus: Path, db: Path, cluster: str | None, workers: int) -> dict[str, Any]:
+    """One build in a child process: wall seconds, peak memory of its process tree, its stages."""
+    command = [sys.executable, "-m", "bench.probe", "build", str(corpus), str(db), "--workers", str(workers)]
+    if cluster:
+        command += ["--cluster", cluster]
+    load_before = _load()
+    started_cpu = os.times()
+    seconds, peak, output = run_measured(command)
+    ended_cpu = os.times()
+    report = json.loads(output)
+    timings = report["timings"]
+    serial = sum(timings.get(stage, 0.0) for stage in SERIAL)
+    return {
+        "cluster": cluster,
+        "workers": workers,
+        "documents": report["documents"] + report["failed"],
+        "indicators": report["indicators"],
+        "failed": report["failed"],
+        "seconds": round(seconds, 2),
+        "documents_per_second": round((report["documents"] + report["failed"]) / seconds, 2),
+        "peak_memory_mb": round(peak / 2**20),
+        # CPU seconds of the build's whole process tree (workers, scheduler, client): unlike wall time, hardly
+        # changed by other work on the machine.
+        "cpu_seconds": round(
+            (ended_cpu.children_user - started_cpu.children_user)
+            + (ended_cpu.children_system - started_cpu.children_system),
+            2,
+        ),
+        "stages": {stage: round(timings[stage], 2) for stage in STAGES if stage in timings},
+        "worker_cpu": {name: round(timings[name], 2) for name in WORKER_CPU if name in timings},
+        "serial_seconds": round(serial, 2),
+        "load_average_before": load_before,
+        "load_average_after": _load(),
+    }
+
+
+def search_latencies(db: Path, corpus: Path) -> dict[str, dict[str, float]]:
+    """Ranked FTS5, Whoosh (``kb search``'s function) and Datasette's search page on ``db``."""
+    from indexer import whoosh_index
+    from indexer.fts import search_indicators
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        results = {
+            "fts5": timed(lambda q: search_indicators(conn, q, limit=20), QUERIES),
+            "whoosh": timed(lambda q: whoosh_index.search(whoosh_index.index_dir_for(db), conn, q, limit=20), QUERIES),
+        }
+    finally:
+        conn.close()
+    results["datasette"] = datasette_latency(db, corpus)
+    return results
+
+
+def amdahl(one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
+    """The serial part of the 1-worker build and the times Amdahl's law predicts for more workers."""
+    total, serial = one["seconds"], one["serial_seconds"]
+    parallel = total - serial
+    predicted = {str(n): round(serial + parallel / n, 2) for n in (1, 2, 4, 8, 16, 64)}
+    return {
+        "serial_seconds": serial,
+        "serial_share": round(serial / total, 3),
+        "parallel_seconds": round(parallel, 2),
+        "predicted_seconds": predicted,
+        "predicted_speedup": {n: round(total / t, 2) for n, t in predicted.items()},
+        "measured_speedup_2_workers": round(two["documents_per_second"] / one["documents_per_second"], 2),
+        "limit_speedup": round(total / serial, 1) if serial else None,
+    }
+
+
+def run_scale(work: Path, out: Path, small: int, large: int) -> dict[str, Any]:
+    """Every measurement of the scaling benchmark; written to ``out`` and returned."""
+    if not work.is_dir():
+        raise BenchError(f"work folder {work} does not exist")
+    results: dict[str, Any] = {"machine": machine(), "small": small, "large": large, "builds": {}, "queries": {}}
+    small_corpus = ensure_corpus(work, small)
+    runs = (("local-2", None, 2), ("dask-1", "local:1", 1), ("dask-2", "local:2", 2))
+    for name, cluster, workers in runs:
+        print(f"… {small} documents, {name}", file=sys.stderr, flush=True)
+        results["builds"][f"{small}/{name}"] = measure_build(
+            small_corpus, work / f"scale-{small}-{name}.db", cluster, workers
+        )
+        write_results(results, out)
+    print(f"… {small} documents, queries", file=sys.stderr, flush=True)
+    results["queries"][str(small)] = search_latencies(work / f"scale-{small}-dask-2.db", small_corpus)
+    write_results(results, out)
+    started = time.perf_counter()
+    large_corpus = ensure_corpus(work, large)
+    results["large_corpus_seconds"] = round(time.perf_counter() - started, 1)
+    print(f"… {large} documents, dask-2", file=sys.stderr, flush=True)
+    results["builds"][f"{large}/dask-2"] = measure_build(large_corpus, work / f"scale-{large}-dask-2.db", "local:2", 2)
+    write_results(results, out)
+    print(f"… {large} documents, queries", file=sys.stderr, flush=True)
+    results["queries"][str(large)] = search_latencies(work / f"scale-{large}-dask-2.db", large_corpus)
+    small_run, large_run = results["builds"][f"{small}/dask-2"], results["builds"][f"{large}/dask-2"]
+    results["stage_ratio"] = {
+        stage: round(large_run["stages"][stage] / small_run["stages"][stage], 2)
+        for stage in STAGES
+        if small_run["stages"].get(stage) and stage in large_run["stages"]
+    }
+    results["stage_ratio"]["whole build"] = round(large_run["seconds"] / small_run["seconds"], 2)
+    results["amdahl"] = amdahl(results["builds"][f"{small}/dask-1"], small_run)
+    write_results(results, out)
+    return results
+
+
+def scale_table(results: dict[str, Any]) -> str:
+    """The builds side by side, the stage ratios, the query latencies and the Amdahl estimate."""
+    builds = results["builds"]
+    names = list(builds)
+    lines = ["| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+
+    def row(label: str, values: list[Any]) -> None:
+        lines.append(f"| {label} | " + " | ".join(str(v) for v in values) + " |")
+
+    row("documents", [b["documents"] for b in builds.values()])
+    row("indicators", [b["indicators"] for b in builds.values()])
+    row("wall (s)", [b["seconds"] for b in builds.values()])
+    row("**documents / s**", [b["documents_per_second"] for b in builds.values()])
+    row("CPU of the process tree (s)", [b["cpu_seconds"] for b in builds.values()])
+    row("peak memory, PSS (MB)", [b["peak_memory_mb"] for b in builds.values()])
+    for stage in STAGES:
+        row(f"  stage {stage} (s)", [b["stages"].get(stage, "") for b in builds.values()])
+    for name in WORKER_CPU:
+        row(f"  {name} (s)", [b["worker_cpu"].get(name, "") for b in builds.values()])
+    row("serial: load into SQLite (s)", [b["serial_seconds"] for b in builds.values()])
+    row(
+        "load average before / after",
+        [f"{b['load_average_before'][0]} / {b['load_average_after'][0]}" for b in builds.values()],
+    )
+    out = ["\n".join(lines)]
+    if "stage_ratio" in results:
+        out.append(
+            f"\n{results['small']} → {results['large']} documents, Dask build, ratio of each stage:\n"
+            + "\n".join(f"- {stage}: {ratio}×" for stage, ratio in results["stage_ratio"].items())
+        )
+    if results.get("queries"):
+        sizes = list(results["queries"])
+        qlines = ["| p50 / p95 (ms) | " + " | ".join(f"{s} docs" for s in sizes) + " |", "|---|" + "---|" * len(sizes)]
+        for name in ("fts5", "whoosh", "datasette"):
+            qlines.append(
+                f"| {name} | "
+                + " | ".join(
+                    f"{results['queries'][s][name]['p50']} / {results['queries'][s][name]['p95']}" for s in sizes
+                )
+                + " |"
+            )
+        out.append("\n" + "\n".join(qlines))
+    if "amdahl" in results:
+        a = results["amdahl"]
+        out.append(
+            f"\nAmdahl: serial {a['serial_seconds']} s of {a['serial_seconds'] + a['parallel_seconds']:.1f} s "
+            f"({a['serial_share']:.1%}); predicted speed-up {a['predicted_speedup']}; "
+            f"measured at 2 workers {a['measured_speedup_2_workers']}×; limit {a['limit_speedup']}×"
+        )
+    return "\n".join(out)
+
+
+def main(work: Path, out: Path, small: int, large: int) -> int:
+    """``python -m bench scale``."""
+    results = run_scale(work, out, small, large)
+    print(scale_table(results))
+    print(f"\nwrote {out}")
+    return 0
