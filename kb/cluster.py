@@ -92,6 +92,7 @@ class DaskExecutor:
         self.cluster = cluster
         self.kept = kept
         self.notes: list[str] = []
+        self.parquet: str | None = None
         self.token = f"{os.getpid()}-{time.time_ns():x}"
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
         self.batch_size = CLUSTER_BATCH
@@ -210,7 +211,14 @@ class DaskExecutor:
         def submit(n: int) -> None:
             if n < len(self._rows):
                 pending[n] = self.client.submit(
-                    finalize, n, self._rows[n], self._plan, self._plans[n], stats_future, key=self._key("finalize", n)
+                    finalize,
+                    n,
+                    self._rows[n],
+                    self._plan,
+                    self._plans[n],
+                    stats_future,
+                    self.parquet,
+                    key=self._key("finalize", n),
                 )
                 self._rows[n] = None  # the worker frees a batch's rows once it is finished
 

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from distributed import Client, LocalCluster
@@ -19,6 +20,9 @@ from indexer import whoosh_index
 from kb.cli import cli
 from kb.db.build import BuildProgress, build_knowledge_base
 from tests.conftest import SEED
+
+# A LocalCluster starts in a few seconds, and each build here takes a few more: about 30 s in all.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -119,15 +123,49 @@ def test_a_worker_killed_mid_build_has_its_documents_retried(
         assert victim not in client.run(os.getpid).values()  # the nanny started a new worker
 
 
-def test_cli_cluster_option(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:
+def test_cli_cluster_option_and_the_parquet_dataset(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:
     expected, _ = local_build
-    db = tmp_path / "cli.db"
-    result = CliRunner().invoke(cli, ["build", str(corpus), "--db", str(db), "--cluster", scheduler])
+    db, dataset = tmp_path / "cli.db", tmp_path / "dataset"
+    command = ["build", str(corpus), "--db", str(db), "--cluster", scheduler, "--parquet", str(dataset)]
+    result = CliRunner().invoke(cli, command)
     assert result.exit_code == 1  # one document could not be read: reported, the rest built
     assert "进度面板 (dashboard)：http" in result.stderr
     assert f"错误：{corpus / 'e-binary.txt'}: 不是文本文件" in result.stderr
     assert "kb build: 6 份文档" in result.stdout
     assert_same_knowledge_base(expected, db)
+    # The Parquet dataset holds the same rows, partitioned by the documents' year and region.
+    tables = dump(db)
+    for name in ("documents", "projects", "indicators", "budget_rows", "anomalies", "indicator_families"):
+        read = pq.read_table(dataset / name, partitioning="hive" if name != "indicator_families" else None)
+        columns = [c for c in read.column_names if c not in ("doc_year", "doc_region")]
+        rows = sorted(zip(*(read.column(c).to_pylist() for c in columns), strict=True))
+        assert rows == sorted(tables[name]), name
+    years = {p.name for p in (dataset / "indicators").iterdir()}
+    assert years == {f"doc_year={y}" for y in (2022, 2023, 2024, 2025)}
+    seed_year = dataset / "documents" / "doc_year=2024"
+    assert {p.name for p in seed_year.iterdir()} >= {"doc_region=130190"}  # the seed: 石家庄高新区
+    # A second build refuses to mix its dataset with the first.
+    again = CliRunner().invoke(
+        cli, ["build", str(corpus), "--db", str(tmp_path / "again.db"), "--parquet", str(dataset)]
+    )
+    assert again.exit_code == 2 and "Parquet 文件夹不是空的" in again.stderr
+
+
+def test_documents_at_urls_are_fetched_by_the_workers(
+    local_build, corpus: Path, scheduler: str, tmp_path: Path
+) -> None:
+    """An fsspec URL (here the local:// protocol: no network) read by the client and every worker."""
+    db = tmp_path / "url.db"
+    url = f"local://{corpus}"
+    report = build_knowledge_base([url], db, cluster=scheduler)
+    assert report.documents == 6 and report.failed[0][0] == f"{url}/e-binary.txt"
+    want, have = dump(local_build[0]), dump(db)
+    for name in want:
+        if name == "documents":
+            assert [r[:2] + r[3:] for r in have[name]] == [r[:2] + r[3:] for r in want[name]]
+            assert [r[2] for r in have[name]] == [f"local://{r[2]}" for r in want[name]]
+        elif name not in ("parse_warnings", "build_info"):
+            assert have[name] == want[name], name
 
 
 @pytest.mark.parametrize(

@@ -48,13 +48,24 @@ from kb.errors import UsageError
     ),
 )
 @click.option(
+    "--parquet",
+    metavar="DIR",
+    default=None,
+    help=(
+        "另把各表写成按年度和地区分区的 Parquet 数据集（空文件夹或 fsspec URL），DuckDB/Spark/pandas 可直接读取 "
+        "(also write the tables as a Parquet dataset partitioned by year and region)。"
+    ),
+)
+@click.option(
     "--add",
     "add",
     is_flag=True,
     help="把 PATH 中的文档追加到已有的知识库，而不是重建 (add to the existing database)。",
 )
 @reports_errors
-def build(paths: tuple[str, ...], db_path: str, workers: int | None, cluster: str | None, add: bool) -> None:
+def build(
+    paths: tuple[str, ...], db_path: str, workers: int | None, cluster: str | None, parquet: str | None, add: bool
+) -> None:
     """把 PATH（文件或文件夹，默认 data/）中的文档构建成知识库。
 
     Build the knowledge base from the documents in PATH (files or folders; default data/).
@@ -67,13 +78,21 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, cluster: st
 
     if add and not paths:
         raise UsageError("kb build --add 需要给出要加入的文档 (name the documents to add)")
-    if add and cluster:
-        raise UsageError("kb build --add 只在本机运行，不能与 --cluster 同用 (--add runs locally; drop --cluster)")
+    if add and (cluster or parquet):
+        raise UsageError(
+            "kb build --add 只在本机追加到 SQLite，不能与 --cluster、--parquet 同用 (--add: no --cluster, --parquet)"
+        )
     if add:
         report = add_to_knowledge_base(paths, db_path, workers=workers, progress=progress_printer())
     else:
         report = build_knowledge_base(
-            paths or ("data",), db_path, workers=workers, progress=progress_printer(), cluster=cluster, announce=notify
+            paths or ("data",),
+            db_path,
+            workers=workers,
+            progress=progress_printer(),
+            cluster=cluster,
+            announce=notify,
+            parquet=parquet,
         )
     for path in report.removed:
         notify(f"提示：已删除中断的构建留下的临时文件 {path} (removed a stale temporary)")

@@ -22,6 +22,7 @@ rebuilding the same documents gives the same rows with the same ids.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import multiprocessing.connection
@@ -59,7 +60,7 @@ from kb.db.pipeline import Executor, LocalExecutor, corpus_tables, run_pipeline
 from kb.db.processes import forking, init_child, interruptible
 from kb.db.rows import DocumentRows, failed_document, load_document
 from kb.db.schema import DOCUMENTS
-from kb.db.stages import Aggregate, BatchSummary, DocumentJob, LoadBatch, Numbering, Plan, with_duplicates
+from kb.db.stages import Aggregate, BatchSummary, DocumentJob, LoadBatch, Numbering, Plan, is_url, with_duplicates
 from kb.db.validate import check_database
 from kb.db.writer import Writer
 from kb.errors import BuildFailedError, DocumentError, UsageError
@@ -177,7 +178,7 @@ class Source:
     ``error`` says why the file cannot be read (it is then recorded as a failed document).
     """
 
-    path: Path
+    path: Path | str
     sha256: str = ""
     error: str | None = None
     duplicates: tuple[str, ...] = ()
@@ -245,7 +246,15 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read_sources(files: Sequence[Path], known: Iterable[str] = ()) -> tuple[list[Source], list[Path]]:
+def _digest(path: Path | str) -> str:
+    if isinstance(path, str) and is_url(path):
+        from kb.db.remote import url_digest
+
+        return url_digest(path)
+    return _sha256(Path(path))
+
+
+def read_sources(files: Sequence[Path | str], known: Iterable[str] = ()) -> tuple[list[Source], list[Path | str]]:
     """The documents to build from ``files`` (in order), and the files skipped because ``known`` holds their hash.
 
     A file with the same bytes as an earlier one is not built again: it is
@@ -256,10 +265,10 @@ def read_sources(files: Sequence[Path], known: Iterable[str] = ()) -> tuple[list
     sources: list[Source] = []
     first_of: dict[str, int] = {}
     duplicates: dict[int, list[str]] = {}
-    skipped: list[Path] = []
+    skipped: list[Path | str] = []
     for path in files:
         try:
-            digest = _sha256(path)
+            digest = _digest(path)
         except OSError as exc:
             sources.append(Source(path, error=f"无法读取：{describe_os_error(exc)}"))
             continue
@@ -541,8 +550,17 @@ def run_build(
         whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
         for batch in batches:
             loader.load(batch)
+            for name, seconds in batch.seconds.items():
+                key = f"worker_{name}"
+                report.timings[key] = report.timings.get(key, 0.0) + seconds
         report.timings["sqlite_insert"] = loader.seconds
         loader.finish(numbering, (records, fts), series, families, report.timings)
+        if executor.parquet is not None:
+            from kb.db.parquet import write_client_tables
+
+            writing = time.perf_counter()
+            write_client_tables(executor.parquet, str(temporary))
+            report.timings["parquet_client"] = time.perf_counter() - writing
         _wait_for_whoosh(whoosh, db_path, report)
 
     try:
@@ -571,6 +589,7 @@ def build_knowledge_base(
     progress: ProgressCallback | None = None,
     cluster: str | None = None,
     announce: Callable[[str], None] | None = None,
+    parquet: str | None = None,
 ) -> BuildReport:
     """Build the database at ``db_path`` (and its Whoosh index) from the documents under ``paths``.
 
@@ -585,12 +604,18 @@ def build_knowledge_base(
     """
     started = time.perf_counter()
     db_path = Path(db_path)
-    found = discover_documents(paths)
-    if not found.files:
+    urls = [str(p) for p in paths if isinstance(p, str) and is_url(p)]
+    found = discover_documents([p for p in paths if not (isinstance(p, str) and is_url(p))])
+    files: list[Path | str] = list(found.files)
+    if urls:
+        from kb.db.remote import discover_url
+
+        files.extend(document for url in urls for document in discover_url(url))
+    if not files:
         raise _no_documents(paths, found)
     report = BuildReport(db_path=db_path, unreadable=[(str(p), e) for p, e in found.unreadable])
     with _building(db_path, report):
-        sources, _ = read_sources(found.files)
+        sources, _ = read_sources(files)
         report.duplicates = [(d, str(s.path)) for s in sources for d in s.duplicates]
         jobs = _jobs(sources)
         executor: Executor
@@ -601,9 +626,28 @@ def build_knowledge_base(
 
             executor = DaskExecutor.connect(cluster, KEPT, workers=workers, announce=announce)
             executor.plan_batches(len(jobs))
-        run_build(executor, jobs, db_path, report, progress)
+        if parquet is not None:
+            from kb.db.parquet import check_target
+
+            check_target(parquet)
+            executor.parquet = parquet
+        try:
+            run_build(executor, jobs, db_path, report, progress)
+        except BaseException:
+            if parquet is not None:
+                _remove_dataset(parquet)
+            raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _remove_dataset(root: str) -> None:
+    """Remove the (new) Parquet dataset of a build that failed; what cannot be removed is left."""
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(root)
+    with contextlib.suppress(OSError, FileNotFoundError):
+        fs.rm(base, recursive=True)
 
 
 def _update_whoosh(db_path: Path, temporary: Path, writer: Writer, build_id: str, report: BuildReport) -> Path | None:

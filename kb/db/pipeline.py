@@ -66,6 +66,7 @@ class Executor(Protocol):
 
     workers: int
     batch_size: int
+    parquet: str | None
 
     def documents(self, batches: Sequence[BatchJob]) -> Iterator[BatchSummary]:
         """Stage 1 and 2: parse each batch where it will stay; the summaries as batches finish."""
@@ -256,6 +257,7 @@ class LocalExecutor:
         # At least four batches a worker, so a small corpus is shared out too.
         self.batch_size = max(1, min(LOCAL_BATCH, documents // (self.workers * 4))) if self.workers > 1 else documents
         self.kept = kb_failed
+        self.parquet: str | None = None
         self._pool: list[Any] = []
         self._owner: dict[int, int] = {}
         self._batches: list[BatchJob] = []
@@ -369,7 +371,8 @@ class LocalExecutor:
         self._broadcast("stats", stats)
         ahead = AHEAD_PER_WORKER * len(self._pool)
         return self._pinned(
-            lambda i: (finalize, (i, Ref(i, take=True), Ref("plan"), self._plans[i], Ref("stats"))), ahead
+            lambda i: (finalize, (i, Ref(i, take=True), Ref("plan"), self._plans[i], Ref("stats"), self.parquet)),
+            ahead,
         )
 
     def close(self, now: bool = False) -> None:

@@ -25,7 +25,8 @@ where each call runs and where its result stays.
    department, series, family and text ids, their FTS5 rows, and the
    findings of every consistency rule on the batch's projects and indicators
    (the rules read corpus-wide family statistics and units, nothing else
-   from other documents). Optionally written as Parquet (:mod:`kb.db.parquet`).
+   from other documents); with ``parquet``, also written as a Parquet
+   dataset by year and region (:mod:`kb.db.parquet`).
 6. **load** (:mod:`kb.db.loader`): the one serial stage, inserting finished rows
    into SQLite in batch order.
 
@@ -619,7 +620,12 @@ def _finish_document(
 
 
 def finalize(
-    index: int, batch: list[DocumentRows], plan: Plan, batch_plan: BatchPlan, families: dict[int, FamilyStats]
+    index: int,
+    batch: list[DocumentRows],
+    plan: Plan,
+    batch_plan: BatchPlan,
+    families: dict[int, FamilyStats],
+    parquet: str | None = None,
 ) -> LoadBatch:
     """Stage 5: the batch's rows numbered on, every id set, its FTS5 rows, and its findings.
 
@@ -646,7 +652,13 @@ def finalize(
     findings = [finding for rows in batch for finding in rows.findings]
     rows_of = anomaly_rows([*findings, *check_context(ctx)], first_id=0)
     out.anomalies = [ANOMALIES.row(**row) for row in rows_of]
-    out.seconds = {"finalize_rows_cpu": numbered - started, "finalize_checks_cpu": time.process_time() - numbered}
+    checked = time.process_time()
+    out.seconds = {"finalize_rows_cpu": numbered - started, "finalize_checks_cpu": checked - numbered}
+    if parquet is not None:
+        from kb.db.parquet import write_batch  # pyarrow: only the cluster extra installs it
+
+        write_batch(parquet, index, out.tables)
+        out.seconds["parquet_cpu"] = time.process_time() - checked
     return out
 
 
