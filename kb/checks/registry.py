@@ -7,8 +7,10 @@ one document's budget tables (``document_check``: :class:`DocumentFacts` →
 findings) and run in the parse workers, where the parsed tables are at hand;
 ``kb lint`` reads their stored findings back. Either way a rule has a stable
 id (``family.name``), a severity (for the reconciliation rules: the severity of
-a real difference; a difference rounding alone explains is a warning) and a
-principle: the section of ``docs/rules.md`` named by its id.
+a real difference; one-cent differences are summarised as one 提示 per table,
+a larger difference rounding can explain is a warning) and a principle: the
+section of ``docs/rules.md`` named by its id, and its Chinese text in
+:data:`PRINCIPLES`, which the web pages show.
 """
 
 from __future__ import annotations
