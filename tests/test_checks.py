@@ -195,6 +195,18 @@ def test_registry_is_documented() -> None:
         assert (rule.check or rule.document_check).__doc__, rule.id
 
 
+def test_every_rule_has_its_principle_in_chinese() -> None:
+    from kb.checks.registry import PRINCIPLES
+
+    assert set(PRINCIPLES) == set(RULES)
+    for rule in RULES.values():
+        text = rule.principle_text
+        assert re.search(r"[\u4e00-\u9fff]", text) and len(text) >= 20, rule.id
+        assert not re.search(r"\b(the|is|and|of)\b", text), rule.id  # Chinese, not English
+    assert "写成上限" in RULES["direction.satisfaction"].principle_text
+    assert "0.01 万元" in RULES["budget.parent_sum"].principle_text
+
+
 def test_rule_selection_by_id_and_prefix() -> None:
     assert [r.id for r in select_rules(["direction"])] == [
         "direction.satisfaction",
