@@ -32,6 +32,7 @@ from kb.models import (
     ProcurementItem,
     Project,
     ProjectSeries,
+    SourceLine,
     Unit,
 )
 from kb.models.budget import AMOUNT_LABELS, PROCUREMENT_LABELS
@@ -64,6 +65,21 @@ DOCUMENTS = TableSpec(
     indexes=(("budget_year",), ("department_id",), ("status",)),
     exclude=frozenset({"budget_tables"}),
     label_column="title",
+)
+
+SOURCE_LINES = TableSpec(
+    name="source_lines",
+    model=SourceLine,
+    title="源文件原文",
+    description=(
+        "每份文档解析时读到的原文，逐行存放（空行不存）：指标与项目页面的“原文”由此显示，"
+        "内网服务器无需保留源文件。行号与指标、项目、解析警告的来源行号一致。"
+    ),
+    leading=(id_column("原文行编号（按文档顺序连续编号）"), fk_column("document_id", "文档编号")),
+    foreign_keys=(("document_id", "documents"),),
+    # An indicator's page reads the lines around its rows: one document, a range of line numbers.
+    indexes=(("document_id", "line"),),
+    label_column="text",
 )
 
 DEPARTMENTS = TableSpec(
@@ -370,6 +386,7 @@ FTS_TABLES: tuple[FtsSpec, ...] = (INDICATOR_FTS, TEXT_FTS, GOAL_INDICATOR_FTS)
 TABLES: tuple[TableSpec, ...] = (
     DEPARTMENTS,
     DOCUMENTS,
+    SOURCE_LINES,
     BUDGET_TABLES,
     BUDGET_ROWS,
     PROCUREMENT_ITEMS,
@@ -397,6 +414,7 @@ DOCUMENT_TABLES: tuple[TableSpec, ...] = (
     GOAL_INDICATORS,
     PARSE_WARNINGS,
     *BUDGET_TABLE_SPECS,
+    SOURCE_LINES,
 )
 
 # ---------------------------------------------------------------- views
