@@ -29,7 +29,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import NotFound, Response, asgi_static
+from datasette.utils import tilde_decode
+from datasette.utils.asgi import NotFound, Request, Response, asgi_static
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound
 from markupsafe import Markup
 
@@ -152,11 +153,18 @@ def _row_id(request: Any) -> int:
         raise NotFound("没有这一行 (no such row)") from None
 
 
-async def _datasette_row(datasette: Any, request: Any, send: Any) -> Response:
+async def _datasette_row(datasette: Any, request: Any, send: Any, table: str) -> Response:
     """Datasette's own row page, for a database that is not a knowledge base."""
     from datasette.views.row import RowView
 
-    return await RowView.as_view(datasette)(request, send)
+    kwargs = {**request.url_vars, "table": table, "format": None}
+    scope = {**request.scope, "url_route": {**request.scope.get("url_route", {}), "kwargs": kwargs}}
+    return await RowView.as_view(datasette)(Request(scope, request.receive), send)
+
+
+def _database(request: Any) -> str:
+    """The database name of the request (Datasette tilde-encodes names that are not plain ASCII)."""
+    return str(tilde_decode(request.url_vars["database"]))
 
 
 # ---------------------------------------------------------------- pages
@@ -164,10 +172,10 @@ async def _datasette_row(datasette: Any, request: Any, send: Any) -> Response:
 
 async def indicator_page(datasette: Any, request: Any, send: Any) -> Response:
     """The indicator card."""
-    database = request.url_vars["database"]
+    database = _database(request)
     db = await _knowledge_base(datasette, database)
     if db is None:
-        return await _datasette_row(datasette, request, send)
+        return await _datasette_row(datasette, request, send, "indicators")
     await _allowed(datasette, request, database, "indicators")
     indicator_id, link = _row_id(request), _linker(datasette, database)
     page = await db.execute_fn(lambda conn: load_indicator(conn, indicator_id, link))
@@ -179,10 +187,10 @@ async def indicator_page(datasette: Any, request: Any, send: Any) -> Response:
 
 async def project_page(datasette: Any, request: Any, send: Any) -> Response:
     """The project page."""
-    database = request.url_vars["database"]
+    database = _database(request)
     db = await _knowledge_base(datasette, database)
     if db is None:
-        return await _datasette_row(datasette, request, send)
+        return await _datasette_row(datasette, request, send, "projects")
     await _allowed(datasette, request, database, "projects")
     project_id, link = _row_id(request), _linker(datasette, database)
     page = await db.execute_fn(lambda conn: load_project(conn, project_id, link))
@@ -194,10 +202,10 @@ async def project_page(datasette: Any, request: Any, send: Any) -> Response:
 
 async def family_page(datasette: Any, request: Any, send: Any) -> Response:
     """One family: members side by side and the chart of their targets."""
-    database = request.url_vars["database"]
+    database = _database(request)
     db = await _knowledge_base(datasette, database)
     if db is None:
-        return await _datasette_row(datasette, request, send)
+        return await _datasette_row(datasette, request, send, "indicator_families")
     await _allowed(datasette, request, database, "indicator_families")
     family_id = _row_id(request)
     operator = request.args.get("op") or None
@@ -212,7 +220,7 @@ async def family_page(datasette: Any, request: Any, send: Any) -> Response:
 
 async def families_page(datasette: Any, request: Any) -> Response:
     """The list of families, largest first."""
-    database = request.url_vars["database"]
+    database = _database(request)
     db = await _knowledge_base(datasette, database)
     if db is None:
         raise NotFound("不是绩效指标知识库 (not a knowledge base)")
@@ -224,7 +232,7 @@ async def families_page(datasette: Any, request: Any) -> Response:
 
 async def findings_page(datasette: Any, request: Any) -> Response:
     """The findings (审核) page."""
-    database = request.url_vars["database"]
+    database = _database(request)
     db = await _knowledge_base(datasette, database)
     if db is None:
         raise NotFound("不是绩效指标知识库 (not a knowledge base)")
@@ -240,7 +248,7 @@ async def findings_page(datasette: Any, request: Any) -> Response:
 
 async def rules_page(datasette: Any, request: Any) -> Response:
     """Every rule with its principle in Chinese."""
-    database = request.url_vars["database"]
+    database = _database(request)
     db = await _knowledge_base(datasette, database)
     if db is None:
         raise NotFound("不是绩效指标知识库 (not a knowledge base)")

@@ -125,12 +125,13 @@ class UnitSpread:
     def chart(self, title: str) -> dict[str, Any]:
         """A Vega-Lite spec: a dot per (value, operator) sized by how many members promise it, with the
         25th/50th/75th percentiles as rules."""
-        marks = [
-            {"p": "P25", "value": self.p25, "label": f"P25 {number(self.p25)}"},
-            {"p": "P50", "value": self.p50, "label": f"P50 {number(self.p50)}"},
-            {"p": "P75", "value": self.p75, "label": f"P75 {number(self.p75)}"},
-        ]
-        ops = list(OPERATOR_COLOURS)
+        # Percentiles that coincide share one rule and one label (P25/P50 90).
+        at: dict[float, list[str]] = {}
+        for name, value in (("P25", self.p25), ("P50", self.p50), ("P75", self.p75)):
+            at.setdefault(value, []).append(name)
+        marks = [{"value": value, "label": f"{'/'.join(names)} {number(value)}"} for value, names in at.items()]
+        present = {point["op"] for point in self.points}
+        ops = [op for op in OPERATOR_COLOURS if op in present]
         x = {"field": "value", "type": "quantitative", "title": f"指标值（{self.unit}）", "scale": {"zero": False}}
         return {
             "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
@@ -145,12 +146,17 @@ class UnitSpread:
                     "encoding": {
                         "x": x,
                         "y": {"field": "op", "type": "nominal", "title": "比较符", "sort": ops},
-                        "size": {"field": "count", "type": "quantitative", "title": "指标数"},
+                        "size": {
+                            "field": "count",
+                            "type": "quantitative",
+                            "title": "指标数",
+                            "legend": {"format": "d"},
+                        },
                         "color": {
                             "field": "op",
                             "type": "nominal",
                             "title": "比较符",
-                            "scale": {"domain": ops, "range": list(OPERATOR_COLOURS.values())},
+                            "scale": {"domain": ops, "range": [OPERATOR_COLOURS[op] for op in ops]},
                         },
                         "tooltip": [
                             {"field": "op", "title": "比较符"},

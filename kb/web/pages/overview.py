@@ -45,7 +45,12 @@ def _findings_chart(by_rule: list[Record]) -> dict[str, Any]:
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "rule", "type": "nominal", "title": None, "sort": order},
-            "x": {"field": "count", "type": "quantitative", "title": "发现数"},
+            "x": {
+                "field": "count",
+                "type": "quantitative",
+                "title": "发现数",
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
             "color": {
                 "field": "severity",
                 "type": "nominal",
