@@ -153,6 +153,8 @@ INDICATORS = TableSpec(
         # Covering indexes for adding documents: each name's family, and the units per 二级指标.
         ("level3", "family_id"),
         ("target_kind", "level2", "target_op", "target_unit", "target_value"),
+        # The family page's chart: a family's numeric targets per unit and operator, read from the index alone.
+        ("family_id", "target_kind", "target_unit", "target_op", "target_value"),
     ),
     label_column="level3",
 )
@@ -349,7 +351,17 @@ ANOMALIES = TableSpec(
         ),
     ),
     foreign_keys=(("document_id", "documents"), ("project_id", "projects"), ("indicator_id", "indicators")),
-    indexes=(("rule",), ("rule_family",), ("severity",), ("project_id",), ("indicator_id",), ("document_id",)),
+    # The overview and the findings page count findings by rule and severity under each filter, and page
+    # through one severity in id order: these indexes answer both without reading the (wide) rows.
+    indexes=(
+        ("rule", "severity"),
+        ("rule_family", "rule", "severity"),
+        ("severity",),
+        ("severity", "rule"),
+        ("project_id",),
+        ("indicator_id",),
+        ("document_id", "rule", "severity"),
+    ),
     label_column="message",
 )
 

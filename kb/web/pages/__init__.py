@@ -37,7 +37,7 @@ from markupsafe import Markup
 from kb.checks.registry import SEVERITY_NAMES
 from kb.web.pages.evidence import Linker
 from kb.web.pages.families import NO_OPERATOR, OPERATOR_COLOURS, load_family, load_family_list
-from kb.web.pages.findings import Filters, load_findings_page, load_rules
+from kb.web.pages.findings import Filters, load_findings_page, load_rules, rule_views
 from kb.web.pages.indicator import load_indicator
 from kb.web.pages.overview import load_overview
 from kb.web.pages.project import load_project
@@ -240,7 +240,7 @@ async def findings_page(datasette: Any, request: Any) -> Response:
     filters, link = Filters.parse({key: request.args.get(key) for key in request.args}), _linker(datasette, database)
     number_page = request.args.get("page")
     page = await db.execute_fn(lambda conn: load_findings_page(conn, filters, number_page, link))
-    rules = await db.execute_fn(load_rules)
+    rules = rule_views(page.by_rule)
     return await _render(
         datasette, request, "findings.html", database, page=page, rules={rule.id: rule for rule in rules}
     )

@@ -265,6 +265,11 @@ def load_rules(conn: sqlite3.Connection) -> list[RuleView]:
         row["rule"]: row["n"]
         for row in records(conn, f"SELECT {_a.rule} AS rule, count(*) AS n FROM {ANOMALIES.name} GROUP BY 1")
     }
+    return rule_views(counts)
+
+
+def rule_views(counts: dict[str, int]) -> list[RuleView]:
+    """Every rule of the registry, in report order, with its principle and ``counts[rule]`` findings."""
     return [
         RuleView(
             id=rule.id,
