@@ -258,6 +258,15 @@ async def rules_page(datasette: Any, request: Any) -> Response:
 
 
 _DB = r"(?P<database>[^/.]+)"
+_OVERVIEWS: dict[tuple[str, str, int, int], Any] = {}
+
+
+def _file_version(database: str, db: Any) -> tuple[str, str, int, int] | None:
+    try:
+        stat = Path(db.path).stat()
+    except (OSError, TypeError):
+        return None
+    return database, str(db.path), stat.st_size, stat.st_mtime_ns
 
 
 @hookimpl
@@ -283,7 +292,14 @@ def extra_template_vars(template: str, database: str | None, view_name: str, req
         db = await _knowledge_base(datasette, database)
         if db is None:
             return {}
-        data = await db.execute_fn(load_overview)
+        # An immutable database (kb serve opens it so) does not change while served: count once per file version
+        # (its size and time, not Datasette's hash, which reads the whole file).
+        key = _file_version(database, db) if not db.is_mutable else None
+        data = _OVERVIEWS.get(key) if key else None
+        if data is None:
+            data = await db.execute_fn(load_overview)
+            if key:
+                _OVERVIEWS[key] = data
         urls = datasette.urls
         return {
             "kb_overview": data,

@@ -12,6 +12,8 @@ from kb.web.pages.findings import FindingView, findings_of_project
 from kb.web.pages.site import SEVERITY_ORDER, Record, columns, record, records, severity_name, wan
 from kb.web.pages.source import SourceLine, citation, source_window
 
+# How many projects of the same series the page lists (the department's own years first).
+SERIES_SHOWN = 30
 # The spend plan's dates, as the 资金支出计划 prints them.
 PLAN_DATES: tuple[tuple[str, str], ...] = (
     ("spend_plan_by_march", "3月底"),
@@ -47,6 +49,7 @@ class ProjectPage:
     rows: list[TableRow]
     findings: list[FindingView]
     series: list[Record]
+    series_more: int
     source: list[SourceLine]
     citation: str
     counts: dict[str, int] = field(default_factory=dict)
@@ -103,23 +106,29 @@ def load_project(conn: sqlite3.Connection, project_id: int, link: Linker) -> Pro
     row = record(
         conn,
         f"SELECT {columns(PROJECTS, 'p')}, d.{d.title} AS document_title, d.{d.dept_name} AS dept_name, "
-        f"d.{d.budget_year} AS budget_year, d.{d.source_path} AS source_path, s.{s.name} AS series_name "
+        f"d.{d.budget_year} AS budget_year, d.{d.source_path} AS source_path, d.{d.department_id} AS department_id, "
+        f"s.{s.name} AS series_name, s.{s.project_count} AS series_size "
         f"FROM {PROJECTS.name} p JOIN {DOCUMENTS.name} d ON d.{d.id} = p.{p.document_id} "
         f"LEFT JOIN {PROJECT_SERIES.name} s ON s.{s.id} = p.{p.series_id} WHERE p.{p.id} = ?",
         (project_id,),
     )
     if row is None:
         return None
-    series = []
+    series: list[Record] = []
+    others = 0
     if row[p.series_id] is not None:
+        # The same fund in the department's other years first; a name shared across departments comes after.
         series = records(
             conn,
             f"SELECT p.{p.id} AS id, p.{p.name} AS name, p.{p.year} AS year, p.{p.budget} AS budget, "
-            f"p.{p.indicator_count} AS indicator_count, d.{d.dept_name} AS dept_name, d.{d.budget_year} AS budget_year "
+            f"p.{p.indicator_count} AS indicator_count, d.{d.dept_name} AS dept_name, "
+            f"d.{d.budget_year} AS budget_year, d.{d.department_id} = ? AS same_department "
             f"FROM {PROJECTS.name} p JOIN {DOCUMENTS.name} d ON d.{d.id} = p.{p.document_id} "
-            f"WHERE p.{p.series_id} = ? AND p.{p.id} != ? ORDER BY p.{p.year}, d.{d.budget_year}, p.{p.id} LIMIT 200",
-            (row[p.series_id], project_id),
+            f"WHERE p.{p.series_id} = ? AND p.{p.id} != ? "
+            f"ORDER BY same_department DESC, p.{p.year}, d.{d.budget_year}, p.{p.id} LIMIT ?",
+            (row["department_id"], row[p.series_id], project_id, SERIES_SHOWN),
         )
+        others = row["series_size"] - 1 - len(series)
     findings = findings_of_project(conn, project_id, link)
     counts: dict[str, int] = {}
     for finding in findings:
@@ -135,6 +144,7 @@ def load_project(conn: sqlite3.Connection, project_id: int, link: Linker) -> Pro
         rows=_table(conn, project_id),
         findings=findings,
         series=series,
+        series_more=max(0, others),
         source=source_window(conn, row[p.document_id], row[p.first_line], row[p.last_line], context=2),
         citation=citation(
             row["dept_name"], row["budget_year"], row[p.name], row["source_path"], row[p.first_line], row[p.last_line]
