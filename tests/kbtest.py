@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +14,26 @@ from kb.web.metadata import build_metadata
 
 
 class DatasetteClient:
-    """Datasette's own test client, driven synchronously."""
+    """Datasette's own test client, driven synchronously.
 
-    def __init__(self, db_path: Path) -> None:
-        self.ds = Datasette([str(db_path)], immutables=[], metadata=build_metadata(db_path.stem))
+    Its event loop runs in a thread of its own, so the client works even while
+    another loop runs in the test's thread (a Playwright session held open by a
+    fixture does that).
+    """
+
+    def __init__(self, db_path: Path, immutable: bool = False) -> None:
+        files = ([], [str(db_path)]) if immutable else ([str(db_path)], [])
+        self.ds = Datasette(files[0], immutables=files[1], metadata=build_metadata(db_path.stem))
         self._loop = asyncio.new_event_loop()
-        self._loop.run_until_complete(self.ds.invoke_startup())
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._run(self.ds.invoke_startup())
+
+    def _run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def get(self, path: str, **kwargs: Any):
-        return self._loop.run_until_complete(self.ds.client.get(path, **kwargs))
+        return self._run(self.ds.client.get(path, **kwargs))
 
     def json(self, path: str) -> Any:
         response = self.get(path)
@@ -28,4 +41,6 @@ class DatasetteClient:
         return response.json()
 
     def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
         self._loop.close()

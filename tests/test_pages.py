@@ -396,24 +396,17 @@ def test_vendored_charts_are_served_with_their_licences(datasette: DatasetteClie
 def test_overview_of_an_immutable_database_is_counted_once(
     seed_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
-
-    from datasette.app import Datasette
-
     import kb.web.pages as pages
-    from kb.web.metadata import build_metadata
 
     calls = []
     real = pages.load_overview
     monkeypatch.setattr(pages, "load_overview", lambda conn: calls.append(1) or real(conn))
     db = tmp_path / "frozen.db"
     shutil.copy(seed_db, db)
-    ds = Datasette([], immutables=[str(db)], metadata=build_metadata("frozen"))
-    loop = asyncio.new_event_loop()
+    client = DatasetteClient(db, immutable=True)
     try:
-        loop.run_until_complete(ds.invoke_startup())
-        pages_seen = [loop.run_until_complete(ds.client.get("/frozen")).text for _ in range(3)]
+        seen = [get(client, "/frozen") for _ in range(3)]
     finally:
-        loop.close()
+        client.close()
     assert len(calls) == 1
-    assert all("289 条项目绩效指标" in text_of(page) for page in pages_seen)
+    assert all("289 条项目绩效指标" in text_of(page) for page in seen)
