@@ -16,16 +16,20 @@ from kb.web.metadata import build_metadata
 class DatasetteClient:
     """Datasette's own test client, driven synchronously.
 
-    Its event loop runs in a thread of its own, so the client works even while
-    another loop runs in the test's thread (a Playwright session held open by a
-    fixture does that).
+    Like ``kb serve``, it gives Datasette no metadata: the plugin supplies the
+    knowledge base's under the database's name (``metadata_file`` adds a file's,
+    as ``kb serve --metadata`` does).
     """
 
-    def __init__(self, db_path: Path, immutable: bool = False) -> None:
-        files = ([], [str(db_path)]) if immutable else ([str(db_path)], [])
-        self.ds = Datasette(files[0], immutables=files[1], metadata=build_metadata(db_path.stem))
+    def __init__(self, db_path: Path, metadata_file: bool = False, immutable: bool = False) -> None:
+        metadata = build_metadata(db_path.stem) if metadata_file else None
+        # ``immutable`` opens the file as kb serve does (-i); otherwise as a mutable database.
+        files, immutables = ([], [str(db_path)]) if immutable else ([str(db_path)], [])
+        self.ds = Datasette(files, immutables=immutables, metadata=metadata)
+        # The client's loop runs in a thread of its own: a test may hold another loop open in the main thread
+        # (Playwright's sync API does, while a session's Chromium prints PDF fixtures).
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="datasette-client", daemon=True)
         self._thread.start()
         self._run(self.ds.invoke_startup())
 
