@@ -410,3 +410,25 @@ def test_overview_of_an_immutable_database_is_counted_once(
         client.close()
     assert len(calls) == 1
     assert all("289 条项目绩效指标" in text_of(page) for page in seen)
+
+
+def test_no_english_chrome_on_the_reviewer_pages(seed_db: Path, datasette: DatasetteClient) -> None:
+    from tests.test_web_chrome import english_chrome
+
+    family = family_of(seed_db, seed_indicator(11, 6))
+    paths = [
+        f"/kb/indicators/{seed_indicator(11, 6)}",
+        f"/kb/projects/{seed_project(11)}",
+        f"/kb/indicator_families/{family}",
+        f"/kb/indicator_families/{family}?op={quote('≤')}",
+        "/kb/-/families",
+        f"/kb/-/families?q={quote('满意度')}&all=1",
+        "/kb/-/findings",
+        "/kb/-/findings?rule=budget.parent_sum",
+        "/kb/-/rules",
+        "/kb",
+    ]
+    for path in paths:
+        page = get(datasette, path)
+        assert '<html lang="zh-CN">' in page, path
+        assert english_chrome(page) == [], path

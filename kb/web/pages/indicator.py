@@ -7,33 +7,14 @@ from dataclasses import dataclass
 
 from indexer.similarity import probe_for_indicator, similar
 from kb.db.schema import ANOMALIES, DOCUMENTS, INDICATOR_FAMILIES, INDICATORS, PROJECT_SERIES, PROJECTS
+from kb.web.labels import column_labels
 from kb.web.pages.evidence import Linker
 from kb.web.pages.findings import FindingView, findings_of_indicator
 from kb.web.pages.site import TARGET_KINDS, Record, columns, number, record, records
 from kb.web.pages.source import SourceLine, citation, source_window
 
-# Every column of ``indicators`` with the label the card gives it (a test keeps this complete).
-LABELS: dict[str, str] = {
-    "id": "指标编号",
-    "project_id": "项目",
-    "document_id": "文档",
-    "position": "表中行序",
-    "level1": "一级指标",
-    "level2": "二级指标",
-    "level3": "三级指标",
-    "description": "绩效指标描述",
-    "target_raw": "指标值",
-    "target_op": "比较符",
-    "target_value": "数值",
-    "target_unit": "计量单位",
-    "target_kind": "指标值类型",
-    "basis": "指标值确定依据",
-    "first_line": "来源首行",
-    "last_line": "来源末行",
-    "project_year": "项目年度",
-    "family_id": "指标族",
-    "text_id": "指标文本",
-}
+# Every column of ``indicators`` with its Chinese label, as every page of the site labels it.
+LABELS: dict[str, str] = column_labels(INDICATORS.name)
 # How many similar indicators of other projects the page lists, and how many candidates it ranks for them.
 SIMILAR_SHOWN = 10
 SIMILAR_RANKED = 60

@@ -16,11 +16,12 @@ from typing import Any
 
 from kb.checks.registry import SEVERITIES, SEVERITY_NAMES
 from kb.db.spec import TableSpec
+from kb.models.document import TARGET_KIND_LABELS
 
 Record = dict[str, Any]
 
 # Chinese names of the coded values a reviewer reads (the SQL keeps the codes).
-TARGET_KINDS: dict[str, str] = {"numeric": "数值", "deadline": "期限", "qualitative": "定性", "unparsed": "未解析"}
+TARGET_KINDS: dict[str, str] = TARGET_KIND_LABELS
 OPERATOR_NAMES: dict[str, str] = {"≥": "不低于", "≤": "不高于", "=": "等于", ">": "高于", "<": "低于"}
 SEVERITY_ORDER: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 DOCUMENT_STATUS: dict[str, str] = {"ok": "解析成功", "failed": "解析失败"}
