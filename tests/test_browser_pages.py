@@ -100,9 +100,9 @@ def test_from_an_indicator_to_its_source_project_family_and_peers(served: tuple[
 
     assert [label.split()[0] for label in labels[:8]] == [
         "指标编号",
-        "项目",
-        "文档",
-        "表中行序",
+        "项目编号",
+        "文档编号",
+        "行序",
         "一级指标",
         "二级指标",
         "三级指标",
