@@ -65,9 +65,14 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
 )
 @reports_errors
 def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metadata_path: str | None) -> None:
-    """Serve the knowledge base read-only with Datasette, building it first if missing or stale."""
+    """Serve the knowledge base read-only with Datasette, building it first if missing or stale.
+
+    Exit status 2 when the database is not a complete knowledge base (truncated,
+    corrupt, another program's SQLite file). A --host other than a loopback
+    address is served with a warning: the site is then open to the network.
+    """
     from kb.db.build import build_knowledge_base
-    from kb.web.serve import datasette_args, is_stale, run_datasette, write_metadata
+    from kb.web.serve import check_database, datasette_args, exposure_warning, is_stale, run_datasette, write_metadata
 
     db = Path(db_path)
     if is_stale(db, data_paths):
@@ -76,6 +81,10 @@ def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metad
         for path, error in report.failed:
             click.echo(f"错误：{path}: {error}", err=True)
         click.echo(report.summary(), err=True)
+    check_database(db)
+    warning = exposure_warning(host)
+    if warning:
+        click.echo(warning, err=True)
     metadata = Path(metadata_path) if metadata_path else write_metadata(db)
     click.echo(f"绩效指标知识库：http://{host}:{port}/{db.stem}", err=True)
     run_datasette(datasette_args(db, metadata, host, port))
