@@ -423,10 +423,11 @@ def build_memos() -> Memos:
     )
 
 
-def request_memos(
-    entries: int = REQUEST_CACHE_ENTRIES, max_bytes: int = REQUEST_CACHE_BYTES, key_chars: int = REQUEST_CACHE_KEY_CHARS
-) -> Memos:
-    """A server's caches: each bounded in entries and bytes (:class:`BoundedCache`)."""
+def request_memos(entries: int | None = None, max_bytes: int | None = None, key_chars: int | None = None) -> Memos:
+    """A server's caches: each bounded in entries and bytes (:class:`BoundedCache`), by default the module's bounds."""
+    entries = entries or REQUEST_CACHE_ENTRIES
+    max_bytes = max_bytes or REQUEST_CACHE_BYTES
+    key_chars = key_chars or REQUEST_CACHE_KEY_CHARS
     return Memos(
         "request",
         BoundedCache(_cut_run, entries, max_bytes, key_chars),

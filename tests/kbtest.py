@@ -14,8 +14,8 @@ from kb.web.metadata import build_metadata
 class DatasetteClient:
     """Datasette's own test client, driven synchronously."""
 
-    def __init__(self, db_path: Path) -> None:
-        self.ds = Datasette([str(db_path)], immutables=[], metadata=build_metadata(db_path.stem))
+    def __init__(self, db_path: Path, settings: dict[str, Any] | None = None) -> None:
+        self.ds = Datasette([str(db_path)], immutables=[], metadata=build_metadata(db_path.stem), settings=settings)
         self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(self.ds.invoke_startup())
 

@@ -44,7 +44,7 @@ from datasette.utils import tilde_decode
 from datasette.utils.asgi import Base400, Response
 from markupsafe import Markup
 
-from indexer.tokenizer import use_request_caches
+from indexer.tokenizer import index_terms, use_request_caches
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -55,7 +55,7 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 # A search, a filter or a column list fits in far less; these refuse only what no page of the site sends.
 MAX_PATH_BYTES = 2_048
 MAX_QUERY_STRING_BYTES = 8_192
-MAX_PARAMETERS = 200
+MAX_PARAMETERS = 100
 # What one call of a kb_ SQL function may be given: a query (kb_fts_match, the first argument of
 # kb_covers) and the texts (kb_terms, the other arguments of kb_covers, all together). The longest
 # indicator row of a document, all its columns and its project's name together, is far shorter.
@@ -274,9 +274,15 @@ class ArgumentCheck:
         return any(fk["other_table"] == table for fk in await db.foreign_keys_for_table(other))
 
 
+def serving_tokenizer() -> None:
+    """Bounded caches, and jieba's dictionary loaded now rather than inside the first request's time limit."""
+    use_request_caches()
+    index_terms("预热")
+
+
 def guard(app: App, datasette: Any) -> App:
     """The outermost ASGI layer of the site: refuses what costs too much or shows too much, in Chinese."""
-    use_request_caches()
+    serving_tokenizer()
     check = ArgumentCheck(datasette)
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
@@ -400,7 +406,7 @@ class SqlLimits:
     @classmethod
     def attach(cls, conn: sqlite3.Connection, datasette: Any | None) -> SqlLimits:
         """Limits for a Datasette connection: the site's ``sql_time_limit_ms``, request-sized caches."""
-        use_request_caches()
+        serving_tokenizer()
         _quiet_refusals()
         limit = datasette.setting("sql_time_limit_ms") if datasette is not None else 1000
         return cls(conn, float(limit or 1000))
