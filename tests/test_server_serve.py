@@ -10,6 +10,7 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -118,4 +119,8 @@ def test_the_guard_over_real_http_and_the_warning(seed_db: Path, tmp_path: Path,
         assert status("/kb/indicators?_timelimit=abc") == 400
         assert status("/-/threads") == 404
         assert status("/-/databases.json") == 404
-    assert "警告：--host 0.0.0.0 不是本机回环地址" in log.read_text()
+        refused = quote("select kb_terms(printf('%.*c', 6000, '满'))")
+        assert status(f"/kb.json?sql={refused}") == 400
+    text = log.read_text()
+    assert "警告：--host 0.0.0.0 不是本机回环地址" in text
+    assert "Traceback" not in text  # a refused input is an answer, not a fault to log

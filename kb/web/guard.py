@@ -18,8 +18,10 @@ Datasette trusts its URLs and its SQL functions more than a public site can:
   and because SQLite checks Datasette's time limit only every 1,000
   instructions, the functions also stop a statement themselves once it has
   run past the time limit, so a heavy query cannot hold a SQL thread for
-  longer than the limit. The tokenizer's caches are switched to ones
-  bounded in entries and bytes (:func:`indexer.tokenizer.use_request_caches`).
+  longer than the limit; a long call is followed by an equal pause, which
+  releases the GIL, so heavy SQL leaves the other requests at least half of
+  the interpreter. The tokenizer's caches are switched to ones bounded in
+  entries and bytes (:func:`indexer.tokenizer.use_request_caches`).
 * **No debug pages.** Datasette's introspection pages (threads, databases
   with their paths on disk, plugins, settings, versions, actor, messages,
   permissions, allow-debug, patterns, auth-token) answer 404.
@@ -61,6 +63,9 @@ MAX_PARAMETERS = 100
 # indicator row of a document, all its columns and its project's name together, is far shorter.
 MAX_QUERY_CHARS = 500
 MAX_TEXT_CHARS = 5_000
+# A call longer than this (a long text, not in the caches) is followed by a pause YIELD_RATIO times as long.
+YIELD_AFTER = 0.005
+YIELD_RATIO = 1.0
 
 HIDDEN_PAGES = re.compile(
     r"^/-/(threads|databases|plugins|settings|config|versions|actor|messages|permissions|allow-debug"
@@ -420,12 +425,24 @@ class SqlLimits:
             return True
         return False
 
+    def _run(self, func: Callable[..., Any], *args: str) -> Any:
+        if self._overdue():
+            return None
+        started = time.perf_counter()
+        result = func(*args)
+        spent = time.perf_counter() - started
+        if spent > YIELD_AFTER:
+            # Segmenting holds the GIL; a long call then pauses as long again (a sleep releases the GIL),
+            # so a statement of many long calls takes at most half of the interpreter from other requests.
+            time.sleep(spent * YIELD_RATIO)
+        return result
+
     def query(self, func: Callable[[str], Any]) -> Callable[[object], Any]:
         """``func(query)`` for SQL, the query at most :data:`MAX_QUERY_CHARS` long."""
 
         def call(value: object) -> Any:
             text = as_text(value, MAX_QUERY_CHARS)
-            return None if self._overdue() else func(text)
+            return self._run(func, text)
 
         return call
 
@@ -434,7 +451,7 @@ class SqlLimits:
 
         def call(value: object) -> Any:
             text = as_text(value, MAX_TEXT_CHARS)
-            return None if self._overdue() else func(text)
+            return self._run(func, text)
 
         return call
 
@@ -446,6 +463,6 @@ class SqlLimits:
             if sum(map(len, texts)) > MAX_TEXT_CHARS:
                 raise OverflowError(TOO_BIG)
             text = as_text(query, MAX_QUERY_CHARS)
-            return None if self._overdue() else func(text, *texts)
+            return self._run(func, text, *texts)
 
         return call
