@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 from urllib.parse import quote
@@ -29,7 +28,7 @@ def test_oversized_requests_never_reach_datasette(datasette: DatasetteClient) ->
     def status_of(path: str, query: bytes) -> int:
         sent.clear()
         scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": query}
-        asyncio.new_event_loop().run_until_complete(guarded(scope, None, send))
+        datasette.run(guarded(scope, None, send))
         return next(m["status"] for m in sent if m["type"] == "http.response.start") if sent else 0
 
     many = "&".join(f"p{i}=1" for i in range(5000)).encode()

@@ -106,7 +106,7 @@ def test_a_heavy_statement_is_stopped_at_the_time_limit(seed_db: Path) -> None:
         return await asyncio.gather(*heavies, search)
 
     try:
-        *heavies, search = client._loop.run_until_complete(together())
+        *heavies, search = client.run(together())
     finally:
         client.close()
     for status, seconds, text in heavies:
