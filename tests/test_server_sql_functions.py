@@ -117,8 +117,8 @@ def test_a_heavy_statement_is_stopped_at_the_time_limit(seed_db: Path) -> None:
 
 def _distinct_text(i: int) -> str:
     pick = random.Random(i)
-    chinese = "".join(chr(0x4E00 + pick.randrange(20000)) for _ in range(200))
-    return chinese + " " + "".join(pick.choice("abcdefgh") for _ in range(1790))
+    chinese = "".join(chr(0x4E00 + pick.randrange(20000)) for _ in range(50))
+    return chinese + " " + "".join(pick.choice("abcdefgh") for _ in range(1940))
 
 
 def _traced_growth(conn: sqlite3.Connection, texts: list[bytes], marks: tuple[int, ...]) -> dict[int, float]:
@@ -158,8 +158,8 @@ def test_memory_stays_flat_over_a_thousand_distinct_large_calls(monkeypatch: pyt
     assert grown[1000] - grown[200] < 0.5, grown
 
     monkeypatch.setattr(tokenizer, "_memos", tokenizer.build_memos())
-    unbounded = _traced_growth(conn, texts[:300], (300,))
-    assert unbounded[300] > 10, unbounded
+    unbounded = _traced_growth(conn, texts[:300], (150, 300))
+    assert unbounded[300] - unbounded[150] > 2, unbounded  # keeps growing with every call
 
 
 def test_bounded_cache_keeps_within_entries_and_bytes() -> None:
