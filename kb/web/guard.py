@@ -63,6 +63,8 @@ MAX_PARAMETERS = 100
 # indicator row of a document, all its columns and its project's name together, is far shorter.
 MAX_QUERY_CHARS = 500
 MAX_TEXT_CHARS = 5_000
+# A statement's time limit where no Datasette says (a bare connection): kb serve's sql_time_limit_ms.
+DEFAULT_TIME_LIMIT_MS = 5_000
 # A call longer than this (a long text, not in the caches) is followed by a pause YIELD_RATIO times as long.
 YIELD_AFTER = 0.005
 YIELD_RATIO = 1.0
@@ -413,8 +415,8 @@ class SqlLimits:
         """Limits for a Datasette connection: the site's ``sql_time_limit_ms``, request-sized caches."""
         serving_tokenizer()
         _quiet_refusals()
-        limit = datasette.setting("sql_time_limit_ms") if datasette is not None else 1000
-        return cls(conn, float(limit or 1000))
+        limit = datasette.setting("sql_time_limit_ms") if datasette is not None else DEFAULT_TIME_LIMIT_MS
+        return cls(conn, float(limit or DEFAULT_TIME_LIMIT_MS))
 
     def _statement_started(self, _sql: str) -> None:
         self.started = time.perf_counter()
