@@ -194,9 +194,6 @@ def _write_cache(path: Path, freq: dict[str, int], total: int) -> None:
             handle.write(data)
         os.replace(temporary, path)
         temporary = None
-        for stale in path.parent.glob("jieba-*.cache"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
     except OSError:
         pass  # a cache that cannot be written costs half a second at the next start, nothing else
     finally:
