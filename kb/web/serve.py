@@ -144,6 +144,7 @@ def check_database(db_path: Path) -> None:
     missing = [name for name in expected if name not in names]
     if missing:
         raise UsageError(
-            f"{db_path}: 不是本工具构建的知识库，缺少 {', '.join(missing[:5])}"
-            f"{' 等' if len(missing) > 5 else ''} (not a knowledge base: {len(missing)} tables missing)"
+            f"{db_path}: 不是本工具构建的知识库（或由旧版本构建），缺少 {', '.join(missing[:5])}"
+            f"{' 等' if len(missing) > 5 else ''}，请重新运行 kb build "
+            f"(not a knowledge base, or built by an older version: {len(missing)} tables missing)"
         )
