@@ -18,13 +18,16 @@ T = TypeVar("T")
 class DatasetteClient:
     """Datasette's own test client, driven synchronously.
 
-    Its event loop runs in a thread of its own: a test before it may leave a
-    loop marked running in the main thread (Playwright's sync API does), and
-    ``run_until_complete`` would then refuse to start.
+    Like ``kb serve``, it gives Datasette no metadata: the plugin supplies the
+    knowledge base's under the database's name (``metadata_file`` adds a file's,
+    as ``kb serve --metadata`` does).
     """
 
-    def __init__(self, db_path: Path, settings: dict[str, Any] | None = None) -> None:
-        self.ds = Datasette([str(db_path)], immutables=[], metadata=build_metadata(db_path.stem), settings=settings)
+    def __init__(self, db_path: Path, metadata_file: bool = False, settings: dict[str, Any] | None = None) -> None:
+        metadata = build_metadata(db_path.stem) if metadata_file else None
+        self.ds = Datasette([str(db_path)], immutables=[], metadata=metadata, settings=settings)
+        # The client's loop runs in a thread of its own: a test may hold another loop open in the main thread
+        # (Playwright's sync API does, while a session's Chromium prints PDF fixtures).
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="datasette-client", daemon=True)
         self._thread.start()
@@ -33,6 +36,8 @@ class DatasetteClient:
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """The result of ``coroutine``, run on the client's event loop."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    _run = run
 
     def get(self, path: str, **kwargs: Any):
         return self.run(self.ds.client.get(path, **kwargs))
