@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -133,17 +134,32 @@ def test_public_pages_stay_public(datasette: DatasetteClient, path: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("path", "status", "chinese"),
+    ("path", "status", "title", "chinese"),
     [
-        ("/kb/nosuch", 404, "找不到"),
-        ("/nosuch", 404, "找不到数据库"),
-        ("/kb/indicators?_size=abc", 400, "_size 必须是正整数"),
-        ("/kb/indicators?_col=nosuch", 400, "没有这些列"),
-        ("/kb/indicators?_where=nosuch", 400, "请求有误"),
-        ("/_internal", 403, "无权访问"),
+        ("/kb/nosuch", 404, "找不到页面", "找不到"),
+        ("/nosuch", 404, "找不到页面", "找不到数据库"),
+        ("/kb/indicators?_size=abc", 400, "请求有误", "_size 必须是正整数"),
+        ("/kb/indicators?_col=nosuch", 400, "请求有误", "没有这些列"),
+        ("/kb/indicators?_where=nosuch", 400, "SQL 无效", "没有这一列：nosuch"),
+        ("/kb/indicators?_sort=nosuch", 400, "请求有误", "不能按“nosuch”排序：没有这一列"),
+        ("/-/threads", 404, "找不到页面", "找不到页面"),
+        ("/_internal", 403, "无权访问", "没有查看权限"),
     ],
 )
-def test_error_pages_are_in_chinese(datasette: DatasetteClient, path: str, status: int, chinese: str) -> None:
+def test_error_pages_are_in_chinese(
+    datasette: DatasetteClient, path: str, status: int, title: str, chinese: str
+) -> None:
     page = datasette.get(path)
     assert page.status_code == status and chinese in page.text, page.text[:500]
-    assert "<title>" + {400: "请求有误", 403: "无权访问", 404: "找不到页面"}[status] in page.text
+    assert f"<title>{title}</title>" in page.text
+    english = ("not found", "Cannot sort", "must be", "invalid columns", "no such column", "permission")
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r'(?s)title="[^"]*"|<script.*?</script>', "", page.text))
+    assert not [word for word in english if word in shown], shown[-800:]
+
+
+def test_the_guard_is_the_outermost_layer(datasette: DatasetteClient) -> None:
+    """Every other plugin's wrapper (the exports') sits inside it: an export asked with too many parameters is 400."""
+    many = "&".join(f"level1=x{i}" for i in range(MAX_PARAMETERS + 1))
+    for path in ("/kb/indicators.xlsx", "/kb/indicators.csv?_excel=1&"):
+        response = datasette.get(f"{path}{'&' if '?' in path else '?'}{many}")
+        assert response.status_code == 400 and "查询参数过多" in response.text, path

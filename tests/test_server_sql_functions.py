@@ -70,6 +70,7 @@ def test_inputs_past_the_bound_are_refused_with_a_clear_error(datasette: Dataset
     assert answer.json()["error"] == f"{TOO_BIG_ZH}。(string or blob too big)"
     page = sql(datasette, f"select {call} as x", suffix="")
     assert page.status_code == 400 and f"{TOO_BIG_ZH}。(string or blob too big)" in page.text
+    assert "出错了：" + TOO_BIG_ZH not in page.text  # the Chinese comes first
     # The same call as a table filter goes through Datasette's error page: 400, not 500.
     table = datasette.get(f"/kb/indicators.json?_where={quote(call + ' is not null')}")
     assert table.status_code == 400 and table.json()["error"].startswith(TOO_BIG_ZH)

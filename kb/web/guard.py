@@ -39,7 +39,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from datasette.utils import tilde_decode
@@ -74,11 +74,11 @@ HIDDEN_PAGES = re.compile(
     r"|patterns|auth-token)(\.json)?/?$"
 )
 TABLE_PAGE = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)(\.(?P<format>\w+))?$")
-BAD_THROUGH = '_through 无效：应为 {"table": 表, "column": 列, "value": 值}，且该表有指向本表的外键。(invalid _through)'
+BAD_THROUGH = '_through 无效：应为 {"table": 表, "column": 列, "value": 值}，且该表有指向本表的外键'
 TIME_LIMIT = re.compile(r"^\d{1,9}$")
 
 TITLES = {400: "请求有误", 403: "无权访问", 404: "找不到页面", 405: "不支持这种请求方法", 500: "服务器内部错误"}
-INTERNAL_ERROR = "服务器内部错误：请求未能完成。(Internal server error)"
+INTERNAL_ERROR = "服务器内部错误：请求未能完成"
 TOO_BIG = "string or blob too big"
 TOO_BIG_ZH = (
     f"输入过长：kb_fts_match 与 kb_covers 的查询最多 {MAX_QUERY_CHARS} 字，"
@@ -96,6 +96,8 @@ KNOWN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^_(?:no)?col=(.*) - invalid columns"), "没有这些列：{0}"),
     (re.compile(r"^Invalid _shape"), "_shape 的取值无效"),
     (re.compile(r"^Invalid _through"), "_through 无效：找不到对应的外键"),
+    (re.compile(r"^Database download is forbidden"), "不允许下载数据库"),
+    (re.compile(r"^You do not have permission to view this"), "没有查看权限"),
     (re.compile(r"^" + re.escape(TOO_BIG)), TOO_BIG_ZH),
     (re.compile(r"SQL query took too long"), "查询超过时间上限，已中止：请缩小范围或加上筛选条件"),
 )
@@ -104,29 +106,43 @@ KNOWN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
 # ---------------------------------------------------------------- error pages
 
 
-def chinese_message(message: str, status: int) -> str:
-    """The Chinese sentence for one of Datasette's English error messages, or the title of its status."""
+def chinese_message(message: str) -> str | None:
+    """The Chinese for one of the English error messages this module knows, or None."""
     for pattern, chinese in KNOWN_ERRORS:
         found = pattern.search(message)
         if found:
             return chinese.format(*found.groups())
-    return TITLES.get(status, "出错了")
+    return None
 
 
 async def error_page(
-    datasette: Any, path: str, status: int, message: str | Markup, title: str | None = None, **extra: Any
+    datasette: Any,
+    path: str,
+    status: int,
+    chinese: str | None,
+    english: str | Markup = "",
+    title: str | None = None,
+    **extra: Any,
 ) -> Response:
-    """An error answer in the site's look: Datasette's error template, or JSON for a ``.json`` path."""
+    """An error answer in the site's look, or JSON for a ``.json`` path.
+
+    The page shows the Chinese; a message given only in English (or as HTML) goes to the site's error
+    template, which translates what it knows (kb/web/chrome.py). The JSON says the Chinese, then the
+    English original in brackets.
+    """
     title = title or TITLES.get(status, "出错了")
+    plain = Markup(english).striptags() if isinstance(english, Markup) else english
     if path.split("?")[0].endswith(".json"):
-        body = {**extra, "ok": False, "error": str(message), "status": status, "title": title}
-        return Response.json(body, status=status)
+        text = chinese or TITLES.get(status, "出错了")
+        error = f"{text}。({plain})" if plain else text
+        return Response.json({**extra, "ok": False, "error": error, "status": status, "title": title}, status=status)
+    shown = english if isinstance(english, Markup) or not chinese else chinese
     template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
     page = await template.render_async(
         {
             **extra,
             "ok": False,
-            "error": message,
+            "error": shown,
             "status": status,
             "title": title,
             "urls": datasette.urls,
@@ -138,7 +154,7 @@ async def error_page(
 
 
 def exception_response(datasette: Any, request: Any, exception: Exception) -> Callable[[], Awaitable[Response]]:
-    """The ``handle_exception`` hook: every error page Datasette raises, Chinese first, no internals.
+    """The ``handle_exception`` hook: every error page Datasette raises, in Chinese, the right status, no internals.
 
     Datasette's own handler still runs after this one and logs the traceback of a 500.
     """
@@ -146,37 +162,34 @@ def exception_response(datasette: Any, request: Any, exception: Exception) -> Ca
     async def inner() -> Response:
         extra: dict[str, Any] = {}
         error: Any = exception
+        title = None
+        english: str | Markup
         if isinstance(exception, Base400):
             status, english = exception.status, str(exception.args[0] if exception.args else "")
         elif _is_datasette_error(exception):
-            status, english = error.status, error.message
+            status, english, title = error.status, error.message, error.title
             extra = dict(error.error_dict or {})
             if error.message_is_html:
                 english = Markup(english)
             # Datasette raises its users' mistakes with the default status 500; they are 400s.
-            if status == 500 and any(p.search(str(english)) for p, _ in KNOWN_ERRORS):
+            if status == 500 and chinese_message(str(english)) is not None:
                 status = 400
         elif isinstance(exception, sqlite3.DataError) and TOO_BIG in str(exception):
             status, english = 400, str(exception)
         else:
-            return await error_page(
-                datasette, request.path, 500, "服务器内部错误：请求未能完成。(Internal server error)"
-            )
-        chinese = chinese_message(str(english), status)
-        if isinstance(english, Markup):
-            message: str | Markup = Markup("<p>{}</p>").format(chinese) + english
-        else:
-            message = f"{chinese}。({english})" if english else chinese
-        return await error_page(datasette, request.path, status, message, **extra)
+            return await error_page(datasette, request.path, 500, INTERNAL_ERROR, "Internal server error")
+        plain = english.striptags() if isinstance(english, Markup) else english
+        title = {"Invalid SQL": "SQL 无效", "SQL Interrupted": "查询超时"}.get(title or "")
+        return await error_page(datasette, request.path, status, chinese_message(plain), english, title, **extra)
 
     return inner
 
 
 def forbidden_response(datasette: Any, request: Any, message: str) -> Callable[[], Awaitable[Response]]:
-    """The ``forbidden`` hook: a 403 page in Chinese first."""
+    """The ``forbidden`` hook: a 403 page in Chinese."""
 
     async def inner() -> Response:
-        return await error_page(datasette, request.path, 403, f"无权访问。({message})")
+        return await error_page(datasette, request.path, 403, chinese_message(message) or "无权访问", message)
 
     return inner
 
@@ -190,18 +203,26 @@ def _is_datasette_error(exception: Exception) -> bool:
 # ---------------------------------------------------------------- the ASGI guard
 
 
-def quick_refusal(scope: Scope) -> tuple[int, str] | None:
+class Refusal(NamedTuple):
+    """A request the guard answers itself: the status, what to say in Chinese, the English of it."""
+
+    status: int
+    chinese: str
+    english: str
+
+
+def quick_refusal(scope: Scope) -> Refusal | None:
     """``(status, message)`` for a request refused on its size or path alone, before anything parses it."""
     path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "replace")
     query = scope.get("query_string", b"")
     if len(path) > MAX_PATH_BYTES:
-        return 400, f"地址过长：路径最多 {MAX_PATH_BYTES:,} 字节。(path too long)"
+        return Refusal(400, f"地址过长：路径最多 {MAX_PATH_BYTES:,} 字节", "path too long")
     if len(query) > MAX_QUERY_STRING_BYTES:
-        return 400, f"查询参数过长：最多 {MAX_QUERY_STRING_BYTES:,} 字节。(query string too long)"
+        return Refusal(400, f"查询参数过长：最多 {MAX_QUERY_STRING_BYTES:,} 字节", "query string too long")
     if query.count(b"&") + 1 > MAX_PARAMETERS:
-        return 400, f"查询参数过多：最多 {MAX_PARAMETERS} 个。(too many query parameters)"
+        return Refusal(400, f"查询参数过多：最多 {MAX_PARAMETERS} 个", "too many query parameters")
     if HIDDEN_PAGES.match(scope.get("path", "")):
-        return 404, "找不到页面。(not found)"
+        return Refusal(404, "找不到页面", "not found")
     return None
 
 
@@ -212,7 +233,7 @@ class ArgumentCheck:
         self.datasette = datasette
         self._sortable: dict[tuple[str, str], frozenset[str] | None] = {}
 
-    async def refusal(self, scope: Scope) -> tuple[int, str] | None:
+    async def refusal(self, scope: Scope) -> Refusal | None:
         """``(status, message)`` when an argument of this request is one Datasette cannot handle."""
         query = scope.get("query_string", b"").decode("utf-8", "replace")
         if "_timelimit" not in query and "_sort" not in query and "_through" not in query:
@@ -220,7 +241,9 @@ class ArgumentCheck:
         params = parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_PARAMETERS)
         for key, value in params:
             if key == "_timelimit" and not TIME_LIMIT.match(value):
-                return 400, f"_timelimit 必须是毫秒数（非负整数）：{value[:50]}。(_timelimit must be an integer)"
+                return Refusal(
+                    400, f"_timelimit 必须是毫秒数（非负整数）：{value[:50]}", "_timelimit must be an integer"
+                )
         keys = {key for key, _ in params}
         if not keys & {"_sort", "_sort_desc", "_through"}:
             return None
@@ -229,13 +252,13 @@ class ArgumentCheck:
             return None
         database, table = target
         if "_sort" in keys and "_sort_desc" in keys:
-            return 400, "不能同时使用 _sort 和 _sort_desc。(Cannot use _sort and _sort_desc at the same time)"
+            return Refusal(400, "不能同时使用 _sort 和 _sort_desc", "Cannot use _sort and _sort_desc at the same time")
         sortable = await self._sortable_columns(database, table)
         for key, value in params:
             if key in ("_sort", "_sort_desc") and value and sortable is not None and value not in sortable:
-                return 400, f"不能按“{value[:100]}”排序：没有这一列。(Cannot sort table by {value[:100]})"
+                return Refusal(400, f"不能按“{value[:100]}”排序：没有这一列", f"Cannot sort table by {value[:100]}")
             if key == "_through" and not await self._through_ok(database, table, value):
-                return 400, '_through 无效：应为 {"table": 表, "column": 列, "value": 值}，且该表有指向本表的外键。'
+                return Refusal(400, BAD_THROUGH, "invalid _through")
         return None
 
     async def _table(self, path: str) -> tuple[str, str] | None:
@@ -298,8 +321,7 @@ def guard(app: App, datasette: Any) -> App:
             return
         refusal = quick_refusal(scope) or await check.refusal(scope)
         if refusal is not None:
-            status, message = refusal
-            response = await error_page(datasette, scope.get("path", ""), status, message)
+            response = await error_page(datasette, scope.get("path", ""), *refusal)
             await response.asgi_send(send)
             return
         await app(scope, receive, translating_sql_errors(send))
@@ -353,6 +375,8 @@ def _translated_body(body: bytes, content_type: str) -> bytes:
     # Already translated (an exception page built by exception_response) stays as it is.
     if TOO_BIG_ZH.encode() in body or json.dumps(TOO_BIG_ZH)[1:-1].encode() in body:
         return body
+    # The site's templates (kb/web/chrome.py) prefix a message they do not know with 出错了：.
+    body = body.replace("出错了：".encode() + english, english)
     return body.replace(english, replacement.encode("utf-8"))
 
 

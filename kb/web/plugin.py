@@ -105,7 +105,7 @@ def _lightened(query_string: str, matches: int) -> tuple[str, list[str]]:
     return urlencode(params), skipped
 
 
-@hookimpl
+@hookimpl(trylast=True)  # called last, so its wrapper (the guard) is the outermost
 def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
     def wrap(app: App) -> App:
         async def segmenting_app(scope: Scope, receive: Any, send: Any) -> None:
