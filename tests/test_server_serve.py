@@ -64,11 +64,11 @@ def _corrupt_schema(seed_db: Path, path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "says"),
     [
-        (_truncated, "知识库文件不完整"),
-        (_foreign_with_indicators, "不是本工具构建的知识库"),
+        (_truncated, "知识库文件已损坏：被截断"),
+        (_foreign_with_indicators, "是 SQLite 数据库，但不是本工具构建的知识库"),
         (_garbage, "不是 SQLite 数据库"),
-        (_empty, "不是 SQLite 数据库"),
-        (_corrupt_schema, "知识库已损坏"),
+        (_empty, "空文件，不是知识库"),
+        (_corrupt_schema, "知识库文件已损坏"),
     ],
 )
 def test_a_bad_database_is_named_in_one_line_with_exit_2(

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 from kb.db.build import discover
-from kb.db.schema import FTS_TABLES, TABLES, VIEWS
-from kb.errors import UsageError
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
@@ -97,48 +92,3 @@ def exposure_warning(host: str) -> str | None:
         f"只在本机使用请去掉 --host（默认 {DEFAULT_HOST}）。"
         f"(warning: {host} is not a loopback address; the site and its SQL are open to the network)"
     )
-
-
-def check_database(db_path: Path) -> None:
-    """Refuse, naming the file, a database that is missing, not SQLite, truncated or not a knowledge base.
-
-    Datasette would otherwise start and fail later with a traceback, or serve
-    a foreign database as if it were ours.
-    """
-    try:
-        with db_path.open("rb") as handle:
-            header = handle.read(100)
-        size = db_path.stat().st_size
-    except IsADirectoryError:
-        raise UsageError(f"{db_path}: 是文件夹，不是知识库 (a folder, not a knowledge base)") from None
-    except OSError as exc:
-        raise UsageError(f"{db_path}: 无法读取知识库 (cannot read: {exc.strerror or exc})") from None
-    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
-        raise UsageError(f"{db_path}: 不是 SQLite 数据库，不是本工具构建的知识库 (not a SQLite database)")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    # The page count in the header is valid when the "version-valid-for" number equals the change counter.
-    if header[92:96] == header[24:28] and pages and size < pages * page_size:
-        raise UsageError(
-            f"{db_path}: 知识库文件不完整（应有 {pages * page_size:,} 字节，实有 {size:,} 字节），"
-            f"请重新运行 kb build (truncated database; rebuild it)"
-        )
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
-        try:
-            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-            if "build_info" in names:
-                conn.execute("SELECT count(*) FROM build_info").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{db_path}: 知识库已损坏，请重新运行 kb build (corrupt database: {exc})") from None
-    expected = [spec.name for spec in TABLES] + [spec.name for spec in FTS_TABLES] + [spec.name for spec in VIEWS]
-    missing = [name for name in expected if name not in names]
-    if missing:
-        raise UsageError(
-            f"{db_path}: 不是本工具构建的知识库（或由旧版本构建），缺少 {', '.join(missing[:5])}"
-            f"{' 等' if len(missing) > 5 else ''}，请重新运行 kb build "
-            f"(not a knowledge base, or built by an older version: {len(missing)} tables missing)"
-        )
