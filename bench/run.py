@@ -246,7 +246,7 @@ def datasette_latency(db: Path, corpus: Path) -> tuple[dict[str, float], dict[st
         deadline = time.monotonic() + 120
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2).read()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/metadata.json", timeout=2).read()
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
