@@ -1,7 +1,8 @@
-"""``python -m bench``: the benchmark (see :mod:`bench.run`), or ``python -m bench corpus`` to only generate.
+"""``python -m bench``: the benchmark (see :mod:`bench.run`), ``corpus`` to only generate, ``load`` the load test.
 
 python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench corpus --count N --out DIR
+python -m bench load [--seconds 30] [--clients 8,16,32,64] [--work bench/out] [--output bench/load_results.json]
 python -m bench scale [--work bench/out] [--output bench/scale.json] [--small 1000] [--large 10000]
 """
 
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 from bench.corpus import generate
+from bench.load import LOAD_RESULTS, run_load
+from bench.load import table as load_table
 from bench.run import RESULTS, BenchError, run, table
 
 DEFAULT_WORK = Path(__file__).resolve().parent / "out"
@@ -29,13 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["run", "corpus", "scale"], default="run")
+    parser.add_argument("command", nargs="?", choices=["run", "corpus", "load", "scale"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="results file (default bench/results.json)")
+    parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results.json)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="build and floor processes")
     parser.add_argument("--count", type=int, help="corpus: how many documents")
     parser.add_argument("--out", type=Path, help="corpus: the (existing) folder to write them to")
+    parser.add_argument("--seconds", type=float, default=30.0, help="load: seconds per step (default 30)")
+    parser.add_argument("--clients", type=_sizes, default=[8, 16, 32, 64], help="load: client counts (8,16,32,64)")
     parser.add_argument("--small", type=int, default=1000, help="scale: the corpus built three ways (default 1000)")
     parser.add_argument("--large", type=int, default=10000, help="scale: the corpus built on Dask (default 10000)")
     args = parser.parse_args(argv)
@@ -50,18 +55,23 @@ def main(argv: list[str] | None = None) -> int:
         if work is None:
             work = DEFAULT_WORK
             work.mkdir(exist_ok=True)
+        if args.command == "load":
+            output = args.output or LOAD_RESULTS
+            print(load_table(run_load(work, output, args.seconds, args.clients)))
+            print(f"\nwrote {output}")
+            return 0
         if args.command == "scale":
             from bench.scale import SCALE_RESULTS
             from bench.scale import main as scale_main
 
-            output = args.output if args.output != RESULTS else SCALE_RESULTS
-            return scale_main(work, output, args.small, args.large)
-        results = run(args.sizes, work, args.output, args.workers)
+            return scale_main(work, args.output or SCALE_RESULTS, args.small, args.large)
+        output = args.output or RESULTS
+        results = run(args.sizes, work, output, args.workers)
     except (BenchError, ValueError, FileNotFoundError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     print(table(results))
-    print(f"\nwrote {args.output}")
+    print(f"\nwrote {output}")
     return 0
 
 

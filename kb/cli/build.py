@@ -148,9 +148,13 @@ def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metad
     Serve the knowledge base read-only with Datasette, building it first if missing or stale.
 
     页面、列名、导出（Excel/WPS 可直接打开的 CSV 和 .xlsx）均为中文；知识库可用任何文件名。
+    知识库不完整、已损坏或不是本工具构建的，退出状态 2；--host 不是本机回环地址时给出警告。
+    Exit status 2 when the database is truncated, corrupt or not a knowledge base; a warning when
+    --host is not a loopback address (the site is then open to the network).
     """
     from kb.db.build import build_knowledge_base
-    from kb.web.serve import datasette_args, is_stale, run_datasette
+    from kb.db.validate import check_database
+    from kb.web.serve import datasette_args, exposure_warning, is_stale, run_datasette
 
     db = Path(db_path)
     if is_stale(db, data_paths):
@@ -159,6 +163,10 @@ def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metad
         for path, error in report.failed:
             click.echo(f"错误：{path}: {error}", err=True)
         click.echo(report.summary(), err=True)
+    check_database(db)
+    warning = exposure_warning(host)
+    if warning:
+        click.echo(warning, err=True)
     metadata = Path(metadata_path) if metadata_path else None
     click.echo(f"绩效指标知识库：http://{host}:{port}/{db.stem}", err=True)
     run_datasette(datasette_args(db, metadata, host, port))

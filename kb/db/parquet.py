@@ -37,6 +37,7 @@ from kb.db.schema import (
     PARSE_WARNINGS,
     PROJECT_SERIES,
     PROJECTS,
+    SOURCE_LINES,
     UNITS,
 )
 from kb.db.spec import TableSpec
@@ -52,6 +53,7 @@ PARTITIONED: tuple[TableSpec, ...] = (
     DEPT_GOALS,
     GOAL_INDICATORS,
     PARSE_WARNINGS,
+    SOURCE_LINES,
     *BUDGET_TABLE_SPECS,
     ANOMALIES,
 )
