@@ -51,7 +51,11 @@ WORKER_CPU = (
     "worker_rows_cpu",
     "worker_aggregate_cpu",
     "worker_families_cpu",
+    "worker_finalize_rows_cpu",
+    "worker_finalize_checks_cpu",
 )
+# CPU seconds of the client's serial load (the wall seconds of SERIAL also count waiting for a busy CPU).
+CLIENT_CPU = ("sqlite_insert_cpu", "sqlite_finish_cpu")
 
 
 def _load() -> list[float]:
@@ -88,6 +92,7 @@ def measure_build(corpus: Path, db: Path, cluster: str | None, workers: int) -> 
         ),
         "stages": {stage: round(timings[stage], 2) for stage in STAGES if stage in timings},
         "worker_cpu": {name: round(timings[name], 2) for name in WORKER_CPU if name in timings},
+        "client_cpu": {name: round(timings[name], 2) for name in CLIENT_CPU if name in timings},
         "serial_seconds": round(serial, 2),
         "load_average_before": load_before,
         "load_average_after": _load(),

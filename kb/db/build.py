@@ -554,6 +554,7 @@ def run_build(
                 key = f"worker_{name}"
                 report.timings[key] = report.timings.get(key, 0.0) + seconds
         report.timings["sqlite_insert"] = loader.seconds
+        report.timings["sqlite_insert_cpu"] = loader.cpu_seconds
         loader.finish(numbering, (records, fts), series, families, report.timings)
         if executor.parquet is not None:
             from kb.db.parquet import write_client_tables

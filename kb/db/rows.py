@@ -83,6 +83,8 @@ class DocumentRows:
     findings: list[Finding] = field(default_factory=list)
     digest: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    # Tables kept compressed while a build waits to number them: name → (row count, compressed rows).
+    packed: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
     @property
     def indicator_count(self) -> int:
