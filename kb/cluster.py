@@ -31,8 +31,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from kb.db.stages import (
@@ -60,6 +63,7 @@ CLUSTER_BATCH = 8
 AHEAD_PER_WORKER = 4
 CONNECT_TIMEOUT = "20s"
 _INSTALL = "pip install -e '.[cluster]'"
+_WORKER_LOGGING = "DASK_LOGGING__DISTRIBUTED"
 
 
 def _distributed() -> Any:
@@ -68,6 +72,30 @@ def _distributed() -> Any:
     except ImportError:
         raise UsageError(f"--cluster 需要 Dask（{_INSTALL}）(the cluster build needs dask[distributed])") from None
     return distributed
+
+
+@contextmanager
+def _ctrl_c_left_to_the_build() -> Iterator[None]:
+    """Start local workers that ignore Ctrl-C: it reaches the whole process group, and it is the build that
+    stops them and cleans up (a worker would otherwise print its own KeyboardInterrupt traceback).
+
+    A process started while SIGINT is ignored keeps it ignored: Python installs its handler only over the default.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Workers log at import; when the build stops them, losing the scheduler first is no error worth a traceback.
+    logging_level = os.environ.get(_WORKER_LOGGING)
+    os.environ[_WORKER_LOGGING] = "critical"
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if logging_level is None:
+            os.environ.pop(_WORKER_LOGGING, None)
+        else:
+            os.environ[_WORKER_LOGGING] = logging_level
 
 
 def parse_address(address: str) -> tuple[str, int | None]:
@@ -112,13 +140,14 @@ class DaskExecutor:
         cluster = None
         try:
             if kind == "local":
-                cluster = distributed.LocalCluster(
-                    n_workers=count or workers or os.cpu_count() or 1,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                    silence_logs=logging.ERROR,
-                )
+                with _ctrl_c_left_to_the_build():
+                    cluster = distributed.LocalCluster(
+                        n_workers=count or workers or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                        silence_logs=logging.ERROR,
+                    )
                 client = distributed.Client(cluster)
             else:
                 client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
