@@ -6,6 +6,8 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,4 +187,24 @@ def test_a_cluster_that_cannot_be_used_is_one_line(
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message)
+    assert not db.exists() and {p.name for p in tmp_path.iterdir()} <= {".kb.db.lock"}
+
+
+def test_ctrl_c_stops_a_cluster_build_in_one_line(corpus: Path, tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, local Dask workers included: the build stops them, one line."""
+    db = tmp_path / "kb.db"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "build", str(corpus), "--db", str(db), "--cluster", "local:1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert build.stderr is not None
+    first = build.stderr.readline()  # the dashboard's link: the cluster is up and the documents are being parsed
+    os.killpg(build.pid, signal.SIGINT)
+    _, rest = build.communicate(timeout=120)
+    assert build.returncode == 130
+    assert "进度面板 (dashboard)：http" in first
+    assert rest == "已中断（SIGINT），未完成的工作已清理 (interrupted)\n"
     assert not db.exists() and {p.name for p in tmp_path.iterdir()} <= {".kb.db.lock"}
