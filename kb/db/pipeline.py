@@ -42,7 +42,7 @@ from kb.db.stages import (
     aggregate,
     batches_of,
     document_rows,
-    family_partial,
+    family_partial_of,
     family_records,
     finalize,
     make_plan,
@@ -170,11 +170,16 @@ class _Store:
     def __init__(self) -> None:
         self.values: dict[Any, Any] = {}
 
+    def resolve(self, arg: Any) -> Any:
+        """``arg`` with every :class:`Ref` in it (in lists and tuples too) replaced by the value kept."""
+        if isinstance(arg, Ref):
+            return self.values.pop(arg.key) if arg.take else self.values[arg.key]
+        if type(arg) in (list, tuple):
+            return type(arg)(self.resolve(a) for a in arg)
+        return arg
+
     def run(self, fn: Callable[..., Any], args: tuple[Any, ...], keep: Any) -> Any:
-        resolved = tuple(
-            (self.values.pop(a.key) if a.take else self.values[a.key]) if isinstance(a, Ref) else a for a in args
-        )
-        result = fn(*resolved)
+        result = fn(*self.resolve(args))
         if keep is not None:
             self.values[keep], result = result
         return result
@@ -364,8 +369,14 @@ class LocalExecutor:
     def families(self, plan: Plan, numbering: Numbering) -> FamilyPartial:
         self._plans = numbering.batches
         self._broadcast("plan", plan)
-        parts = self._pinned(lambda i: (family_partial, (Ref(i), Ref("plan"), self._plans[i])), len(self._batches))
-        return merge_family_partials(list(parts))
+        # A family's counts add up in any order: each worker sums the batches it keeps, this process the workers'.
+        for n, worker in enumerate(self._pool):
+            mine = [(Ref(i), self._plans[i]) for i in range(len(self._batches)) if self._owner[i] == n]
+            worker.send(n, family_partial_of, (mine, Ref("plan")))
+        parts: list[FamilyPartial] = []
+        while any(w.busy is not None for w in self._pool):
+            parts.extend(value for _, _, value in self._wait())
+        return merge_family_partials(parts)
 
     def finalize(self, stats: dict[int, Any]) -> Iterator[LoadBatch]:
         self._broadcast("stats", stats)

@@ -554,6 +554,11 @@ def family_partial(batch: list[DocumentRows], plan: Plan, batch_plan: BatchPlan)
     return FamilyPartial(dict(counts), time.process_time() - started)
 
 
+def family_partial_of(batches: Sequence[tuple[list[DocumentRows], BatchPlan]], plan: Plan) -> FamilyPartial:
+    """Stage 4 over several batches at once (a family's counts add up in any order)."""
+    return merge_family_partials([family_partial(batch, plan, batch_plan) for batch, batch_plan in batches])
+
+
 def _own_counts(counts: FamilyCounts) -> FamilyCounts:
     copy = FamilyCounts(
         size=counts.size,
