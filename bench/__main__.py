@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=_sizes, default=[8, 16, 32, 64], help="load: client counts (8,16,32,64)")
     parser.add_argument("--small", type=int, default=1000, help="scale: the corpus built three ways (default 1000)")
     parser.add_argument("--large", type=int, default=10000, help="scale: the corpus built on Dask (default 10000)")
+    parser.add_argument(
+        "--no-compare", action="store_true", help="scale: skip the local and one-worker builds of the small corpus"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "corpus":
@@ -64,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench.scale import SCALE_RESULTS
             from bench.scale import main as scale_main
 
-            return scale_main(work, args.output or SCALE_RESULTS, args.small, args.large)
+            return scale_main(work, args.output or SCALE_RESULTS, args.small, args.large, not args.no_compare)
         output = args.output or RESULTS
         results = run(args.sizes, work, output, args.workers)
     except (BenchError, ValueError, FileNotFoundError) as exc:

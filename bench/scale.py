@@ -132,13 +132,19 @@ def amdahl(one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_scale(work: Path, out: Path, small: int, large: int) -> dict[str, Any]:
-    """Every measurement of the scaling benchmark; written to ``out`` and returned."""
+def run_scale(work: Path, out: Path, small: int, large: int, compare: bool = True) -> dict[str, Any]:
+    """Every measurement of the scaling benchmark; written to ``out`` and returned.
+
+    Without ``compare`` the small corpus is built only with the Dask build on two workers (what the
+    ratios to the large corpus and the query latencies need), not the local and one-worker builds.
+    """
     if not work.is_dir():
         raise BenchError(f"work folder {work} does not exist")
     results: dict[str, Any] = {"machine": machine(), "small": small, "large": large, "builds": {}, "queries": {}}
     small_corpus = ensure_corpus(work, small)
     runs = (("local-2", None, 2), ("dask-1", "local:1", 1), ("dask-2", "local:2", 2))
+    if not compare:
+        runs = runs[2:]
     for name, cluster, workers in runs:
         print(f"… {small} documents, {name}", file=sys.stderr, flush=True)
         results["builds"][f"{small}/{name}"] = measure_build(
@@ -163,7 +169,8 @@ def run_scale(work: Path, out: Path, small: int, large: int) -> dict[str, Any]:
         if small_run["stages"].get(stage) and stage in large_run["stages"]
     }
     results["stage_ratio"]["whole build"] = round(large_run["seconds"] / small_run["seconds"], 2)
-    results["amdahl"] = amdahl(results["builds"][f"{small}/dask-1"], small_run)
+    if compare:
+        results["amdahl"] = amdahl(results["builds"][f"{small}/dask-1"], small_run)
     write_results(results, out)
     return results
 
@@ -220,9 +227,9 @@ def scale_table(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def main(work: Path, out: Path, small: int, large: int) -> int:
+def main(work: Path, out: Path, small: int, large: int, compare: bool = True) -> int:
     """``python -m bench scale``."""
-    results = run_scale(work, out, small, large)
+    results = run_scale(work, out, small, large, compare)
     print(scale_table(results))
     print(f"\nwrote {out}")
     return 0
