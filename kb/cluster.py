@@ -63,7 +63,13 @@ CLUSTER_BATCH = 8
 AHEAD_PER_WORKER = 4
 CONNECT_TIMEOUT = "20s"
 _INSTALL = "pip install -e '.[cluster]'"
-_WORKER_LOGGING = "DASK_LOGGING__DISTRIBUTED"
+# What local workers read from their environment when they start (Dask's configuration): no log lines when the
+# build stops them (losing the scheduler first is no error worth a traceback), and no statistical profiler,
+# which samples every task's stack a hundred times a second (about a tenth of the CPU of a build).
+_WORKER_SETTINGS = {
+    "DASK_LOGGING__DISTRIBUTED": "critical",
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+}
 
 
 def _distributed() -> Any:
@@ -76,8 +82,9 @@ def _distributed() -> Any:
 
 @contextmanager
 def _ctrl_c_left_to_the_build() -> Iterator[None]:
-    """Start local workers that ignore Ctrl-C: it reaches the whole process group, and it is the build that
-    stops them and cleans up (a worker would otherwise print its own KeyboardInterrupt traceback).
+    """Start local workers that ignore Ctrl-C (it reaches the whole process group, and it is the build that
+    stops them and cleans up: a worker would otherwise print its own KeyboardInterrupt traceback), with
+    :data:`_WORKER_SETTINGS`.
 
     A process started while SIGINT is ignored keeps it ignored: Python installs its handler only over the default.
     """
@@ -85,17 +92,17 @@ def _ctrl_c_left_to_the_build() -> Iterator[None]:
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Workers log at import; when the build stops them, losing the scheduler first is no error worth a traceback.
-    logging_level = os.environ.get(_WORKER_LOGGING)
-    os.environ[_WORKER_LOGGING] = "critical"
+    saved = {name: os.environ.get(name) for name in _WORKER_SETTINGS}
+    os.environ.update(_WORKER_SETTINGS)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-        if logging_level is None:
-            os.environ.pop(_WORKER_LOGGING, None)
-        else:
-            os.environ[_WORKER_LOGGING] = logging_level
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def parse_address(address: str) -> tuple[str, int | None]:
