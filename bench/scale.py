@@ -99,20 +99,20 @@ def measure_build(corpus: Path, db: Path, cluster: str | None, workers: int) -> 
     }
 
 
-def search_latencies(db: Path, corpus: Path) -> dict[str, dict[str, float]]:
+def search_latencies(db: Path, corpus: Path) -> dict[str, Any]:
     """Ranked FTS5, Whoosh (``kb search``'s function) and Datasette's search page on ``db``."""
     from indexer import whoosh_index
     from indexer.fts import search_indicators
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        results = {
+        results: dict[str, Any] = {
             "fts5": timed(lambda q: search_indicators(conn, q, limit=20), QUERIES),
             "whoosh": timed(lambda q: whoosh_index.search(whoosh_index.index_dir_for(db), conn, q, limit=20), QUERIES),
         }
     finally:
         conn.close()
-    results["datasette"] = datasette_latency(db, corpus)
+    results["datasette"], results["pages"] = datasette_latency(db, corpus)
     return results
 
 
