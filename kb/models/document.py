@@ -8,15 +8,34 @@ The JSON field names are a public interface: extend them, never rename them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from kb.models.base import Record
 from kb.models.budget import BudgetTables
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+
+
+# Where a record was read in a form with pages or sheets; absent (not null) from the JSON of text forms.
+PLACE_FIELDS = frozenset({"page", "last_page", "sheet", "sheet_row", "last_sheet_row"})
+
+
+class _Placed(Record):
+    """A record that may carry page or sheet provenance: the JSON leaves those fields out where they are unknown."""
+
+    _omitted_when_none: ClassVar[frozenset[str]] = PLACE_FIELDS
+
+    @model_serializer(mode="wrap")
+    def _without_unknown_places(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self._omitted_when_none:
+                if name in data and data[name] is None:
+                    del data[name]
+        return data
 
 
 class Target(Record):
@@ -29,7 +48,7 @@ class Target(Record):
     kind: TargetKind = Field(description="numeric 数值型 / deadline 时限型 / qualitative 定性 / unparsed 无法解析")
 
 
-class Indicator(Record):
+class Indicator(_Placed):
     """One row of a project's 绩效目标表 (三级指标 with its target)."""
 
     position: int = Field(description="在表中的行序（从 1 开始）")
@@ -39,8 +58,13 @@ class Indicator(Record):
     description: str = Field(description="绩效指标描述")
     target: Target = Field(description="指标值")
     basis: str = Field(description="指标值确定依据")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    last_line: int = Field(description="来源末行号（同上）")
+    page: int | None = Field(None, description="来源首页页码（PDF）")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）")
 
 
 class SpendPlan(Record):
@@ -52,7 +76,7 @@ class SpendPlan(Record):
     by_december: float | None = Field(None, description="12月底支出进度 %")
 
 
-class Project(Record):
+class Project(_Placed):
     """One 项目绩效目标表 of section 七."""
 
     seq: int = Field(description="项目序号（文档中的顺序）")
@@ -65,8 +89,13 @@ class Project(Record):
     spend_plan: SpendPlan = Field(default_factory=SpendPlan, description="资金支出计划（%）")
     goal: str = Field("", description="绩效目标")
     year: int | None = Field(None, description="项目设立年度（取自项目编码）")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    last_line: int = Field(description="来源末行号（同上）")
+    page: int | None = Field(None, description="来源首页页码（PDF）")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）")
     indicators: list[Indicator] = Field(default_factory=list)
 
 
@@ -77,8 +106,8 @@ class GoalIndicator(Record):
     name: str = Field(description="指标名")
     target: Target = Field(description="指标值")
     text: str = Field(description="原文整行")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    last_line: int = Field(description="来源末行号（同上）")
 
 
 class DeptGoal(Record):
@@ -86,8 +115,8 @@ class DeptGoal(Record):
 
     seq: int = Field(description="分项目标序号")
     goal: str = Field(description="绩效目标")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    last_line: int = Field(description="来源末行号（同上）")
     indicators: list[GoalIndicator] = Field(default_factory=list)
 
 
@@ -102,21 +131,30 @@ class Unit(Record):
     line: int = Field(description="来源行号")
 
 
-class ParseWarning(Record):
+class ParseWarning(_Placed):
     """Something the parser could not fully understand; the rest was kept."""
 
     file: str = Field(description="文件")
     line: int | None = Field(None, description="行号")
+    page: int | None = Field(None, description="页码（PDF）")
+    sheet: str | None = Field(None, description="工作表（XLSX）")
+    sheet_row: int | None = Field(None, description="工作表行号（XLSX）")
     code: str = Field(description="警告类别")
     message: str = Field(description="说明")
 
 
-class Document(Record):
+class Document(_Placed):
     """A whole 部门预算信息公开 document."""
+
+    _omitted_when_none: ClassVar[frozenset[str]] = frozenset({"page_count"})
 
     source_path: str = Field(description="源文件路径")
     sha256: str = Field(description="源文件 SHA-256")
     encoding: str = Field(description="源文件编码")
+    form: str = Field(
+        "txt", description="文档形式：txt 制表符文本 / md / html / pdf / layout（pdftotext -layout 文本）/ xlsx / docx"
+    )
+    page_count: int | None = Field(None, description="页数（PDF）")
     dept_code: str | None = Field(None, description="部门编码")
     dept_name: str | None = Field(None, description="部门名称")
     budget_year: int | None = Field(None, description="预算年度")

@@ -10,19 +10,14 @@ joined back onto the row it belongs to.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb.models import Indicator, Project, SpendPlan
-from kb.parse.layout import (
-    cells,
-    compact,
-    is_heading_marked,
-    is_section_heading,
-    is_table_row,
-    plain,
-)
-from kb.parse.notes import ParseNotes
+from kb.parse.layout import compact, is_section_heading
+from kb.parse.notes import ParseNotes, provenance
 from kb.parse.targets import parse_target
+from kb.read.lines import DocLine, as_doc_lines
 
 TITLE = re.compile(r"^(\d{1,3})\s*[、.．]\s*(.+?)绩效目标表\s*$")
 INDICATOR_COLUMNS = 6
@@ -32,7 +27,7 @@ _CODE_YEAR = re.compile(r"^\d{6}(\d{2})")
 _NOISE = re.compile(r"^(单位[：:]\s*万元|续表|（续）|\(续\))$")
 
 
-def parse_money(text: str, notes: ParseNotes, line: int, what: str) -> float | None:
+def parse_money(text: str, notes: ParseNotes, line: int | DocLine, what: str) -> float | None:
     """An amount in 万元; empty is None, unreadable is None with a warning."""
     value = compact(text).replace(",", "").replace("，", "")
     if not value:
@@ -63,18 +58,18 @@ class _Row:
     """An indicator row while it may still receive a page-break tail."""
 
     values: list[str]
-    first_line: int
-    last_line: int
+    first: DocLine
+    last: DocLine
 
 
 @dataclass
 class _ProjectTable:
     """The rows of one project table as they are read."""
 
+    first: DocLine
+    last: DocLine
     title_seq: int | None = None
     title_name: str = ""
-    first_line: int = 0
-    last_line: int = 0
     code: str | None = None
     name: str = ""
     budget: float | None = None
@@ -115,7 +110,7 @@ def _first_filled(row: list[str], start: int, stop: set[str]) -> str:
     return ""
 
 
-def _read_amounts(table: _ProjectTable, row: list[str], line: int, notes: ParseNotes) -> None:
+def _read_amounts(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> None:
     for index, cell in enumerate(row):
         label = compact(cell)
         if label == "预算数":
@@ -126,7 +121,7 @@ def _read_amounts(table: _ProjectTable, row: list[str], line: int, notes: ParseN
             table.other_funds = parse_money(_next_value(row, index), notes, line, "其他资金")
 
 
-def _read_plan(table: _ProjectTable, row: list[str], line: int, notes: ParseNotes) -> None:
+def _read_plan(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> None:
     header = table.plan_header or []
     by_column: dict[str, float | None] = {}
     for index, label in enumerate(header):
@@ -143,38 +138,44 @@ def _read_plan(table: _ProjectTable, row: list[str], line: int, notes: ParseNote
     table.plan.update(by_column)
 
 
-def _is_continuation(table: _ProjectTable, row: list[str]) -> bool:
-    """A page-break tail: no 一级/二级, some cells missing, right after a header."""
+def _is_continuation(table: _ProjectTable, row: list[str], line: DocLine) -> bool:
+    """A page-break tail: no 一级/二级, some cells missing, right after a header.
+
+    An 一级/二级 cell covered by a merged cell above (a form that keeps merges)
+    belongs to a row of the group above, never to a tail.
+    """
     if not table.rows or row[0] or row[1] or all(row[2:INDICATOR_COLUMNS]):
+        return False
+    if line.covered(0) or line.covered(1):
         return False
     return table.after_header or not row[2]
 
 
-def _append_tail(previous: _Row, row: list[str], line: int) -> None:
+def _append_tail(previous: _Row, row: list[str], line: DocLine) -> None:
     for index in range(2, INDICATOR_COLUMNS):
         tail = row[index]
         # The cut sometimes repeats the last characters already printed (标准 + 准).
         if tail and not previous.values[index].endswith(tail):
             previous.values[index] += tail
-    previous.last_line = line
+    previous.last = line
 
 
-def _read_indicator_row(table: _ProjectTable, row: list[str], line: int, notes: ParseNotes) -> None:
+def _read_indicator_row(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> None:
     extra = [cell for cell in row[INDICATOR_COLUMNS:] if cell]
     row = (row + [""] * INDICATOR_COLUMNS)[:INDICATOR_COLUMNS]
     if extra:
         notes.warn(line, "extra_cells", f"指标行多出 {len(extra)} 个单元格，已并入指标值确定依据：{extra}")
         row[5] = " ".join([row[5], *extra]).strip()
-    if _is_continuation(table, row):
+    if _is_continuation(table, row, line):
         _append_tail(table.rows[-1], row, line)
         return
     if not any(row):
         return
-    table.rows.append(_Row(values=row, first_line=line, last_line=line))
+    table.rows.append(_Row(values=row, first=line, last=line))
 
 
-def _read_row(table: _ProjectTable, line_text: str, line: int, notes: ParseNotes) -> None:
-    row = cells(line_text)
+def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
+    row = list(line.cells or [])
     label = compact(row[0])
     if label == "项目编码":
         _read_code_row(table, row)
@@ -215,14 +216,14 @@ def _fill_levels(table: _ProjectTable, seq: int, notes: ParseNotes) -> list[Indi
         if values[0]:
             level1 = values[0]
         elif not level1:
-            notes.warn(row.first_line, "missing_level1", f"项目 {seq} 第 {position} 行一级指标为空，且无上一行可继承")
+            notes.warn(row.first, "missing_level1", f"项目 {seq} 第 {position} 行一级指标为空，且无上一行可继承")
         if values[1]:
             level2 = values[1]
         elif not level2:
-            notes.warn(row.first_line, "missing_level2", f"项目 {seq} 第 {position} 行二级指标为空，且无上一行可继承")
+            notes.warn(row.first, "missing_level2", f"项目 {seq} 第 {position} 行二级指标为空，且无上一行可继承")
         if not values[2] or not values[4]:
             missing = "三级指标" if not values[2] else "指标值"
-            notes.warn(row.first_line, "incomplete_row", f"项目 {seq} 第 {position} 行缺少{missing}")
+            notes.warn(row.first, "incomplete_row", f"项目 {seq} 第 {position} 行缺少{missing}")
         indicators.append(
             Indicator(
                 position=position,
@@ -232,15 +233,14 @@ def _fill_levels(table: _ProjectTable, seq: int, notes: ParseNotes) -> list[Indi
                 description=values[3],
                 target=parse_target(values[4]),
                 basis=values[5],
-                first_line=row.first_line,
-                last_line=row.last_line,
+                **provenance(row.first, row.last),
             )
         )
     return indicators
 
 
 def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
-    where = table.first_line
+    where = table.first
     if table.is_empty():
         notes.warn(
             where,
@@ -268,19 +268,25 @@ def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: Pa
         spend_plan=SpendPlan(**table.plan),
         goal="\n".join(part for part in table.goal if part),
         year=project_year(code) or fallback_year,
-        first_line=table.first_line,
-        last_line=table.last_line,
+        **provenance(table.first, table.last),
         indicators=_fill_levels(table, seq, notes),
     )
 
 
-def _title(line_text: str) -> re.Match[str] | None:
-    if is_table_row(line_text):
+def _title(line: DocLine) -> re.Match[str] | None:
+    if line.is_row:
         return None
-    return TITLE.match(plain(line_text))
+    return TITLE.match(line.text)
 
 
-def parse_projects(lines: list[str], notes: ParseNotes, fallback_year: int | None = None) -> list[Project]:
+def project_titles(lines: Sequence[DocLine]) -> int:
+    """How many lines are titles of a 项目绩效目标表 (``N、…绩效目标表``)."""
+    return sum(1 for line in lines if "绩效目标表" in line.text and _title(line))
+
+
+def parse_projects(
+    lines: Sequence[DocLine] | Sequence[str], notes: ParseNotes, fallback_year: int | None = None
+) -> list[Project]:
     """Every 项目绩效目标表 in ``lines``, in document order."""
     projects: list[Project] = []
     table: _ProjectTable | None = None
@@ -293,35 +299,32 @@ def parse_projects(lines: list[str], notes: ParseNotes, fallback_year: int | Non
                 projects.append(project)
         table = None
 
-    for index, line_text in enumerate(lines):
-        line = index + 1
-        if not line_text.strip():
-            continue
-        title = _title(line_text)
+    for line in as_doc_lines(lines):
+        title = _title(line)
         if title:
             close()
             table = _ProjectTable(
-                title_seq=int(title.group(1)), title_name=title.group(2).strip(), first_line=line, last_line=line
+                first=line, last=line, title_seq=int(title.group(1)), title_name=title.group(2).strip()
             )
             continue
-        if is_table_row(line_text):
-            if table is None and "项目编码" not in line_text:
+        if line.cells is not None:
+            if table is None and "项目编码" not in line.text:
                 continue  # a row of some other table (budget tables, procurement)
-            first = compact(cells(line_text)[0])
+            first = compact(line.cells[0])
             if first == "项目编码" and table is not None and table.code is not None:
                 close()
             if first == "项目编码" and table is None:
-                table = _ProjectTable(first_line=line)
+                table = _ProjectTable(first=line, last=line)
             if table is None:
                 continue
-            _read_row(table, line_text, line, notes)
-            table.last_line = line
+            _read_row(table, line, notes)
+            table.last = line
             continue
         if table is None:
             continue
-        if is_section_heading(line_text) or is_heading_marked(line_text):
+        if is_section_heading(line) or line.heading:
             close()
-        elif not _NOISE.match(plain(line_text)):
-            notes.warn(line, "stray_text", f"项目表中出现无法归类的文字：{plain(line_text)[:60]}")
+        elif not _NOISE.match(line.text):
+            notes.warn(line, "stray_text", f"项目表中出现无法归类的文字：{line.text[:60]}")
     close()
     return projects
