@@ -268,7 +268,8 @@ class _Reader(HTMLParser):
             self.notes.append(
                 ReadNote(
                     code="truncated_table",
-                    message=f"第 {start} 行开始的表格在文件结尾（第 {end} 行）处被截断（缺少 </table>），已读到的行照常读取",
+                    message=f"第 {start} 行开始的表格在文件结尾（第 {end} 行）处被截断（缺少 </table>），"
+                    "已读到的行照常读取",
                     where=Where(line=end, last_line=end),
                 )
             )

@@ -64,7 +64,8 @@ class _Cleaner:
                 self.notes.append(
                     ReadNote(
                         code="cid_glyphs",
-                        message=f"{where.label() or '文中'}有无法映射到文字的字形 (cid:NN)，已删去：{text.strip()[:30]}",
+                        message=f"{where.label() or '文中'}有无法映射到文字的字形 (cid:NN)，"
+                        f"已删去：{text.strip()[:30]}",
                         where=where,
                     )
                 )
