@@ -33,9 +33,11 @@ from kb.db.rows import DocumentRows, load_document
 from kb.db.schema import DOCUMENTS
 from kb.db.writer import Writer
 from kb.errors import UsageError
+from kb.read.sniff import KNOWN_UNSUPPORTED, SUFFIXES
 
 TOOL_VERSION = __version__
-DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".text"})
+# Every form kb/read reads, and the document types it recognises but cannot read (reported as failures).
+DOCUMENT_SUFFIXES = frozenset(SUFFIXES) | frozenset(KNOWN_UNSUPPORTED)
 # Parsed documents waiting for the writer, per worker: enough to keep workers busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
 
@@ -60,6 +62,8 @@ class BuildReport:
     db_path: Path
     documents: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # Files in the folders that are not documents of any kind (data, notes): not built, but named.
+    skipped: list[str] = field(default_factory=list)
     projects: int = 0
     indicators: int = 0
     goal_indicators: int = 0
@@ -77,6 +81,9 @@ class BuildReport:
         )
         if self.failed:
             text += f"，失败 {len(self.failed)} 份"
+        if self.skipped:
+            names = "、".join(Path(p).name for p in self.skipped[:3]) + ("…" if len(self.skipped) > 3 else "")
+            text += f"，跳过 {len(self.skipped)} 个不是文档的文件（{names}）"
         return text + f"（{self.seconds:.1f} 秒）"
 
     def add(self, rows: DocumentRows) -> None:
@@ -93,8 +100,22 @@ class BuildReport:
             self.timings[f"worker_{phase}_cpu"] = self.timings.get(f"worker_{phase}_cpu", 0.0) + seconds
 
 
+def skipped_files(paths: Sequence[str | Path]) -> list[str]:
+    """The files in the folders of ``paths`` that :func:`discover` leaves out (not a document type)."""
+    return [
+        str(p)
+        for raw in paths
+        if Path(raw).is_dir()
+        for p in sorted(Path(raw).rglob("*"))
+        if p.is_file()
+        and p.suffix.lower() not in DOCUMENT_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(raw).parts)
+    ]
+
+
 def discover(paths: Sequence[str | Path]) -> list[Path]:
-    """The document files named by ``paths``: files as given, folders searched for .txt/.md.
+    """The document files named by ``paths``: files as given, folders searched for every document type
+    (:data:`DOCUMENT_SUFFIXES`: the readable forms, and the types reported as unreadable).
 
     Raises :class:`UsageError` for a path that does not exist.
     """
@@ -200,8 +221,10 @@ def build_knowledge_base(
     db_path = Path(db_path)
     files = discover(paths)
     if not files:
-        raise UsageError(f"{', '.join(map(str, paths))}: 没有找到文档（.txt/.md）(no documents found)")
-    report = BuildReport(db_path=db_path)
+        raise UsageError(
+            f"{', '.join(map(str, paths))}: 没有找到文档（.txt/.md/.html/.pdf/.xlsx/.docx）(no documents found)"
+        )
+    report = BuildReport(db_path=db_path, skipped=skipped_files(paths))
     temporary = _temporary_path(db_path)
     temporary.unlink(missing_ok=True)
     writer = Writer(temporary)

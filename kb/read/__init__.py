@@ -44,7 +44,7 @@ def read_data(data: bytes, path: str | Path = "<bytes>") -> ReadDocument:
 
         return normalise_document(read_docx(data, name, sha256))
     suffix = Path(name).suffix.lower()
-    if suffix in KNOWN_UNSUPPORTED and data.strip() and b"\x00" in data[:8192]:
+    if suffix in KNOWN_UNSUPPORTED and data.strip():
         raise DocumentError(path, f"不支持的文件类型：{KNOWN_UNSUPPORTED[suffix]} (unsupported file type {suffix})")
     hint = hint_of(name)
     if hint in ("xlsx", "docx") and data.strip():

@@ -401,6 +401,22 @@ def _text_blocks(lines: list[_Printed], page: int, body: float, right: float) ->
     return blocks
 
 
+def _is_password_error(exc: BaseException, password_error: type[BaseException]) -> bool:
+    """pdfplumber wraps pdfminer's errors (``PdfminerException(PDFPasswordIncorrect())``): look inside."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, password_error) or any(isinstance(arg, password_error) for arg in seen.args):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _cause_name(exc: BaseException) -> str:
+    """The name of the error pdfminer raised (inside pdfplumber's wrapper)."""
+    inner = next((arg for arg in exc.args if isinstance(arg, BaseException)), exc)
+    return type(inner).__name__
+
+
 def _open_pdfium(data: bytes) -> Any:
     """The same PDF opened by pdfium (the second extraction path), or None if pdfium cannot open it."""
     try:
@@ -437,11 +453,11 @@ def read_pdf(data: bytes, path: str, sha256: str) -> ReadDocument:
     notes: list[ReadNote] = []
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect:
-        raise DocumentError(path, "PDF 已加密，需要密码才能打开 (encrypted PDF)") from None
     except Exception as exc:  # pdfminer raises many types for broken files (PDFSyntaxError, KeyError, …)
+        if _is_password_error(exc, PDFPasswordIncorrect):
+            raise DocumentError(path, "PDF 已加密，需要密码才能打开 (encrypted PDF)") from None
         raise DocumentError(
-            path, f"不是文本文件，也无法作为 PDF 读取：文件损坏或不完整 (corrupt PDF: {type(exc).__name__})"
+            path, f"不是文本文件，也无法作为 PDF 读取：文件损坏或不完整 (corrupt PDF: {_cause_name(exc)})"
         ) from None
     with pdf:
         try:
