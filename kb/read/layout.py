@@ -206,6 +206,15 @@ def _in_table(line: _Printed, starts: list[int]) -> bool:
     return len(runs) >= 2 or (bool(runs) and runs[0][0] >= max(2, starts[1] - 2) if len(starts) > 1 else False)
 
 
+def _page_count(lines: list[str]) -> int | None:
+    """pdftotext ends every page with a form feed, the last one included."""
+    feeds = sum(line.count("\f") for line in lines)
+    if not feeds:
+        return None
+    ends_with_feed = "".join(lines).rstrip("\n ").endswith("\f")
+    return feeds if ends_with_feed else feeds + 1
+
+
 def read_layout(source: SourceText) -> ReadDocument:
     """``pdftotext -layout`` text as blocks."""
     blocks, pages = layout_blocks(source.lines)
@@ -215,6 +224,6 @@ def read_layout(source: SourceText) -> ReadDocument:
         form="layout",
         encoding=source.encoding,
         blocks=blocks,
-        page_count=pages if any("\f" in line for line in source.lines) else None,
+        page_count=_page_count(source.lines),
         notes=list(source.notes),
     )
