@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import time
 import zipfile
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from bench.docgen.render.codepoints import compat_map, fold, kangxi_map
 from bench.docgen.render.grid import layout
 from bench.docgen.render.md import to_md
 from bench.docgen.render.txt import to_txt
-from bench.docgen.seed import SEED_PATH, seed_doc
+from bench.docgen.seed import SEED_PATH
 
 PROJECTS = 44
 # The rows the seed shows cut by a page break: (project number, text in the head, text in the tail), each
