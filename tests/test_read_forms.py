@@ -460,3 +460,49 @@ def test_folder_build_keeps_every_good_document_and_reports_the_rest(
         ]
         assert conn.execute("select count(*) from indicators").fetchone() == (3 * 289,)
         assert conn.execute("select count(*) from parse_warnings where code = 'unreadable_document'").fetchone() == (4,)
+
+
+# --- fuzz: damaged binary files never crash ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def small_binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A small PDF (text, no browser needed), XLSX and DOCX of a made-up document, as bytes."""
+    from bench.docgen.render import render
+    from bench.docgen.render.pdfcrypt import write_encrypted_pdf
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    doc = _mini_pdf_doc()
+    write_encrypted_pdf(folder / "small.pdf", user_password="", lines=("Performance targets", "2024"))
+    return {
+        "pdf": (folder / "small.pdf").read_bytes(),
+        "xlsx": render(doc, "xlsx", folder / "small.xlsx").read_bytes(),
+        "docx": render(doc, "docx", folder / "small.docx").read_bytes(),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["pdf", "xlsx", "docx"])
+def test_damaged_binary_files_parse_or_refuse(small_binaries: dict[str, bytes], form: str) -> None:
+    """Cut, overwritten or shuffled bytes of a PDF, XLSX or DOCX: a result or a DocumentError, never a crash."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    data = small_binaries[form]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        cut=st.integers(min_value=1, max_value=len(data)),
+        at=st.integers(min_value=0, max_value=len(data) - 1),
+        noise=st.binary(min_size=0, max_size=64),
+    )
+    def check(cut: int, at: int, noise: bytes) -> None:
+        damaged = (data[:at] + noise + data[at + len(noise) :])[:cut]
+        try:
+            doc = parse_bytes(damaged, f"fuzz.{form}")
+        except DocumentError as exc:
+            assert exc.path == f"fuzz.{form}"
+            return
+        assert isinstance(doc, Document)
+
+    check()
