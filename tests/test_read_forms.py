@@ -137,6 +137,16 @@ def test_paginated_markdown_knows_its_pages(gdoc: Any, out: Path, seed_doc: Docu
     assert first.page is not None and all(i.page == first.page for i in first.indicators)
 
 
+def test_pipe_tables_that_repeat_merged_text_read_the_same(gdoc: Any, out: Path, seed_doc: Document) -> None:
+    """Converters repeating a merged cell's text in every position it covers: projects and goals as in the seed."""
+    from bench.docgen.render import render
+
+    doc = parse_document(render(gdoc, "md", out / "repeat.md", merged="repeat"))
+    assert projects(doc) == projects(seed_doc) and indicators(doc) == indicators(seed_doc)
+    assert goals(doc) == goals(seed_doc)
+    assert not [w for w in doc.warnings if not w.code.startswith("budget_")]
+
+
 def test_xlsx_rows_point_at_their_sheet_row(rendered: dict[str, Path], parsed_forms: dict[str, Document]) -> None:
     from openpyxl import load_workbook
 

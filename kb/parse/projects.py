@@ -83,6 +83,7 @@ class _ProjectTable:
     state: str = "head"
     after_header: bool = False
     saw_header: bool = False
+    previous_label: str = ""
 
     def is_empty(self) -> bool:
         return self.code is None and not self.rows
@@ -128,7 +129,12 @@ def _read_plan(table: _ProjectTable, row: list[str], line: DocLine, notes: Parse
         for prefix, name in _PLAN_COLUMNS:
             if compact(label).startswith(prefix):
                 by_column[name] = _parse_percent(row[index]) if index < len(row) else None
-    filled = [cell for cell in row[1:] if cell]
+    # A value under a label repeated by a converter (a merged cell's text in every position) counts once.
+    filled = [
+        cell
+        for index, cell in enumerate(row[1:], start=1)
+        if cell and not (index < len(header) and header[index] == header[index - 1] and cell == row[index - 1])
+    ]
     if sum(v is not None for v in by_column.values()) < len(filled) and len(filled) == len(_PLAN_COLUMNS):
         # The values do not sit under their labels; read them in order instead.
         by_column = {name: _parse_percent(cell) for (_, name), cell in zip(_PLAN_COLUMNS, filled, strict=True)}
@@ -160,8 +166,20 @@ def _append_tail(previous: _Row, row: list[str], line: DocLine) -> None:
     previous.last = line
 
 
+def _joined(cells: list[str]) -> str:
+    """The texts of a row's cells after its label, once each where a merged cell repeats its text."""
+    texts: list[str] = []
+    for cell in cells:
+        if cell and (not texts or texts[-1] != cell):
+            texts.append(cell)
+    return " ".join(texts)
+
+
 def _read_indicator_row(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> None:
-    extra = [cell for cell in row[INDICATOR_COLUMNS:] if cell]
+    basis = row[INDICATOR_COLUMNS - 1] if len(row) >= INDICATOR_COLUMNS else ""
+    # A converter that repeats a merged cell's text in every position it covers repeats the basis (spanning the
+    # 7th column) too: that is the same cell, not an extra one.
+    extra = [cell for cell in row[INDICATOR_COLUMNS:] if cell and cell != basis]
     row = (row + [""] * INDICATOR_COLUMNS)[:INDICATOR_COLUMNS]
     if extra:
         notes.warn(line, "extra_cells", f"指标行多出 {len(extra)} 个单元格，已并入指标值确定依据：{extra}")
@@ -177,6 +195,10 @@ def _read_indicator_row(table: _ProjectTable, row: list[str], line: DocLine, not
 def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     row = list(line.cells or [])
     label = compact(row[0])
+    if label and label == table.previous_label and table.state in ("usage", "plan") and not line.covered(0):
+        # The label of a cell merged over two rows, repeated on the second (as some converters write it).
+        label = row[0] = ""
+    table.previous_label = label
     if label == "项目编码":
         _read_code_row(table, row)
         table.state = "head"
@@ -187,7 +209,7 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
         table.plan_header = row
         table.state = "plan"
     elif label == "绩效目标":
-        table.goal.append(" ".join(cell for cell in row[1:] if cell))
+        table.goal.append(_joined(row[1:]))
         table.state = "goal"
     elif label == "一级指标":
         table.state = "indicators"
@@ -197,11 +219,11 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     elif table.state == "indicators":
         _read_indicator_row(table, row, line, notes)
     elif label == "" and table.state == "usage":
-        table.usage.append(" ".join(cell for cell in row[1:] if cell))
+        table.usage.append(_joined(row[1:]))
     elif label == "" and table.state == "plan":
         _read_plan(table, row, line, notes)
     elif label == "" and table.state == "goal":
-        table.goal.append(" ".join(cell for cell in row[1:] if cell))
+        table.goal.append(_joined(row[1:]))
     else:
         notes.warn(line, "unknown_row", f"项目表中无法识别的行：{' | '.join(c for c in row if c)[:80]}")
     table.after_header = False
