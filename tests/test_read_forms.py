@@ -301,6 +301,37 @@ def test_kangxi_and_compatibility_code_points_are_folded(out: Path, browser: Any
     assert all(w.code != "stray_text" for w in doc.warnings)
 
 
+@pytest.mark.browser
+def test_running_page_headers_are_dropped(out: Path, browser: Any) -> None:
+    """The page header printed in the margin of every page is not text of the document; the body is kept."""
+    from bench.docgen.blocks import GeneratedDoc, PageBreak, Paragraph
+    from bench.docgen.render import render
+
+    blocks: list[Any] = []
+    for page in range(1, 5):
+        blocks += [Paragraph(f"第{page}页的正文。"), PageBreak()]
+    doc = GeneratedDoc(name="headers", blocks=blocks[:-1], page_header=["999 示例部门", "单位：万元"])
+    read = read_data(render(doc, "pdf", out / "headers.pdf", browser=browser).read_bytes(), "headers.pdf")
+    texts = [line.text for block in read.blocks for line in getattr(block, "lines", [])]
+    assert texts == [f"第{page}页的正文。" for page in range(1, 5)]
+    assert read.page_count == 4
+
+
+def test_unmapped_glyphs_are_reported_not_stored() -> None:
+    from kb.read.blocks import Cell, Line, Paragraph, Row, Table, Where
+    from kb.read.normalise import normalise_blocks
+
+    where = Where(page=3, row=2)
+    blocks: list[Any] = [
+        Paragraph([Line("预算(cid:12)(cid:7)年度", Where(page=3))]),
+        Table([Row([Cell("满意度(cid:3)"), Cell("≥90%")], where)]),
+    ]
+    notes = normalise_blocks(blocks)
+    assert blocks[0].lines[0].text == "预算年度" and blocks[1].rows[0].cells[0].text == "满意度"
+    assert [(note.code, note.where.page) for note in notes] == [("cid_glyphs", 3), ("cid_glyphs", 3)]
+    assert "第 3 页" in notes[0].message
+
+
 def test_fold_touches_only_the_look_alike_ranges() -> None:
     assert fold("⼀级指标 ⽤ ⾦ 率 ，１２％") == "一级指标 用 金 率 ，１２％"
 
