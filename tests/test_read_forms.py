@@ -163,6 +163,20 @@ def test_xlsx_rows_point_at_their_sheet_row(rendered: dict[str, Path], parsed_fo
     assert project(doc, 1).sheet_row is not None and project(doc, 1).sheet_row < project(doc, 1).indicators[0].sheet_row
 
 
+def test_xlsx_over_several_sheets(gdoc: Any, out: Path, seed_doc: Document) -> None:
+    """Budget tables on one sheet, the goals and project tables on another: read in sheet order, sheet named."""
+    import dataclasses
+
+    from bench.docgen.render import render
+
+    start = next(i for i, block in enumerate(gdoc.blocks) if getattr(block, "text", "").startswith("1、"))
+    doc = dataclasses.replace(gdoc, sheets=[("预算表", 0), ("项目绩效目标", start)])
+    parsed = parse_document(render(doc, "xlsx", out / "sheets.xlsx"))
+    assert indicators(parsed) == indicators(seed_doc) and budget(parsed) == budget(seed_doc)
+    assert {i.sheet for p in parsed.projects for i in p.indicators} == {"项目绩效目标"}
+    assert parsed.budget_tables.tables[0].rows and parsed.warnings == []
+
+
 def test_xlsx_numbers_read_as_displayed(parsed_forms: dict[str, Document]) -> None:
     """Amounts stored as numbers and percentages stored as fractions read as the sheet shows them."""
     first = project(parsed_forms["xlsx"], 1)
