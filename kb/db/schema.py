@@ -32,9 +32,14 @@ from kb.models import (
     ProcurementItem,
     Project,
     ProjectSeries,
+    SourceLine,
     Unit,
 )
-from kb.models.budget import AMOUNT_LABELS, PROCUREMENT_LABELS
+from kb.models.base import listing
+from kb.models.budget import AMOUNT_LABELS, PROCUREMENT_LABELS, TABLE_TITLES
+
+# What ``documents.status`` holds: whether the document could be parsed.
+DOCUMENT_STATUS_LABELS: dict[str, str] = {"ok": "成功", "failed": "失败"}
 
 # ---------------------------------------------------------------- id scheme
 # Documents are numbered in the sorted order of their files. The rows one document contributes are built
@@ -52,8 +57,8 @@ DOCUMENTS = TableSpec(
     description="每一份部门预算信息公开文档：来源文件、部门、预算年度与解析结果。",
     leading=(id_column("文档编号"), fk_column("department_id", "部门编号")),
     trailing=(
-        Column("title", "TEXT", "文档标题（部门名称＋预算年度）"),
-        Column("status", "TEXT", "解析状态：ok 成功 / failed 失败"),
+        Column("title", "TEXT", "文档标题（部门名称＋预算年度）", "文档标题"),
+        Column("status", "TEXT", listing("解析状态", DOCUMENT_STATUS_LABELS), "解析状态", DOCUMENT_STATUS_LABELS),
         Column("error", "TEXT", "解析失败的原因"),
         Column("project_count", "INTEGER", "项目数"),
         Column("indicator_count", "INTEGER", "项目绩效指标数"),
@@ -64,6 +69,21 @@ DOCUMENTS = TableSpec(
     indexes=(("budget_year",), ("department_id",), ("status",)),
     exclude=frozenset({"budget_tables"}),
     label_column="title",
+)
+
+SOURCE_LINES = TableSpec(
+    name="source_lines",
+    model=SourceLine,
+    title="源文件原文",
+    description=(
+        "每份文档解析时读到的原文，逐行存放（空行不存）：指标与项目页面的“原文”由此显示，"
+        "内网服务器无需保留源文件。行号与指标、项目、解析警告的来源行号一致。"
+    ),
+    leading=(id_column("原文行编号（按文档顺序连续编号）", "原文行编号"), fk_column("document_id", "文档编号")),
+    foreign_keys=(("document_id", "documents"),),
+    # An indicator's page reads the lines around its rows: one document, a range of line numbers.
+    indexes=(("document_id", "line"),),
+    label_column="text",
 )
 
 DEPARTMENTS = TableSpec(
@@ -91,11 +111,11 @@ PROJECTS = TableSpec(
     model=Project,
     title="项目",
     description="项目绩效目标表中的项目：编码、名称、预算、资金用途、支出计划与绩效目标。",
-    leading=(id_column("项目编号（按文档顺序连续编号）"), fk_column("document_id", "文档编号")),
+    leading=(id_column("项目编号（按文档顺序连续编号）", "项目编号"), fk_column("document_id", "文档编号")),
     trailing=(
         Column("indicator_count", "INTEGER", "绩效指标数"),
-        Column("series_key", "TEXT", "项目系列键：去掉文号、年度与“提前下达”后的名称"),
-        fk_column("series_id", "项目系列编号：不同年度、不同文号下的同一项资金"),
+        Column("series_key", "TEXT", "项目系列键：去掉文号、年度与“提前下达”后的名称", "项目系列键"),
+        fk_column("series_id", "项目系列编号：不同年度、不同文号下的同一项资金", "项目系列编号"),
     ),
     foreign_keys=(("document_id", "documents"), ("series_id", "project_series")),
     indexes=(("document_id",), ("year",), ("code",), ("series_id",)),
@@ -108,14 +128,16 @@ INDICATORS = TableSpec(
     title="项目绩效指标",
     description="项目绩效目标表的每一行：一级、二级、三级指标，指标描述，指标值（原文与解析结果）和指标值确定依据。",
     leading=(
-        id_column("指标编号（按文档、项目与行序连续编号）"),
+        id_column("指标编号（按文档、项目与行序连续编号）", "指标编号"),
         fk_column("project_id", "项目编号"),
         fk_column("document_id", "文档编号"),
     ),
     trailing=(
-        Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）"),
-        fk_column("family_id", "指标族编号：不同措辞、同一度量的指标归为一族"),
-        fk_column("text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个"),
+        Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）", "项目年度"),
+        fk_column("family_id", "指标族编号：不同措辞、同一度量的指标归为一族", "指标族编号"),
+        fk_column(
+            "text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个", "指标文本编号"
+        ),
     ),
     foreign_keys=(
         ("project_id", "projects"),
@@ -137,6 +159,8 @@ INDICATORS = TableSpec(
         # Covering indexes for adding documents: each name's family, and the units per 二级指标.
         ("level3", "family_id"),
         ("target_kind", "level2", "target_op", "target_unit", "target_value"),
+        # The family page's chart: a family's numeric targets per unit and operator, read from the index alone.
+        ("family_id", "target_kind", "target_unit", "target_op", "target_value"),
     ),
     label_column="level3",
 )
@@ -146,7 +170,7 @@ DEPT_GOALS = TableSpec(
     model=DeptGoal,
     title="部门分项绩效目标",
     description="部门整体绩效目标中的分项绩效目标。",
-    leading=(id_column("分项目标编号（按文档顺序连续编号）"), fk_column("document_id", "文档编号")),
+    leading=(id_column("分项目标编号（按文档顺序连续编号）", "分项目标编号"), fk_column("document_id", "文档编号")),
     trailing=(Column("indicator_count", "INTEGER", "绩效指标数"),),
     foreign_keys=(("document_id", "documents"),),
     indexes=(("document_id",),),
@@ -159,7 +183,7 @@ GOAL_INDICATORS = TableSpec(
     title="部门分项绩效指标",
     description="分项绩效目标下的每一条绩效指标（指标名与指标值）。",
     leading=(
-        id_column("指标编号（按文档、分项目标与顺序连续编号）"),
+        id_column("指标编号（按文档、分项目标与顺序连续编号）", "指标编号"),
         fk_column("dept_goal_id", "分项目标编号"),
         fk_column("document_id", "文档编号"),
     ),
@@ -224,7 +248,11 @@ _AMOUNTS = frozenset({"amounts"})
 
 
 def _amount_columns(labels: dict[str, str]) -> tuple[Column, ...]:
-    return tuple(Column(name, "REAL", f"{label}（万元）") for name, label in labels.items())
+    # The label drops what the table's title already says (政府采购金额：合计 → 合计).
+    return tuple(
+        Column(name, "REAL", f"{label}（万元）", f"{label.rsplit('：', 1)[-1]}（万元）")
+        for name, label in labels.items()
+    )
 
 
 BUDGET_TABLES = TableSpec(
@@ -232,10 +260,10 @@ BUDGET_TABLES = TableSpec(
     model=BudgetTable,
     title="预算公开表",
     description="每份文档中的部门预算公开表（收支总表、收入总表、支出总表……）、政府采购预算表和固定资产占用情况表；空表也记录在此。",
-    leading=(id_column("预算表编号（按文档顺序连续编号）"), fk_column("document_id", "文档编号")),
+    leading=(id_column("预算表编号（按文档顺序连续编号）", "预算表编号"), fk_column("document_id", "文档编号")),
     trailing=(
-        Column("amount_columns", "TEXT", "表中的金额栏（英文编号，逗号分隔）"),
-        Column("as_of", "TEXT", "截止时间（仅固定资产占用情况表）"),
+        Column("amount_columns", "TEXT", "表中的金额栏（英文编号，逗号分隔）", "金额栏"),
+        Column("as_of", "TEXT", "截止时间（仅固定资产占用情况表）", "截止时间"),
         Column("row_count", "INTEGER", "数据行数"),
     ),
     foreign_keys=(("document_id", "documents"),),
@@ -252,12 +280,15 @@ BUDGET_ROWS = TableSpec(
         "level 为类/款/项，parent_code 与 parent_id 指向上级科目，可逐级汇总或展开。"
     ),
     leading=(
-        id_column("行编号（按文档顺序连续编号）"),
+        id_column("行编号（按文档顺序连续编号）", "行编号"),
         fk_column("budget_table_id", "预算表编号"),
         fk_column("document_id", "文档编号"),
-        Column("table_kind", "TEXT", "表的种类（英文编号，便于分面）"),
+        Column("table_kind", "TEXT", "表的种类（英文编号，便于分面）", "表的种类", TABLE_TITLES),
     ),
-    trailing=(fk_column("parent_id", "上级科目所在行的编号（同一张表内）"), *_amount_columns(AMOUNT_LABELS)),
+    trailing=(
+        fk_column("parent_id", "上级科目所在行的编号（同一张表内）", "上级行编号"),
+        *_amount_columns(AMOUNT_LABELS),
+    ),
     foreign_keys=(("budget_table_id", "budget_tables"), ("document_id", "documents"), ("parent_id", "budget_rows")),
     indexes=(
         ("budget_table_id",),
@@ -282,7 +313,7 @@ PROCUREMENT_ITEMS = TableSpec(
         "各单位小计与合计也在其中（见 role）。"
     ),
     leading=(
-        id_column("行编号（按文档顺序连续编号）"),
+        id_column("行编号（按文档顺序连续编号）", "行编号"),
         fk_column("budget_table_id", "预算表编号"),
         fk_column("document_id", "文档编号"),
     ),
@@ -299,7 +330,7 @@ ASSET_ROWS = TableSpec(
     title="固定资产占用情况",
     description="部门固定资产占用情况表的每一行：资产总额、房屋、车辆、大型设备与其他固定资产的数量和价值（万元）。",
     leading=(
-        id_column("行编号（按文档顺序连续编号）"),
+        id_column("行编号（按文档顺序连续编号）", "行编号"),
         fk_column("budget_table_id", "预算表编号"),
         fk_column("document_id", "文档编号"),
     ),
@@ -323,17 +354,28 @@ ANOMALIES = TableSpec(
         "每条都指明规则、严重程度、项目与指标，证据以 JSON 给出；规则说明见 docs/rules.md。"
     ),
     leading=(
-        Column("id", "INTEGER", "发现编号（按项目、指标、规则排序）"),
+        Column("id", "INTEGER", "发现编号（按项目、指标、规则排序）", "发现编号"),
         Column(
             "rule_family",
             "TEXT",
             "规则类别：direction 指标方向 / measurable 无法衡量 / cost 成本与预算不符 / "
             "category 归类不当 / copy 重复与照搬 / peer 偏离同类 / plan 支出计划 / "
             "parse 无法解析 / budget 预算表勾稽",
+            "规则类别",
         ),
     ),
     foreign_keys=(("document_id", "documents"), ("project_id", "projects"), ("indicator_id", "indicators")),
-    indexes=(("rule",), ("rule_family",), ("severity",), ("project_id",), ("indicator_id",), ("document_id",)),
+    # The overview and the findings page count findings by rule and severity under each filter, and page
+    # through one severity in id order: these indexes answer both without reading the (wide) rows.
+    indexes=(
+        ("rule", "severity"),
+        ("rule_family", "rule", "severity"),
+        ("severity",),
+        ("severity", "rule"),
+        ("project_id",),
+        ("indicator_id",),
+        ("document_id", "rule", "severity"),
+    ),
     label_column="message",
 )
 
@@ -370,6 +412,7 @@ FTS_TABLES: tuple[FtsSpec, ...] = (INDICATOR_FTS, TEXT_FTS, GOAL_INDICATOR_FTS)
 TABLES: tuple[TableSpec, ...] = (
     DEPARTMENTS,
     DOCUMENTS,
+    SOURCE_LINES,
     BUDGET_TABLES,
     BUDGET_ROWS,
     PROCUREMENT_ITEMS,
@@ -397,6 +440,7 @@ DOCUMENT_TABLES: tuple[TableSpec, ...] = (
     GOAL_INDICATORS,
     PARSE_WARNINGS,
     *BUDGET_TABLE_SPECS,
+    SOURCE_LINES,
 )
 
 # ---------------------------------------------------------------- views

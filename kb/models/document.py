@@ -12,11 +12,27 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from kb.models.base import Record
+from kb.models.base import Record, listing, values
 from kb.models.budget import BudgetTables
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+# The forms kb/read reads (kb.read.blocks.FORMS), as a reader names them.
+FORM_LABELS: dict[str, str] = {
+    "txt": "制表符文本",
+    "md": "Markdown",
+    "html": "HTML",
+    "pdf": "PDF",
+    "layout": "版式文本（pdftotext -layout）",
+    "xlsx": "Excel 工作簿",
+    "docx": "Word 文档",
+}
+TARGET_KIND_LABELS: dict[str, str] = {
+    "numeric": "数值",
+    "deadline": "期限",
+    "qualitative": "定性",
+    "unparsed": "未解析",
+}
 
 
 # Where a record was read in a form with pages or sheets; absent (not null) from the JSON of text forms.
@@ -41,30 +57,36 @@ class _Placed(Record):
 class Target(Record):
     """A 指标值 as published (``raw``) and what it promises, read from it."""
 
-    raw: str = Field(description="指标值原文")
-    op: Operator | None = Field(None, description="比较符：≥ ≤ = > <")
+    raw: str = Field(description="指标值原文", title="指标值")
+    op: Operator | None = Field(None, description="比较符：≥ ≤ = > <", title="比较符")
     value: float | None = Field(None, description="数值")
     unit: str | None = Field(None, description="计量单位")
-    kind: TargetKind = Field(description="numeric 数值型 / deadline 时限型 / qualitative 定性 / unparsed 无法解析")
+    kind: TargetKind = Field(
+        description=listing("指标值类型", TARGET_KIND_LABELS),
+        title="指标值类型",
+        json_schema_extra=values(TARGET_KIND_LABELS),
+    )
 
 
 class Indicator(_Placed):
     """One row of a project's 绩效目标表 (三级指标 with its target)."""
 
-    position: int = Field(description="在表中的行序（从 1 开始）")
+    position: int = Field(description="在表中的行序（从 1 开始）", title="行序")
     level1: str = Field(description="一级指标")
     level2: str = Field(description="二级指标")
     level3: str = Field(description="三级指标")
     description: str = Field(description="绩效指标描述")
     target: Target = Field(description="指标值")
     basis: str = Field(description="指标值确定依据")
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
-    last_line: int = Field(description="来源末行号（同上）")
-    page: int | None = Field(None, description="来源首页页码（PDF）")
-    last_page: int | None = Field(None, description="来源末页页码（PDF）")
-    sheet: str | None = Field(None, description="来源工作表（XLSX）")
-    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）")
-    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
+    page: int | None = Field(None, description="来源首页页码（PDF）", title="页码")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）", title="末页页码")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）", title="工作表行号")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）", title="工作表末行号")
 
 
 class SpendPlan(Record):
@@ -79,35 +101,39 @@ class SpendPlan(Record):
 class Project(_Placed):
     """One 项目绩效目标表 of section 七."""
 
-    seq: int = Field(description="项目序号（文档中的顺序）")
+    seq: int = Field(description="项目序号（文档中的顺序）", title="项目序号")
     code: str = Field(description="项目编码")
     name: str = Field(description="项目名称")
     budget: float | None = Field(None, description="预算数（万元）")
-    fiscal_funds: float | None = Field(None, description="其中：财政资金（万元）")
+    fiscal_funds: float | None = Field(None, description="其中：财政资金（万元）", title="财政资金（万元）")
     other_funds: float | None = Field(None, description="其他资金（万元）")
     usage: str = Field("", description="资金用途")
     spend_plan: SpendPlan = Field(default_factory=SpendPlan, description="资金支出计划（%）")
     goal: str = Field("", description="绩效目标")
-    year: int | None = Field(None, description="项目设立年度（取自项目编码）")
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
-    last_line: int = Field(description="来源末行号（同上）")
-    page: int | None = Field(None, description="来源首页页码（PDF）")
-    last_page: int | None = Field(None, description="来源末页页码（PDF）")
-    sheet: str | None = Field(None, description="来源工作表（XLSX）")
-    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）")
-    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）")
+    year: int | None = Field(None, description="项目设立年度（取自项目编码）", title="项目年度")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
+    page: int | None = Field(None, description="来源首页页码（PDF）", title="页码")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）", title="末页页码")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）", title="工作表行号")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）", title="工作表末行号")
     indicators: list[Indicator] = Field(default_factory=list)
 
 
 class GoalIndicator(Record):
     """One 绩效指标 line under a 分项绩效目标 (section 五)."""
 
-    position: int = Field(description="在该分项目标中的顺序（从 1 开始）")
+    position: int = Field(description="在该分项目标中的顺序（从 1 开始）", title="序号")
     name: str = Field(description="指标名")
     target: Target = Field(description="指标值")
     text: str = Field(description="原文整行")
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
-    last_line: int = Field(description="来源末行号（同上）")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
 
 
 class DeptGoal(Record):
@@ -115,8 +141,10 @@ class DeptGoal(Record):
 
     seq: int = Field(description="分项目标序号")
     goal: str = Field(description="绩效目标")
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
-    last_line: int = Field(description="来源末行号（同上）")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
     indicators: list[GoalIndicator] = Field(default_factory=list)
 
 
@@ -136,9 +164,9 @@ class ParseWarning(_Placed):
 
     file: str = Field(description="文件")
     line: int | None = Field(None, description="行号")
-    page: int | None = Field(None, description="页码（PDF）")
-    sheet: str | None = Field(None, description="工作表（XLSX）")
-    sheet_row: int | None = Field(None, description="工作表行号（XLSX）")
+    page: int | None = Field(None, description="页码（PDF）", title="页码")
+    sheet: str | None = Field(None, description="工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="工作表行号（XLSX）", title="工作表行号")
     code: str = Field(description="警告类别")
     message: str = Field(description="说明")
 
@@ -152,9 +180,9 @@ class Document(_Placed):
     sha256: str = Field(description="源文件 SHA-256")
     encoding: str = Field(description="源文件编码")
     form: str = Field(
-        "txt", description="文档形式：txt 制表符文本 / md / html / pdf / layout（pdftotext -layout 文本）/ xlsx / docx"
+        "txt", description=listing("文档形式", FORM_LABELS), title="文档形式", json_schema_extra=values(FORM_LABELS)
     )
-    page_count: int | None = Field(None, description="页数（PDF）")
+    page_count: int | None = Field(None, description="页数（PDF）", title="页数")
     dept_code: str | None = Field(None, description="部门编码")
     dept_name: str | None = Field(None, description="部门名称")
     budget_year: int | None = Field(None, description="预算年度")

@@ -9,6 +9,7 @@ joined back onto the row it belongs to.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,24 +28,42 @@ _CODE_YEAR = re.compile(r"^\d{6}(\d{2})")
 _NOISE = re.compile(r"^(单位[：:]\s*万元|续表|（续）|\(续\))$")
 
 
+# The largest amount a project can plausibly hold, in 万元: 100 万亿元, several years of the national budget.
+# Beyond it a figure is a typo or an attack (1e308 makes every sum infinite), not a budget.
+MAX_AMOUNT = 1e10
+
+
 def parse_money(text: str, notes: ParseNotes, line: int | DocLine, what: str) -> float | None:
-    """An amount in 万元; empty is None, unreadable is None with a warning."""
+    """An amount in 万元; empty is None.
+
+    Unreadable, not finite (``inf``, ``NaN``), beyond :data:`MAX_AMOUNT` or
+    negative (a budget cannot be) is None with a warning naming the line.
+    """
     value = compact(text).replace(",", "").replace("，", "")
     if not value:
         return None
     try:
-        return float(value)
+        amount = float(value)
     except ValueError:
         notes.warn(line, "bad_amount", f"{what}无法识别为金额：{text!r}")
         return None
+    if not math.isfinite(amount) or amount > MAX_AMOUNT:
+        notes.warn(line, "amount_out_of_range", f"{what}不是有限数值或超出合理范围（{MAX_AMOUNT:.0e} 万元）：{text!r}")
+        return None
+    if amount < 0:
+        notes.warn(line, "negative_amount", f"{what}不能为负数：{text!r}")
+        return None
+    return amount
 
 
 def _parse_percent(text: str) -> float | None:
     value = compact(text).rstrip("%％")
     try:
-        return float(value) if value else None
+        percent = float(value) if value else None
     except ValueError:
         return None
+    # inf% and NaN% are as unreadable as any other word.
+    return percent if percent is None or math.isfinite(percent) else None
 
 
 def project_year(code: str) -> int | None:
@@ -349,4 +368,20 @@ def parse_projects(
         elif not _NOISE.match(line.text):
             notes.warn(line, "stray_text", f"项目表中出现无法归类的文字：{line.text[:60]}")
     close()
+    _warn_repeated_codes(projects, notes)
     return projects
+
+
+def _warn_repeated_codes(projects: list[Project], notes: ParseNotes) -> None:
+    """A project code names one project: the same code twice in a document is a copy or a typo."""
+    first: dict[str, Project] = {}
+    for project in projects:
+        if not project.code:
+            continue
+        earlier = first.setdefault(project.code, project)
+        if earlier is not project:
+            notes.warn(
+                project.first_line,
+                "duplicate_project_code",
+                f"项目 {project.seq} 的项目编码 {project.code} 与项目 {earlier.seq}（第 {earlier.first_line} 行）重复",
+            )
