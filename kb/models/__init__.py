@@ -24,10 +24,12 @@ from kb.models.document import (
     Indicator,
     Operator,
     ParseWarning,
+    Period,
     Project,
     SpendPlan,
     Target,
     TargetKind,
+    TemplateName,
     Unit,
 )
 from kb.models.finding import Finding, Severity
@@ -49,6 +51,7 @@ __all__ = [
     "IndicatorText",
     "Operator",
     "ParseWarning",
+    "Period",
     "ProcurementItem",
     "ProcurementTable",
     "Project",
@@ -58,5 +61,6 @@ __all__ = [
     "SpendPlan",
     "Target",
     "TargetKind",
+    "TemplateName",
     "Unit",
 ]
