@@ -1,7 +1,9 @@
-"""``python -m bench``: the benchmark (see :mod:`bench.run`), or ``python -m bench corpus`` to only generate.
+"""``python -m bench``: the benchmark (see :mod:`bench.run`), ``python -m bench corpus`` to only generate,
+``python -m bench pdf`` for the PDF column (see :mod:`bench.pdf`).
 
 python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench corpus --count N --out DIR
+python -m bench pdf [--count 100] [--work bench/out] [--output bench/results.json] [--workers N]
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["run", "corpus"], default="run")
+    parser.add_argument("command", nargs="?", choices=["run", "corpus", "pdf"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results file (default bench/results.json)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="build and floor processes")
-    parser.add_argument("--count", type=int, help="corpus: how many documents")
+    parser.add_argument("--count", type=int, help="corpus: how many documents; pdf: how many PDFs (default 100)")
     parser.add_argument("--out", type=Path, help="corpus: the (existing) folder to write them to")
     args = parser.parse_args(argv)
     try:
@@ -47,6 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         if work is None:
             work = DEFAULT_WORK
             work.mkdir(exist_ok=True)
+        if args.command == "pdf":
+            from bench.pdf import run_pdf
+            from bench.pdf import table as pdf_table
+
+            pdf = run_pdf(work, args.count or 100, args.workers, args.output)
+            print(pdf_table(pdf))
+            print(f"\nwrote {args.output}")
+            return 0
         results = run(args.sizes, work, args.output, args.workers)
     except (BenchError, ValueError, FileNotFoundError) as exc:
         print(f"bench: {exc}", file=sys.stderr)

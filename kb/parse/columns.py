@@ -185,7 +185,7 @@ class ColumnMap:
 
     def repeats(self, cells: Sequence[str]) -> bool:
         """Whether a row is this header printed again (after a page break), or one of its rows."""
-        printed = tuple(normalise_label(cell) for cell in cells)
+        printed = tuple(spanned_once([normalise_label(cell) for cell in cells]))
         return _same_labels(printed, self.labels) or (self.header_rows > 1 and is_label_row(cells))
 
 
@@ -200,6 +200,12 @@ def _lead_dropped(printed: tuple[str, ...], labels: tuple[str, ...]) -> bool:
     return bool(labels) and labels[0] == LEAD and printed[:1] == ("",) and printed[1 : len(labels)] == labels[1:]
 
 
+def spanned_once(labels: Sequence[str]) -> list[str]:
+    """Labels with a merged header cell's text kept once: a converter that repeats it in every position it
+    covers (``指标值确定依据 | 指标值确定依据``) prints one column, not two."""
+    return [label if index == 0 or label != labels[index - 1] else "" for index, label in enumerate(labels)]
+
+
 def combined_labels(rows: Sequence[Sequence[str]]) -> list[str]:
     """One label per position from one or two header rows: the lower row's label where it has one.
 
@@ -209,8 +215,8 @@ def combined_labels(rows: Sequence[Sequence[str]]) -> list[str]:
     width = max(len(row) for row in rows)
     labels = [""] * width
     for row in rows:
-        for index, cell in enumerate(row):
-            if cell.strip():
+        for index, cell in enumerate(spanned_once([normalise_label(cell) for cell in row])):
+            if cell:
                 labels[index] = cell
     return labels
 
@@ -245,4 +251,4 @@ def column_map(rows: Sequence[Sequence[str]], printed: Sequence[Sequence[str]] |
         seen.add(role)
     columns = tuple(Column(index, role, labels[index]) for index, role in enumerate(roles))
     shown = printed[0] if printed else rows[0]
-    return ColumnMap(columns, tuple(normalise_label(cell) for cell in shown), header_rows=len(rows))
+    return ColumnMap(columns, tuple(spanned_once([normalise_label(cell) for cell in shown])), header_rows=len(rows))

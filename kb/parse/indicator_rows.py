@@ -68,7 +68,10 @@ def read_row(cmap: ColumnMap, line: DocLine, period: Period | None = None) -> Ro
         if column.role == "extra":
             extra[column.label] = text
         elif column.role == "blank":
-            if text:
+            # A converter that repeats a merged cell's text in every position it covers repeats the cell to the
+            # left (the basis spanning the seed's 7th column): that is the same cell, not an extra one.
+            left = cells[column.index - 1] if 0 < column.index <= len(cells) else ""
+            if text and text != left:
                 blank.append(text)
         elif column.role != "lead" and column.role not in values:
             values[column.role] = text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import cache
 from typing import Any
 
 from kb.errors import DocumentError
@@ -20,22 +21,45 @@ from kb.read.blocks import Block, Cell, Heading, Line, Paragraph, ReadDocument, 
 _HEADING_STYLE = re.compile(r"^(?:Heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
+@cache
 def _qn(tag: str) -> str:
     from docx.oxml.ns import qn
 
     return str(qn(tag))
 
 
-def _text_of(element: Any) -> tuple[str, bool]:
-    """The text of a paragraph-holding element (paragraphs joined by newlines) and whether any run is bold."""
-    from docx.text.paragraph import Paragraph as DocxParagraph
+def _paragraph_text(p: Any) -> tuple[str, bool]:
+    """A ``w:p``'s text (``w:br`` a line break, ``w:tab`` a tab) and whether its runs with text are bold."""
+    parts: list[str] = []
+    bold_runs = text_runs = 0
+    for run in p.iter(_qn("w:r")):
+        texts = []
+        for child in run:
+            if child.tag == _qn("w:t"):
+                texts.append(child.text or "")
+            elif child.tag in (_qn("w:br"), _qn("w:cr")):
+                texts.append("\n")
+            elif child.tag == _qn("w:tab"):
+                texts.append("\t")
+        text = "".join(texts)
+        parts.append(text)
+        if text.strip():
+            text_runs += 1
+            properties = run.find(_qn("w:rPr"))
+            bold = properties.find(_qn("w:b")) if properties is not None else None
+            if bold is not None and bold.get(_qn("w:val"), "true") not in ("0", "false"):
+                bold_runs += 1
+    return "".join(parts), bool(text_runs) and bold_runs == text_runs
 
+
+def _text_of(element: Any) -> tuple[str, bool]:
+    """The text of a cell (its paragraphs joined by newlines) and whether any run is bold."""
     texts = []
     bold = False
     for p in element.iter(_qn("w:p")):
-        paragraph = DocxParagraph(p, None)  # type: ignore[arg-type]  # only its text and runs are read
-        texts.append(paragraph.text)
-        bold = bold or any(run.bold for run in paragraph.runs if run.text.strip())
+        text, bold_paragraph = _paragraph_text(p)
+        texts.append(text)
+        bold = bold or bold_paragraph
     return "\n".join(texts).strip(), bold
 
 
@@ -78,10 +102,24 @@ def _table(tbl: Any, index: int) -> Table:
     return Table(rows, Where(index=index))
 
 
+def _style_names(document: Any) -> dict[str, str]:
+    """Style id → style name, read once (python-docx looks a paragraph's style up anew on every access)."""
+    names: dict[str, str] = {}
+    for style in document.styles.element.findall(_qn("w:style")):
+        name = style.find(_qn("w:name"))
+        names[style.get(_qn("w:styleId"), "")] = name.get(_qn("w:val"), "") if name is not None else ""
+    return names
+
+
+def _style_id(p: Any) -> str:
+    properties = p.find(_qn("w:pPr"))
+    style = properties.find(_qn("w:pStyle")) if properties is not None else None
+    return str(style.get(_qn("w:val"), "")) if style is not None else ""
+
+
 def read_docx(data: bytes, path: str, sha256: str) -> ReadDocument:
     """A Word document as blocks."""
     import docx
-    from docx.text.paragraph import Paragraph as DocxParagraph
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -90,6 +128,7 @@ def read_docx(data: bytes, path: str, sha256: str) -> ReadDocument:
     except Exception as exc:  # python-docx raises its own types (PackageNotFoundError …) for broken packages
         raise DocumentError(path, f"DOCX 文件损坏，无法读取 (corrupt Word document: {type(exc).__name__})") from None
     blocks: list[Block] = []
+    names = _style_names(document)
     body = document.element.body
     for index, child in enumerate(body.iterchildren()):
         if child.tag == _qn("w:tbl"):
@@ -97,14 +136,13 @@ def read_docx(data: bytes, path: str, sha256: str) -> ReadDocument:
             continue
         if child.tag != _qn("w:p"):
             continue
-        paragraph = DocxParagraph(child, document)
-        text = paragraph.text.strip()
+        text = _paragraph_text(child)[0].strip()
         if not text:
             continue
         where = Where(index=index)
         lines = [Line(part.strip(), where) for part in text.split("\n") if part.strip()]
-        style = paragraph.style.name if paragraph.style is not None else ""
-        heading = _HEADING_STYLE.match(style or "")
+        style = names.get(_style_id(child), "")
+        heading = _HEADING_STYLE.match(style)
         if heading:
             blocks.append(Heading(lines, level=int(heading.group(1))))
         elif style == "Title":

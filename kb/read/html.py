@@ -78,7 +78,7 @@ class _Reader(HTMLParser):
 
     def __init__(self, first_line: int = 1) -> None:
         super().__init__(convert_charrefs=True)
-        self.offset = first_line - 1
+        self.line_offset = first_line - 1
         self.blocks: list[Block] = []
         self.notes: list[ReadNote] = []
         self.skip = 0
@@ -89,7 +89,7 @@ class _Reader(HTMLParser):
         self.table: _TableDraft | None = None
 
     def line(self) -> int:
-        return self.getpos()[0] + self.offset
+        return self.getpos()[0] + self.line_offset
 
     # --- prose --------------------------------------------------------------------------------------------
     def flush(self) -> None:

@@ -86,7 +86,8 @@ def info_pairs(cells: Sequence[str]) -> list[tuple[Field, str, str]]:
                 continue
             if info_field(after) is not None:
                 break
-            values.append(after)
+            if not values or values[-1] != after:  # a merged cell's text repeated in every position counts once
+                values.append(after)
             if field not in _RUNNING:
                 break
         pairs.append((field, normalise_label(cell), " ".join(values)))

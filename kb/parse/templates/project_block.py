@@ -155,6 +155,7 @@ class _ProjectTable:
     block: int | None = None
     skipped_block: int | None = None
     unknown_header: bool = False
+    previous_label: str = ""
 
     @property
     def rows(self) -> list:
@@ -191,7 +192,12 @@ def _read_plan(table: _ProjectTable, row: list[str], line: DocLine, notes: Parse
         for prefix, name in _PLAN_COLUMNS:
             if compact(label).startswith(prefix):
                 by_column[name] = _parse_percent(row[index]) if index < len(row) else None
-    filled = [cell for cell in row[1:] if cell]
+    # A value under a label repeated by a converter (a merged cell's text in every position) counts once.
+    filled = [
+        cell
+        for index, cell in enumerate(row[1:], start=1)
+        if cell and not (index < len(header) and header[index] == header[index - 1] and cell == row[index - 1])
+    ]
     if sum(v is not None for v in by_column.values()) < len(filled) and len(filled) == len(_PLAN_COLUMNS):
         # The values do not sit under their labels; read them in order instead.
         by_column = {name: _parse_percent(cell) for (_, name), cell in zip(_PLAN_COLUMNS, filled, strict=True)}
@@ -199,6 +205,15 @@ def _read_plan(table: _ProjectTable, row: list[str], line: DocLine, notes: Parse
     if unreadable:
         notes.warn(line, "bad_spend_plan", f"资金支出计划无法识别：{unreadable}")
     table.plan.update(by_column)
+
+
+def joined(cells: list[str]) -> str:
+    """The texts of a row's cells after its label, once each where a merged cell repeats its text."""
+    texts: list[str] = []
+    for cell in cells:
+        if cell and (not texts or texts[-1] != cell):
+            texts.append(cell)
+    return " ".join(texts)
 
 
 def _read_info(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> bool:
@@ -275,6 +290,10 @@ def _start_indicators(table: _ProjectTable, line: DocLine) -> None:
 def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     row = list(line.cells or [])
     label = compact(row[0]) if row else ""
+    if label and label == table.previous_label and table.state in ("usage", "plan") and not line.covered(0):
+        # The label of a cell merged over two rows, repeated on the second (as some converters write it).
+        label = row[0] = ""
+    table.previous_label = label
     in_table = table.state in ("indicators", "header", "repeat")
     if table.skipped_block is not None and line.block == table.skipped_block:
         return
@@ -293,7 +312,7 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
         table.hebei = True
         table.state = "plan"
     elif label == "绩效目标":
-        table.goal.append(" ".join(cell for cell in row[1:] if cell))
+        table.goal.append(joined(row[1:]))
         table.state = "goal"
     elif is_indicator_header(row) or (table.state == "header" and is_label_row(row)):
         _start_indicators(table, line)
@@ -305,13 +324,13 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     elif _read_info(table, row, line, notes):
         pass
     elif label == "" and table.state == "usage":
-        table.usage.append(" ".join(cell for cell in row[1:] if cell))
+        table.usage.append(joined(row[1:]))
     elif label == "" and table.state == "plan":
         _read_plan(table, row, line, notes)
     elif label == "" and table.state == "goal":
-        table.goal.append(" ".join(cell for cell in row[1:] if cell))
+        table.goal.append(joined(row[1:]))
     elif label == "" and table.state == "long_goal":
-        table.long_term_goal.append(" ".join(cell for cell in row[1:] if cell))
+        table.long_term_goal.append(joined(row[1:]))
     elif new_block and sum(1 for cell in row if cell) >= 2:
         # A table of its own whose header names no indicator column: nothing in it can be read as indicators.
         shown = " | ".join(cell for cell in row if cell)[:80]
