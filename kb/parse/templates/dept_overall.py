@@ -19,6 +19,7 @@ from kb.parse.columns import column_map, is_indicator_header, normalise_label
 from kb.parse.indicator_rows import IndicatorRows, build_indicators
 from kb.parse.notes import ParseNotes
 from kb.parse.templates.claims import ClaimedTable, TableClaims
+from kb.parse.templates.info import joined
 
 _GOAL_LABELS = frozenset({"年度绩效目标", "绩效目标", "年度总体目标", "总体目标", "年度目标"})
 _TASKS_LABEL = "年度主要任务"
@@ -41,10 +42,10 @@ def _goal_table(table: ClaimedTable, seq: int, notes: ParseNotes) -> DeptGoal:
         if rows.cmap is not None:
             rows.add(line, notes)
         elif label in _GOAL_LABELS:
-            goal.append(" ".join(cell for cell in cells[1:] if cell))
+            goal.append(joined(cells[1:]))
             in_goal = True
         elif in_goal and not label:
-            goal.append(" ".join(cell for cell in cells[1:] if cell))
+            goal.append(joined(cells[1:]))
     owner = f"部门整体支出绩效目标表 {seq}"
     if rows.cmap is None:
         notes.warn(table.lines[0], "no_goal_indicators", f"{owner}没有绩效指标表")

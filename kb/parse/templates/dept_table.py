@@ -117,7 +117,8 @@ def _budget_list(table: ClaimedTable, notes: ParseNotes) -> dict[str, _Budgeted]
 
 def _is_unit_row(cmap: ColumnMap, line: DocLine) -> str | None:
     """The unit a unit row names (without its code), or None when the row is no unit row."""
-    cells = [cell for cell in (line.cells or []) if cell.strip()]
+    # One cell, or one wide cell whose text a converter repeated in every position it covers.
+    cells = sorted({cell for cell in (line.cells or []) if cell.strip()})
     if len(cells) == 1 and _UNIT.match(cells[0]):
         return without_code(cell_text(cells[0]))
     return None

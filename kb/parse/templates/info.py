@@ -94,6 +94,15 @@ def info_pairs(cells: Sequence[str]) -> list[tuple[Field, str, str]]:
     return pairs
 
 
+def joined(cells: Sequence[str]) -> str:
+    """The texts of a row's cells after its label, once each where a merged cell repeats its text."""
+    texts: list[str] = []
+    for cell in cells:
+        if cell and (not texts or texts[-1] != cell):
+            texts.append(cell)
+    return " ".join(texts)
+
+
 def without_code(name: str) -> str:
     """A department or unit name without the code printed around it (``[125]农业农村部`` → ``农业农村部``)."""
     return _CODE_AROUND.sub("", name).strip()

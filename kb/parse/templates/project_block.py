@@ -29,13 +29,13 @@ from kb.parse.columns import ColumnMap, column_map, is_indicator_header, is_labe
 from kb.parse.indicator_rows import IndicatorRows, build_indicators
 from kb.parse.layout import compact, is_section_heading
 from kb.parse.notes import ParseNotes, provenance
-from kb.parse.templates.info import CENTRAL_LABELS, info_pairs, without_code
+from kb.parse.templates.info import CENTRAL_LABELS, info_pairs, joined, without_code
 from kb.read.lines import DocLine
 
 # The seed's title; other templates title a project with a Chinese ordinal, with no number, or not at all.
 TITLE = re.compile(r"^(\d{1,3})\s*[、.．]\s*(.+?)绩效目标表\s*$")
-_ORDINAL_TITLE = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]\s*(.+?)绩效目标表\s*$")
-_PLAIN_TITLE = re.compile(r"^(.*?)绩效目标表\s*$")
+_ORDINAL_TITLE = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]\s*(.+?)绩效(?:目标|指标)表\s*$")
+_PLAIN_TITLE = re.compile(r"^(.*?)绩效(?:目标|指标)表\s*$")
 # What a title says besides the name: 项目支出 (绩效目标表), a trailing 项目 of 项目支出.
 _TITLE_SUFFIX = re.compile(r"(?:项目支出|项目)$")
 # Titles of department-level tables, never of a project.
@@ -52,6 +52,7 @@ _NOISE = re.compile(
 _PERIOD_CAPTION = re.compile(
     r"^(?:[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[、.．])?\s*(年度|中长期|长期)绩效(?:指标|目标)(?:表)?\s*$"
 )
+_SECTION = re.compile(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[）)]")
 _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
 
@@ -106,7 +107,7 @@ class Title:
 
 def match_title(line: DocLine) -> Title | None:
     """The title of a project table on ``line``, or None."""
-    if line.is_row or "绩效目标表" not in line.text:
+    if line.is_row or ("绩效目标表" not in line.text and "绩效指标表" not in line.text):
         return None
     text = line.text.strip()
     if _PERIOD_CAPTION.match(text):
@@ -205,15 +206,6 @@ def _read_plan(table: _ProjectTable, row: list[str], line: DocLine, notes: Parse
     if unreadable:
         notes.warn(line, "bad_spend_plan", f"资金支出计划无法识别：{unreadable}")
     table.plan.update(by_column)
-
-
-def joined(cells: list[str]) -> str:
-    """The texts of a row's cells after its label, once each where a merged cell repeats its text."""
-    texts: list[str] = []
-    for cell in cells:
-        if cell and (not texts or texts[-1] != cell):
-            texts.append(cell)
-    return " ".join(texts)
 
 
 def _read_info(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> bool:
@@ -399,6 +391,13 @@ def _caption(table: _ProjectTable, line: DocLine) -> bool:
     return True
 
 
+def _untitled(heading: str) -> str:
+    """The project name a heading gives an indicator table with no title of its own (none for a section heading)."""
+    if not heading or _SECTION.match(heading):
+        return ""
+    return _TITLE_SUFFIX.sub("", re.sub(r"绩效(?:目标|指标)表?$", "", heading)).strip()
+
+
 def project_titles(lines: Sequence[DocLine]) -> int:
     """How many lines are titles of a 项目绩效目标表 naming a project."""
     return sum(1 for line in lines if (title := match_title(line)) is not None and not title.bare)
@@ -424,6 +423,7 @@ def parse_project_blocks(
                 projects.append((start, project))
         table = None
 
+    heading = ""  # the last heading outside a project: the name of an indicator table printed without a title
     for index, line in enumerate(lines):
         if claimed(line):
             close()
@@ -434,6 +434,9 @@ def parse_project_blocks(
             table, start = _ProjectTable(first=line, last=line, title=title), index
             continue
         if line.cells is not None:
+            if table is None and is_indicator_header(line.cells):
+                # An indicator table under no title a template knows: its rows are kept, named after the heading.
+                table, start = _ProjectTable(first=line, last=line, title=Title(None, _untitled(heading))), index
             if table is None and "项目编码" not in line.text:
                 continue  # a row of some other table (budget tables, procurement)
             first = compact(line.cells[0])
@@ -447,11 +450,14 @@ def parse_project_blocks(
             table.last = line
             continue
         if table is None:
+            if line.heading or is_section_heading(line):
+                heading = line.text.strip()
             continue
         if _caption(table, line):
             table.last = line
         elif is_section_heading(line) or line.heading:
             close()
+            heading = line.text.strip()
         elif not _NOISE.match(line.text.strip()):
             notes.warn(line, "stray_text", f"项目表中出现无法归类的文字：{line.text[:60]}")
     close()
