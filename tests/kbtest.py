@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +14,28 @@ from kb.web.metadata import build_metadata
 
 
 class DatasetteClient:
-    """Datasette's own test client, driven synchronously."""
+    """Datasette's own test client, driven synchronously.
 
-    def __init__(self, db_path: Path) -> None:
-        self.ds = Datasette([str(db_path)], immutables=[], metadata=build_metadata(db_path.stem))
+    Like ``kb serve``, it gives Datasette no metadata: the plugin supplies the
+    knowledge base's under the database's name (``metadata_file`` adds a file's,
+    as ``kb serve --metadata`` does).
+    """
+
+    def __init__(self, db_path: Path, metadata_file: bool = False) -> None:
+        metadata = build_metadata(db_path.stem) if metadata_file else None
+        self.ds = Datasette([str(db_path)], immutables=[], metadata=metadata)
+        # The client's loop runs in a thread of its own: a test may hold another loop open in the main thread
+        # (Playwright's sync API does, while a session's Chromium prints PDF fixtures).
         self._loop = asyncio.new_event_loop()
-        self._loop.run_until_complete(self.ds.invoke_startup())
+        self._thread = threading.Thread(target=self._loop.run_forever, name="datasette-client", daemon=True)
+        self._thread.start()
+        self._run(self.ds.invoke_startup())
+
+    def _run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def get(self, path: str, **kwargs: Any):
-        return self._loop.run_until_complete(self.ds.client.get(path, **kwargs))
+        return self._run(self.ds.client.get(path, **kwargs))
 
     def json(self, path: str) -> Any:
         response = self.get(path)
@@ -28,4 +43,6 @@ class DatasetteClient:
         return response.json()
 
     def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
         self._loop.close()

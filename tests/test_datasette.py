@@ -98,7 +98,7 @@ def test_search_box_keeps_what_the_user_typed(datasette: DatasetteClient) -> Non
     html = datasette.get(f"/kb/indicators?_search={quote('受益对象满意度')}").text
     assert 'id="_search"' in html
     assert "\\u53d7\\u76ca\\u5bf9\\u8c61\\u6ee1\\u610f\\u5ea6" in html  # restored by the plugin's script
-    assert "4 rows" in html
+    assert "共 4 行" in html and "全文检索“受益对象满意度”" in html
 
 
 def test_foreign_keys_link_indicator_to_project_and_document(datasette: DatasetteClient) -> None:

@@ -12,16 +12,29 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from kb.models.base import Record
+from kb.models.base import Record, listing, values
 from kb.models.budget import BudgetTables
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+TARGET_KIND_LABELS: dict[str, str] = {
+    "numeric": "数值",
+    "deadline": "期限",
+    "qualitative": "定性",
+    "unparsed": "未解析",
+}
 # 年度 / 中长期 indicator tables of one project (None: the project prints one table, unmarked).
 Period = Literal["annual", "long_term"]
 # The layout a project was read from (docs/templates.md): the seed's Hebei table, the local title + label table,
 # the central 财预〔2021〕101号 table, or one table for a whole department.
 TemplateName = Literal["hebei", "local", "central", "dept_table"]
+PERIOD_LABELS: dict[str, str] = {"annual": "年度", "long_term": "中长期"}
+TEMPLATE_LABELS: dict[str, str] = {
+    "hebei": "河北样式",
+    "local": "地方通用",
+    "central": "中央部门",
+    "dept_table": "部门汇总表",
+}
 
 
 # Where a record was read in a form with pages or sheets; absent (not null) from the JSON of text forms.
@@ -51,11 +64,15 @@ class _Placed(Record):
 class Target(Record):
     """A 指标值 as published (``raw``) and what it promises, read from it."""
 
-    raw: str = Field(description="指标值原文")
-    op: Operator | None = Field(None, description="比较符：≥ ≤ = > <")
+    raw: str = Field(description="指标值原文", title="指标值")
+    op: Operator | None = Field(None, description="比较符：≥ ≤ = > <", title="比较符")
     value: float | None = Field(None, description="数值")
     unit: str | None = Field(None, description="计量单位")
-    kind: TargetKind = Field(description="numeric 数值型 / deadline 时限型 / qualitative 定性 / unparsed 无法解析")
+    kind: TargetKind = Field(
+        description=listing("指标值类型", TARGET_KIND_LABELS),
+        title="指标值类型",
+        json_schema_extra=values(TARGET_KIND_LABELS),
+    )
 
 
 class Indicator(_Placed):
@@ -63,7 +80,7 @@ class Indicator(_Placed):
 
     _omitted_when_none: ClassVar[frozenset[str]] = PLACE_FIELDS | {"extra", "period"}
 
-    position: int = Field(description="在表中的行序（从 1 开始）")
+    position: int = Field(description="在表中的行序（从 1 开始）", title="行序")
     level1: str = Field(description="一级指标")
     level2: str = Field(description="二级指标")
     level3: str = Field(description="三级指标")
@@ -75,7 +92,10 @@ class Indicator(_Placed):
         description="表中其他栏目（权重、分值、备注等），按表头名称保存，空单元格为空字符串；JSON",
     )
     period: Period | None = Field(
-        None, description="指标期限：annual 年度指标表 / long_term 中长期（长期）指标表；项目只有一张指标表时为空"
+        None,
+        description=listing("指标期限（项目只有一张指标表时为空）", PERIOD_LABELS),
+        title="指标期限",
+        json_schema_extra=values(PERIOD_LABELS),
     )
     first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
     last_line: int = Field(description="来源末行号（同上）")
@@ -98,11 +118,11 @@ class SpendPlan(Record):
 class Project(_Placed):
     """One 项目绩效目标表 of section 七."""
 
-    seq: int = Field(description="项目序号（文档中的顺序）")
+    seq: int = Field(description="项目序号（文档中的顺序）", title="项目序号")
     code: str = Field(description="项目编码")
     name: str = Field(description="项目名称")
     budget: float | None = Field(None, description="预算数（万元）")
-    fiscal_funds: float | None = Field(None, description="其中：财政资金（万元）")
+    fiscal_funds: float | None = Field(None, description="其中：财政资金（万元）", title="财政资金（万元）")
     other_funds: float | None = Field(None, description="其他资金（万元）")
     usage: str = Field("", description="资金用途")
     spend_plan: SpendPlan = Field(default_factory=SpendPlan, description="资金支出计划（%）")
@@ -112,13 +132,11 @@ class Project(_Placed):
     implementer: str = Field("", description="实施单位（不含单位代码）")
     template: TemplateName = Field(
         "hebei",
-        description=(
-            "读取所用的模板：hebei 河北样式（项目编码行、预算规模、资金支出计划）"
-            "/ local 地方通用样式（标题＋项目信息表＋指标表）"
-            "/ central 中央部门样式（财预〔2021〕101号）/ dept_table 全部门一张指标表"
-        ),
+        description=listing("读取所用的模板（docs/templates.md）", TEMPLATE_LABELS),
+        title="模板",
+        json_schema_extra=values(TEMPLATE_LABELS),
     )
-    year: int | None = Field(None, description="项目设立年度（取自项目编码）")
+    year: int | None = Field(None, description="项目设立年度（取自项目编码）", title="项目年度")
     first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
     last_line: int = Field(description="来源末行号（同上）")
     page: int | None = Field(None, description="来源首页页码（PDF）")
@@ -132,7 +150,7 @@ class Project(_Placed):
 class GoalIndicator(Record):
     """One 绩效指标 under a 分项绩效目标 (a line of section 五, or a row of a 部门整体支出绩效目标表)."""
 
-    position: int = Field(description="在该分项目标中的顺序（从 1 开始）")
+    position: int = Field(description="在该分项目标中的顺序（从 1 开始）", title="序号")
     level1: str = Field("", description="一级指标（部门整体支出绩效目标表；文字列举的分项目标为空）")
     level2: str = Field("", description="二级指标（同上）")
     name: str = Field(description="指标名（表格中为三级指标）")
