@@ -90,6 +90,7 @@ class Indicator(_Placed):
     extra: dict[str, str] = Field(
         default_factory=dict,
         description="表中其他栏目（权重、分值、备注等），按表头名称保存，空单元格为空字符串；JSON",
+        title="其他栏目",
     )
     period: Period | None = Field(
         None,
@@ -97,7 +98,9 @@ class Indicator(_Placed):
         title="指标期限",
         json_schema_extra=values(PERIOD_LABELS),
     )
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
     last_line: int = Field(description="来源末行号（同上）")
     page: int | None = Field(None, description="来源首页页码（PDF）")
     last_page: int | None = Field(None, description="来源末页页码（PDF）")
@@ -137,7 +140,9 @@ class Project(_Placed):
         json_schema_extra=values(TEMPLATE_LABELS),
     )
     year: int | None = Field(None, description="项目设立年度（取自项目编码）", title="项目年度")
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
     last_line: int = Field(description="来源末行号（同上）")
     page: int | None = Field(None, description="来源首页页码（PDF）")
     last_page: int | None = Field(None, description="来源末页页码（PDF）")
@@ -151,12 +156,14 @@ class GoalIndicator(Record):
     """One 绩效指标 under a 分项绩效目标 (a line of section 五, or a row of a 部门整体支出绩效目标表)."""
 
     position: int = Field(description="在该分项目标中的顺序（从 1 开始）", title="序号")
-    level1: str = Field("", description="一级指标（部门整体支出绩效目标表；文字列举的分项目标为空）")
-    level2: str = Field("", description="二级指标（同上）")
+    level1: str = Field("", description="一级指标（部门整体支出绩效目标表；文字列举的分项目标为空）", title="一级指标")
+    level2: str = Field("", description="二级指标（同上）", title="二级指标")
     name: str = Field(description="指标名（表格中为三级指标）")
     target: Target = Field(description="指标值")
     text: str = Field(description="原文整行")
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
     last_line: int = Field(description="来源末行号（同上）")
 
 
@@ -165,7 +172,9 @@ class DeptGoal(Record):
 
     seq: int = Field(description="分项目标序号")
     goal: str = Field(description="绩效目标")
-    first_line: int = Field(description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
     last_line: int = Field(description="来源末行号（同上）")
     indicators: list[GoalIndicator] = Field(default_factory=list)
 
@@ -202,7 +211,9 @@ class Document(_Placed):
     sha256: str = Field(description="源文件 SHA-256")
     encoding: str = Field(description="源文件编码")
     form: str = Field(
-        "txt", description="文档形式：txt 制表符文本 / md / html / pdf / layout（pdftotext -layout 文本）/ xlsx / docx"
+        "txt",
+        description="文档形式：txt 制表符文本 / md / html / pdf / layout（pdftotext -layout 文本）/ xlsx / docx",
+        title="文档形式",
     )
     page_count: int | None = Field(None, description="页数（PDF）")
     dept_code: str | None = Field(None, description="部门编码")
