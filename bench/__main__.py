@@ -1,9 +1,11 @@
 """``python -m bench``: the benchmark (see :mod:`bench.run`), ``python -m bench corpus`` to only generate,
-``python -m bench pdf`` for the PDF column (see :mod:`bench.pdf`).
+``python -m bench pdf`` for the PDF column (see :mod:`bench.pdf`), ``python -m bench templates`` for the
+templates column (see :mod:`bench.templates`).
 
 python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench corpus --count N --out DIR
 python -m bench pdf [--count 100] [--work bench/out] [--output bench/results.json] [--workers N]
+python -m bench templates [--count 100] [--work bench/out] [--output bench/results.json]
 """
 
 from __future__ import annotations
@@ -30,12 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["run", "corpus", "pdf"], default="run")
+    parser.add_argument("command", nargs="?", choices=["run", "corpus", "pdf", "templates"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results file (default bench/results.json)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="build and floor processes")
-    parser.add_argument("--count", type=int, help="corpus: how many documents; pdf: how many PDFs (default 100)")
+    parser.add_argument(
+        "--count",
+        type=int,
+        help="corpus: how many documents; pdf: how many PDFs; templates: how many documents (default 100)",
+    )
     parser.add_argument("--out", type=Path, help="corpus: the (existing) folder to write them to")
     args = parser.parse_args(argv)
     try:
@@ -49,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         if work is None:
             work = DEFAULT_WORK
             work.mkdir(exist_ok=True)
+        if args.command == "templates":
+            from bench.templates import run_templates
+            from bench.templates import table as templates_table
+
+            result = run_templates(work, args.count or 100, args.output)
+            print(templates_table(result))
+            print(f"\nwrote {args.output}")
+            return 0
         if args.command == "pdf":
             from bench.pdf import run_pdf
             from bench.pdf import table as pdf_table

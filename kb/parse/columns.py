@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cached_property, lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -112,6 +113,7 @@ _FULL_PARENS = str.maketrans({"(": "（", ")": "）", ":": "："})
 _TRAILING_COLON = re.compile(r"[：:]$")
 
 
+@lru_cache(maxsize=16384)
 def normalise_label(text: str) -> str:
     """A header label as compared: no whitespace, full-width letters folded, parentheses and colons full-width."""
     folded = unicodedata.normalize("NFKC", compact(text)).translate(_FULL_PARENS)
@@ -130,7 +132,7 @@ def is_indicator_header(cells: Sequence[str]) -> bool:
     It names 一级指标, or both a 三级指标-like column and a target column;
     every other filled cell may be any label (kept as an extra column).
     """
-    roles = {INDICATOR_LABELS.get(normalise_label(cell)) for cell in cells if cell.strip()}
+    roles = {INDICATOR_LABELS.get(normalise_label(cell)) for cell in cells if cell}
     return "level1" in roles or ("level3" in roles and ("target" in roles or "op" in roles))
 
 
@@ -158,12 +160,16 @@ class ColumnMap:
     labels: tuple[str, ...]
     header_rows: int = 1
 
+    @cached_property
+    def _positions(self) -> dict[Role, int]:
+        positions: dict[Role, int] = {}
+        for column in self.columns:
+            positions.setdefault(column.role, column.index)
+        return positions
+
     def index(self, role: Role) -> int | None:
         """The position of the (first) column holding ``role``."""
-        for column in self.columns:
-            if column.role == role:
-                return column.index
-        return None
+        return self._positions.get(role)
 
     def has(self, role: Role) -> bool:
         """Whether the table has a column holding ``role``."""
