@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cached_property, lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from kb.parse.layout import compact
