@@ -53,7 +53,8 @@ def generated() -> dict[tuple[str, int], GeneratedDoc]:
 
 
 @pytest.fixture(scope="session")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the generated documents are rendered (one folder per form)."""
     return tmp_path_factory.mktemp("templates")
 
 
@@ -73,23 +74,23 @@ def _check(doc: Document, generated_doc: GeneratedDoc, where: str) -> list[str]:
 @pytest.mark.parametrize("form", TEXT_FORMS)
 @pytest.mark.parametrize("name", ALL)
 def test_text_forms_parse_exactly(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path, name: str, form: str
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path, name: str, form: str
 ) -> None:
     found: list[str] = []
     for seed in TEXT_SEEDS:
         doc = generated[(name, seed)]
-        found += _check(parse_document(_render(doc, form, out / form)), doc, f"{name} seed {seed} {form}")
+        found += _check(parse_document(_render(doc, form, rendered / form)), doc, f"{name} seed {seed} {form}")
     assert found == []
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_pipe_tables_repeating_merged_text_parse_exactly(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path, name: str
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path, name: str
 ) -> None:
     found: list[str] = []
     for seed in TEXT_SEEDS:
         doc = generated[(name, seed)]
-        path = _render(doc, "md", out / "md-repeat", merged="repeat")
+        path = _render(doc, "md", rendered / "md-repeat", merged="repeat")
         found += _check(parse_document(path), doc, f"{name} seed {seed} md merged=repeat")
     assert found == []
 
@@ -97,27 +98,23 @@ def test_pipe_tables_repeating_merged_text_parse_exactly(
 @pytest.mark.parametrize("form", FILE_FORMS)
 @pytest.mark.parametrize("name", ALL)
 def test_spreadsheets_and_word_files_parse_exactly(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path, name: str, form: str
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path, name: str, form: str
 ) -> None:
     found: list[str] = []
     for seed in FILE_SEEDS:
         doc = generated[(name, seed)]
-        found += _check(parse_document(_render(doc, form, out / form)), doc, f"{name} seed {seed} {form}")
+        found += _check(parse_document(_render(doc, form, rendered / form)), doc, f"{name} seed {seed} {form}")
     assert found == []
 
 
 @pytest.fixture(scope="session")
-def pdfs(generated: dict[tuple[str, int], GeneratedDoc], out: Path) -> dict[tuple[str, int], Path]:
-    """Every template's documents printed to PDF once, with one Chromium."""
-    from bench.docgen.render.pdf import chromium
-
-    folder = out / "pdf"
-    folder.mkdir(exist_ok=True)
+def pdfs(generated: dict[tuple[str, int], GeneratedDoc], rendered: Path, browser: Any) -> dict[tuple[str, int], Path]:
+    """Every template's documents printed to PDF once, with the session's Chromium."""
+    folder = rendered / "pdf"
     printed: dict[tuple[str, int], Path] = {}
-    with chromium() as browser:
-        for name in ALL:
-            for seed in PDF_SEEDS:
-                printed[(name, seed)] = _render(generated[(name, seed)], "pdf", folder, browser=browser)
+    for name in ALL:
+        for seed in PDF_SEEDS:
+            printed[(name, seed)] = _render(generated[(name, seed)], "pdf", folder, browser=browser)
     return printed
 
 
@@ -154,22 +151,24 @@ def test_nearly_every_document_of_a_hundred_parses_exactly(name: str, tmp_path: 
 # ---------------------------------------------------------------- what each template carries
 
 
-def _parsed(generated: dict[tuple[str, int], GeneratedDoc], out: Path, name: str, seed: int = 0) -> Document:
-    return parse_document(_render(generated[(name, seed)], "txt", out / "txt"))
+def _parsed(generated: dict[tuple[str, int], GeneratedDoc], rendered: Path, name: str, seed: int = 0) -> Document:
+    return parse_document(_render(generated[(name, seed)], "txt", rendered / "txt"))
 
 
-def test_each_project_says_which_template_read_it(generated: dict[tuple[str, int], GeneratedDoc], out: Path) -> None:
+def test_each_project_says_which_template_read_it(
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
+) -> None:
     for name in TEMPLATES:
-        doc = _parsed(generated, out, name)
+        doc = _parsed(generated, rendered, name)
         truth = generated[(name, 0)].truth
         assert truth is not None
         assert {p.template for p in doc.projects} == {expected_template(truth)}, name
 
 
 def test_central_projects_carry_supervisor_implementer_and_split_targets(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
 ) -> None:
-    doc = _parsed(generated, out, "central")
+    doc = _parsed(generated, rendered, "central")
     first = doc.projects[0]
     assert (first.name, first.code, first.supervisor) == ("妇幼健康服务", "", "国家卫生健康委员会")
     assert first.implementer == "国家卫生健康委员会疾病预防控制中心"
@@ -183,8 +182,8 @@ def test_central_projects_carry_supervisor_implementer_and_split_targets(
     assert not any(w.code == "missing_code" for w in doc.warnings)
 
 
-def test_extra_columns_are_kept_by_their_label(generated: dict[tuple[str, int], GeneratedDoc], out: Path) -> None:
-    doc = _parsed(generated, out, "header_columns")
+def test_extra_columns_are_kept_by_their_label(generated: dict[tuple[str, int], GeneratedDoc], rendered: Path) -> None:
+    doc = _parsed(generated, rendered, "header_columns")
     relief = doc.projects[0]
     assert relief.name == "困难群众临时救助"
     assert relief.indicators[0].extra == {"权重": "10", "分值": "20", "备注": "年终考核"}
@@ -195,9 +194,9 @@ def test_extra_columns_are_kept_by_their_label(generated: dict[tuple[str, int], 
 
 
 def test_annual_and_long_term_tables_are_kept_and_marked(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
 ) -> None:
-    doc = _parsed(generated, out, "sparse")
+    doc = _parsed(generated, rendered, "sparse")
     first = doc.projects[0]
     periods = [i.period for i in first.indicators]
     assert periods == sorted(periods) and set(periods) == {"annual", "long_term"}  # annual first
@@ -206,9 +205,9 @@ def test_annual_and_long_term_tables_are_kept_and_marked(
 
 
 def test_one_table_for_the_department_joins_the_budget_table(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
 ) -> None:
-    doc = _parsed(generated, out, "dept_table")
+    doc = _parsed(generated, rendered, "dept_table")
     names = [p.name for p in doc.projects]
     assert not any(re.match(r"^\d{6}-", name) for name in names)  # unit rows are no projects
     library = doc.projects[0]
@@ -221,9 +220,9 @@ def test_one_table_for_the_department_joins_the_budget_table(
 
 
 def test_department_overall_table_is_a_goal_never_a_project(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
 ) -> None:
-    doc = _parsed(generated, out, "dept_overall")
+    doc = _parsed(generated, rendered, "dept_overall")
     assert len(doc.dept_goals) == 1 and len(doc.projects) == 4
     goal = doc.dept_goals[0]
     assert goal.goal.startswith("1.通过实施殡葬改革补助") and goal.goal.count("\n") == 3
@@ -234,8 +233,10 @@ def test_department_overall_table_is_a_goal_never_a_project(
     assert not any("部门整体" in p.name for p in doc.projects)
 
 
-def test_summary_names_the_template_of_each_project(generated: dict[tuple[str, int], GeneratedDoc], out: Path) -> None:
-    path = _render(generated[("dept_overall", 0)], "txt", out / "txt")
+def test_summary_names_the_template_of_each_project(
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
+) -> None:
+    path = _render(generated[("dept_overall", 0)], "txt", rendered / "txt")
     result = CliRunner().invoke(cli, ["parse", str(path)])
     assert result.exit_code == 0
     assert "读取模板：地方通用（local）4 个项目；部门整体支出绩效目标表 1 张（部门目标）" in result.output
@@ -246,9 +247,9 @@ def test_summary_names_the_template_of_each_project(generated: dict[tuple[str, i
 
 
 def test_unknown_header_keeps_the_project_and_names_the_header(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
 ) -> None:
-    path = _render(generated[("bad_unknown_header", 0)], "txt", out / "txt")
+    path = _render(generated[("bad_unknown_header", 0)], "txt", rendered / "txt")
     result = CliRunner().invoke(cli, ["parse", str(path)])
     assert result.exit_code == 0 and "Traceback" not in result.output
     doc = parse_document(path)
@@ -269,18 +270,18 @@ def test_unknown_header_in_a_pdf_names_the_page(pdfs: dict[tuple[str, int], Path
 
 
 def test_project_without_indicator_table_is_kept_with_a_warning(
-    generated: dict[tuple[str, int], GeneratedDoc], out: Path
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
 ) -> None:
-    doc = _parsed(generated, out, "bad_no_indicator_table")
+    doc = _parsed(generated, rendered, "bad_no_indicator_table")
     lonely = next(p for p in doc.projects if p.name == "农业技术推广服务")
     assert lonely.indicators == [] and lonely.code and lonely.budget is not None
     codes = {(w.code, w.line) for w in doc.warnings}
     assert ("missing_indicator_header", lonely.first_line) in codes and ("no_indicators", lonely.first_line) in codes
 
 
-def test_shuffled_spreadsheet_missing_a_column(generated: dict[tuple[str, int], GeneratedDoc], out: Path) -> None:
+def test_shuffled_spreadsheet_missing_a_column(generated: dict[tuple[str, int], GeneratedDoc], rendered: Path) -> None:
     generated_doc = generated[("bad_sheet_shuffled", 0)]
-    doc = parse_document(_render(generated_doc, "xlsx", out / "xlsx"))
+    doc = parse_document(_render(generated_doc, "xlsx", rendered / "xlsx"))
     [warning] = [w for w in doc.warnings if w.code == "missing_column"]
     assert "绩效指标描述" in warning.message and (warning.sheet, warning.sheet_row) == ("绩效目标", 1)
     assert "工作表 绩效目标 第 1 行" in warning.message
