@@ -19,22 +19,22 @@ keeps its cells' positions — without changing the readers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # What a document was read as. ``layout`` is the text ``pdftotext -layout`` writes (space-aligned columns).
 Form = Literal["txt", "md", "html", "pdf", "layout", "xlsx", "docx"]
 FORMS: tuple[Form, ...] = ("txt", "md", "html", "pdf", "layout", "xlsx", "docx")
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(NamedTuple):
     """Where something was read: every field that the form knows, the others None.
 
     ``line``/``last_line`` are 1-based lines of the file (text, markdown, HTML,
     layout text); ``page`` is 1-based (PDF, layout text, paginated markdown);
     ``sheet`` and ``row`` name a spreadsheet cell's sheet and 1-based row (the
-    row also numbers a DOCX table's rows); ``index`` is the 0-based position of
-    a DOCX paragraph or table in the body.
+    row also numbers a DOCX table's rows); ``block_index`` is the 0-based position of
+    a DOCX paragraph or table in the body. (A named tuple: one is made for every
+    line of every document, and it is the cheapest immutable record to make.)
     """
 
     line: int | None = None
@@ -42,7 +42,7 @@ class Where:
     page: int | None = None
     sheet: str | None = None
     row: int | None = None
-    index: int | None = None
+    block_index: int | None = None
 
     def label(self) -> str:
         """``第 12 页``, ``工作表 绩效 第 40 行`` or ``第 35 行``: the place, as a user would look for it."""
@@ -78,18 +78,55 @@ class Cell:
     span_text: str = ""
 
 
-@dataclass(slots=True)
 class Row:
-    """One row of a table grid and where it was read."""
+    """One row of a table grid and where it was read.
 
-    cells: list[Cell]
-    where: Where = NOWHERE
-    # The row as the file printed it, where the form has one (a line of tab-separated text).
-    raw: str | None = None
+    A row read from tab-separated text is kept as its cells' texts, and its :class:`Cell` objects are made
+    only when someone asks for them (a document has tens of thousands of cells; the parsers read texts).
+    """
+
+    __slots__ = ("_cells", "_texts", "raw", "where")
+
+    def __init__(
+        self,
+        cells: list[Cell] | None = None,
+        where: Where = NOWHERE,
+        raw: str | None = None,
+        *,
+        texts: list[str] | None = None,
+    ) -> None:
+        self._cells = cells
+        self._texts = texts if cells is None else None
+        self.where = where
+        # The row as the file printed it, where the form has one (a line of tab-separated text).
+        self.raw = raw
+
+    @property
+    def cells(self) -> list[Cell]:
+        """The cells of the row (made from the texts on first use)."""
+        if self._cells is None:
+            self._cells = [Cell(text) for text in self._texts or []]
+            self._texts = None
+        return self._cells
+
+    @cells.setter
+    def cells(self, cells: list[Cell]) -> None:
+        self._cells, self._texts = cells, None
 
     def texts(self) -> list[str]:
         """The cells' texts, covered positions empty (as a text conversion prints a merged cell)."""
-        return [cell.text for cell in self.cells]
+        if self._cells is None:
+            return list(self._texts or [])
+        return [cell.text for cell in self._cells]
+
+    def all_text(self) -> str:
+        """Every text of the row, the origins' texts held by covered cells included (what normalising reads)."""
+        if self._cells is None:
+            return "".join(self._texts or [])
+        return "".join(cell.text + cell.span_text for cell in self._cells)
+
+    def __repr__(self) -> str:
+        return f"Row({self.texts()!r}, {self.where!r})"
 
 
 @dataclass(slots=True)

@@ -98,8 +98,8 @@ def _table(tbl: Any, index: int) -> Table:
             c += span
         grid.append(cells)
         origins.append(row_origins)
-    rows = [Row(cells, Where(index=index, row=r + 1)) for r, cells in enumerate(grid)]
-    return Table(rows, Where(index=index))
+    rows = [Row(cells, Where(block_index=index, row=r + 1)) for r, cells in enumerate(grid)]
+    return Table(rows, Where(block_index=index))
 
 
 def _style_names(document: Any) -> dict[str, str]:
@@ -139,7 +139,7 @@ def read_docx(data: bytes, path: str, sha256: str) -> ReadDocument:
         text = _paragraph_text(child)[0].strip()
         if not text:
             continue
-        where = Where(index=index)
+        where = Where(block_index=index)
         lines = [Line(part.strip(), where) for part in text.split("\n") if part.strip()]
         style = names.get(_style_id(child), "")
         heading = _HEADING_STYLE.match(style)

@@ -169,6 +169,9 @@ def _header_starts(line: _Printed) -> list[int] | None:
     runs = line.runs()
     if len(runs) < 3 or not any(runs[0][1].replace(" ", "").startswith(first) for first in _HEADER_FIRST):
         return None
+    if runs[0][1].startswith(_INDICATOR_HEADER):
+        # The indicator header's labels hold no space: one space apart they are still two columns.
+        return [start + m.start() for start, text in runs for m in re.finditer(r"\S+", text)]
     return [start for start, _ in runs]
 
 

@@ -21,7 +21,7 @@ from kb.read.blocks import Block, Cell, Heading, Line, Paragraph, ReadDocument, 
 from kb.read.decode import SourceText
 from kb.read.html import html_blocks
 from kb.read.markup import heading_level, is_bold, plain, strip_markup
-from kb.read.text import row_cells
+from kb.read.text import text_row
 
 _PAGE_SEPARATOR = re.compile(r"^\{(\d+)\}-{8,}\s*$")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -107,7 +107,7 @@ def markdown_blocks(lines: list[str]) -> tuple[list[Block], list[ReadNote]]:
             current = None
             continue
         if "\t" in raw:
-            row = Row(row_cells(raw), where, raw)
+            row = text_row(raw, where)
             if isinstance(current, Table):
                 current.rows.append(row)
             else:

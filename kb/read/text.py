@@ -22,6 +22,13 @@ def row_cells(line: str) -> list[Cell]:
     return [Cell(strip_markup(field).strip(), bold=is_bold(field)) for field in line.split("\t")]
 
 
+def text_row(line: str, where: Where) -> Row:
+    """A tab-separated line as a row: most rows hold no markup and keep only their texts."""
+    if "<" not in line and "*" not in line:
+        return Row(where=where, raw=line, texts=[field.strip() for field in line.split("\t")])
+    return Row(row_cells(line), where, line)
+
+
 def text_blocks(lines: Sequence[str], first_line: int = 1) -> list[Block]:
     """The blocks of tab-separated text; ``first_line`` numbers ``lines[0]``."""
     blocks: list[Block] = []
@@ -31,12 +38,11 @@ def text_blocks(lines: Sequence[str], first_line: int = 1) -> list[Block]:
         if not raw.strip():
             current = None
             continue
-        where = Where(line=number, last_line=number)
+        where = Where(number, number)
         if "\t" in raw:
-            row = Row(row_cells(raw), where, raw)
+            row = text_row(raw, where)
             if isinstance(current, Table):
                 current.rows.append(row)
-                current.where = Where(line=current.where.line, last_line=number)
             else:
                 current = Table([row], where)
                 blocks.append(current)
@@ -50,6 +56,9 @@ def text_blocks(lines: Sequence[str], first_line: int = 1) -> list[Block]:
         else:
             current = Paragraph([Line(plain(raw), where)])
             blocks.append(current)
+    for block in blocks:
+        if isinstance(block, Table) and len(block.rows) > 1:
+            block.where = Where(block.where.line, block.rows[-1].where.line)
     return blocks
 
 
