@@ -86,3 +86,41 @@ def test_corpus_documents_become_blocks_that_print_back_the_same_rows() -> None:
     assert [(i.level3, i.target.raw) for p in parsed.projects for i in p.indicators] == [
         (row[2], row[4]) for row in rendered.rows
     ]
+
+
+def test_load_test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main(["load", "--seconds", "0", "--work", str(tmp_path)]) == 2
+    assert "must be positive" in capsys.readouterr().err
+    assert bench_main(["load", "--clients", "8,0", "--work", str(tmp_path)]) == 2
+    assert bench_main(["load", "--work", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_load_client_reads_fixed_length_and_chunked_answers() -> None:
+    """The load test's HTTP client against a tiny server answering both ways, over one kept-alive connection."""
+    import asyncio
+
+    from bench.load import Connection
+
+    answers = [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+        b"HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+    ]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for answer in answers:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer)
+            await writer.drain()
+        writer.close()
+
+    async def scenario() -> list[tuple[int, int]]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        connection = Connection("127.0.0.1", port)
+        got = [await connection.get("/a"), await connection.get("/b")]
+        await connection.close()
+        server.close()
+        return got
+
+    assert asyncio.run(scenario()) == [(200, 5), (400, 5)]

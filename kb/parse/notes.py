@@ -27,6 +27,10 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "no_department": ("未找到部门名称", "文档标题用文件名"),
     "no_projects": ("只有部门整体绩效目标，没有项目绩效目标表", "部门分项目标照常保存"),
     "stray_text": ("表格或分项目标之间出现无法归类的文字", "忽略这段文字，前后的内容照常读取"),
+    "duplicate_document": (
+        "另一个文件与本文档内容完全相同（文件名不同），警告记在保留的文档下，file 为未构建的文件",
+        "只构建按文件名排序在前的一份",
+    ),
     # Reading the file (kb/read): what a reader repaired or left out
     "undecodable_bytes": ("文本中有无法按 UTF-8 解码的字节（如被截断的汉字）", "这些字节替换为 �，其余文字照常读取"),
     "truncated_table": ("表格在文件结尾处被截断（HTML 缺少 </table>）", "已读到的行照常读取"),
@@ -61,6 +65,12 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "missing_level2": ("二级指标为空，且没有上一行可继承", "二级指标留空"),
     "incomplete_row": ("指标行缺少三级指标或指标值", "其余单元格照常保存"),
     "bad_amount": ("预算数、财政资金或其他资金无法识别为金额", "该金额为空"),
+    "amount_out_of_range": (
+        "预算数、财政资金或其他资金不是有限数值（inf、NaN）或超出合理范围（100 万亿元）",
+        "该金额为空",
+    ),
+    "negative_amount": ("预算数、财政资金或其他资金为负数", "该金额为空"),
+    "duplicate_project_code": ("同一文档中两个项目绩效目标表的项目编码相同", "两个项目都照常保存"),
     "bad_spend_plan": ("资金支出计划的百分比无法识别", "无法识别的月份为空"),
     # 部门整体绩效目标与机构设置
     "unreadable_goal_indicator": ("分项绩效目标的指标行无法拆分为指标名和指标值", "整行作为指标名，指标值为空"),

@@ -33,10 +33,28 @@ def parse_projects(
     lines = as_doc_lines(lines)
     claims = claims if claims is not None else claim_tables(lines)
     placed = parse_project_blocks(lines, notes, fallback_year, claimed=claims.claimed)
-    if not claims.tables:
-        return [project for _, project in placed]
-    # Reading order, not line numbers: the forms without lines number rows in ways that need not sort.
-    positions = {id(line): index for index, line in enumerate(lines)}
-    placed += parse_dept_tables(claims, notes, fallback_year, lambda line: positions[id(line)])
-    placed.sort(key=lambda pair: pair[0])
-    return [project.model_copy(update={"seq": seq}) for seq, (_, project) in enumerate(placed, start=1)]
+    if claims.tables:
+        # Reading order, not line numbers: the forms without lines number rows in ways that need not sort.
+        positions = {id(line): index for index, line in enumerate(lines)}
+        placed += parse_dept_tables(claims, notes, fallback_year, lambda line: positions[id(line)])
+        placed.sort(key=lambda pair: pair[0])
+        projects = [project.model_copy(update={"seq": seq}) for seq, (_, project) in enumerate(placed, start=1)]
+    else:
+        projects = [project for _, project in placed]
+    _warn_repeated_codes(projects, notes)
+    return projects
+
+
+def _warn_repeated_codes(projects: list[Project], notes: ParseNotes) -> None:
+    """A project code names one project: the same code twice in a document is a copy or a typo."""
+    first: dict[str, Project] = {}
+    for project in projects:
+        if not project.code:
+            continue
+        earlier = first.setdefault(project.code, project)
+        if earlier is not project:
+            notes.warn(
+                project.first_line,
+                "duplicate_project_code",
+                f"项目 {project.seq} 的项目编码 {project.code} 与项目 {earlier.seq}（第 {earlier.first_line} 行）重复",
+            )

@@ -26,6 +26,7 @@ from datasette.utils.asgi import Response
 
 from indexer.fts import covers, match_expression, quote_term
 from indexer.tokenizer import index_text, query_terms
+from kb.web.guard import SqlLimits, exception_response, forbidden_response, guard
 
 # Datasette quotes each whitespace-separated word; this one holds no term, so it matches nothing.
 NO_TERMS = "∅"
@@ -104,7 +105,7 @@ def _lightened(query_string: str, matches: int) -> tuple[str, list[str]]:
     return urlencode(params), skipped
 
 
-@hookimpl
+@hookimpl(trylast=True)  # called last, so its wrapper (the guard) is the outermost
 def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
     def wrap(app: App) -> App:
         async def segmenting_app(scope: Scope, receive: Any, send: Any) -> None:
@@ -126,7 +127,7 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
                     scope = {**scope, "query_string": new_query.encode("ascii"), **extra}
             await app(scope, receive, send)
 
-        return segmenting_app
+        return guard(segmenting_app, datasette)
 
     return wrap
 
@@ -201,7 +202,20 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 @hookimpl
-def prepare_connection(conn: Any) -> None:
-    conn.create_function("kb_fts_match", 1, lambda text: match_expression(text or ""), deterministic=True)
-    conn.create_function("kb_terms", 1, lambda text: index_text(text or ""), deterministic=True)
-    conn.create_function("kb_covers", -1, lambda query, *texts: int(covers(query, *texts)), deterministic=True)
+def prepare_connection(conn: Any, datasette: Any) -> None:
+    # Bounded in input and in time per statement (kb/web/guard.py: MAX_QUERY_CHARS, MAX_TEXT_CHARS).
+    limits = SqlLimits.attach(conn, datasette)
+    conn.create_function("kb_fts_match", 1, limits.query(match_expression), deterministic=True)
+    conn.create_function("kb_terms", 1, limits.text(index_text), deterministic=True)
+    conn.create_function("kb_covers", -1, limits.covers(lambda q, *texts: int(covers(q, *texts))), deterministic=True)
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+    """Error pages in Chinese first, without internals (kb/web/guard.py)."""
+    return exception_response(datasette, request, exception)
+
+
+@hookimpl
+def forbidden(datasette: Any, request: Any, message: str) -> Any:
+    return forbidden_response(datasette, request, message)

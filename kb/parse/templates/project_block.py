@@ -20,6 +20,7 @@ in two (:mod:`kb.parse.indicator_rows`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,24 +57,42 @@ _SECTION = re.compile(r"^[一二三四五六七八九十]+、|^[（(][一二三�
 _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
 
+# The largest amount a project can plausibly hold, in 万元: 100 万亿元, several years of the national budget.
+# Beyond it a figure is a typo or an attack (1e308 makes every sum infinite), not a budget.
+MAX_AMOUNT = 1e10
+
+
 def parse_money(text: str, notes: ParseNotes, line: int | DocLine, what: str) -> float | None:
-    """An amount in 万元; empty is None, unreadable is None with a warning. Thousands separators are read."""
+    """An amount in 万元 (thousands separators read); empty is None.
+
+    Unreadable, not finite (``inf``, ``NaN``), beyond :data:`MAX_AMOUNT` or
+    negative (a budget cannot be) is None with a warning naming the line.
+    """
     value = compact(text).replace(",", "").replace("，", "")
     if not value:
         return None
     try:
-        return float(value)
+        amount = float(value)
     except ValueError:
         notes.warn(line, "bad_amount", f"{what}无法识别为金额：{text!r}")
         return None
+    if not math.isfinite(amount) or amount > MAX_AMOUNT:
+        notes.warn(line, "amount_out_of_range", f"{what}不是有限数值或超出合理范围（{MAX_AMOUNT:.0e} 万元）：{text!r}")
+        return None
+    if amount < 0:
+        notes.warn(line, "negative_amount", f"{what}不能为负数：{text!r}")
+        return None
+    return amount
 
 
 def _parse_percent(text: str) -> float | None:
     value = compact(text).rstrip("%％")
     try:
-        return float(value) if value else None
+        percent = float(value) if value else None
     except ValueError:
         return None
+    # inf% and NaN% are as unreadable as any other word.
+    return percent if percent is None or math.isfinite(percent) else None
 
 
 def project_year(code: str) -> int | None:
