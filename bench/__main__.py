@@ -34,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "command", nargs="?", choices=["run", "corpus", "load", "pdf", "templates"], default="run"
-    )
+    parser.add_argument("command", nargs="?", choices=["run", "corpus", "load", "pdf", "templates"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")
     parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results.json)")
