@@ -152,16 +152,25 @@ class BuildReport:
 
 
 def skipped_files(paths: Sequence[str | Path]) -> list[str]:
-    """The files in the folders of ``paths`` that :func:`discover` leaves out (not a document type)."""
-    return [
-        str(p)
-        for raw in paths
-        if Path(raw).is_dir()
-        for p in sorted(Path(raw).rglob("*"))
-        if p.is_file()
-        and p.suffix.lower() not in DOCUMENT_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(raw).parts)
-    ]
+    """The files in the folders of ``paths`` that :func:`discover` leaves out (not a document type).
+
+    A path or folder that cannot be looked at is left to discovery, which names it.
+    """
+    skipped: list[str] = []
+    for raw in paths:
+        try:
+            if not Path(raw).is_dir():
+                continue
+        except OSError:
+            continue
+        for root, folders, names in os.walk(raw):
+            folders[:] = sorted(name for name in folders if not name.startswith("."))
+            skipped.extend(
+                str(Path(root) / name)
+                for name in sorted(names)
+                if not name.startswith(".") and Path(name).suffix.lower() not in DOCUMENT_SUFFIXES
+            )
+    return skipped
 
 
 # ---------------------------------------------------------------- stage 1: discover and read
