@@ -173,7 +173,8 @@ def _looks_cut(rows: list[RowDraft], draft: RowDraft, split: bool) -> bool:
     """Whether a complete-looking row after a repeated header is the tail of the row above.
 
     Signs of a cut: a cell closes a bracket the row above left open
-    (``《冀财〔20`` + ``24〕3号》``); a 三级指标 of one character; the target
+    (``《冀财〔20`` + ``24〕3号》``); a 三级指标, description or basis of one
+    character (but 无); the target
     alone is no number while the row above's target with it is one, or gains
     its unit (``不超过496元`` + ``/平方米``); a number cut in two (``≥97.`` + ``9%``);
     one character the row above already ends with; an extra column every earlier row of
@@ -186,6 +187,10 @@ def _looks_cut(rows: list[RowDraft], draft: RowDraft, split: bool) -> bool:
             return True
     if len(draft.get("level3")) == 1:
         return True  # no indicator is named in one character: the last one of a name cut short
+    for role in ("description", "basis"):
+        text = draft.get(role)
+        if len(text) == 1 and "\u4e00" <= text <= "\u9fff" and text != "无":
+            return True  # … nor described or founded in one (根据历史情况制 + 订)
     target = draft.get("target")
     if target and not split and _target_cut(previous.get("target"), target):
         return True

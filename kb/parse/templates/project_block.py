@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kb.models import Period, Project, SpendPlan, TemplateName
-from kb.parse.columns import ColumnMap, column_map, is_indicator_header, is_label_row
-from kb.parse.indicator_rows import IndicatorRows, build_indicators
+from kb.parse.columns import ColumnMap, column_map, is_indicator_header, is_label_row, normalise_label
+from kb.parse.indicator_rows import IndicatorRows, RowDraft, build_indicators
 from kb.parse.layout import compact, is_section_heading
 from kb.parse.notes import ParseNotes, provenance
 from kb.parse.templates.info import CENTRAL_LABELS, info_pairs, joined, without_code
@@ -178,13 +178,16 @@ class _ProjectTable:
     previous_label: str = ""
 
     @property
-    def rows(self) -> list:
+    def rows(self) -> list[RowDraft]:
+        """The indicator rows read so far."""
         return self.indicators.rows
 
     def is_empty(self) -> bool:
+        """Nothing but a title: no 项目编码, no 项目名称, no amount, no indicator row."""
         return self.code is None and not self.name and self.budget is None and not self.rows
 
     def template(self) -> TemplateName:
+        """The template the labels seen say this block is printed in (``docs/templates.md``)."""
         if self.hebei:
             return "hebei"
         if self.central or (self.title is not None and self.title.bare and self.code is None):
@@ -230,11 +233,11 @@ def _read_plan(table: _ProjectTable, row: list[str], line: DocLine, notes: Parse
 def _read_info(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> bool:
     """Labelled project facts anywhere in the row; False when the row names none."""
     pairs = info_pairs(row)
-    if not pairs and not any(cell and compact(cell) in CENTRAL_LABELS for cell in row):
+    central = any(cell and normalise_label(cell) in CENTRAL_LABELS for cell in row)
+    if not pairs and not central:
         return False
-    for key, label, value in pairs:
-        if label in CENTRAL_LABELS:
-            table.central = True
+    table.central = table.central or central
+    for key, _, value in pairs:
         if key == "code":
             table.code = compact(value)
         elif key == "name":
@@ -250,8 +253,6 @@ def _read_info(table: _ProjectTable, row: list[str], line: DocLine, notes: Parse
             table.goal.append(value)
         elif key == "long_term_goal":
             table.long_term_goal.append(value)
-    if any(compact(cell) in CENTRAL_LABELS for cell in row if cell):
-        table.central = True
     keys = [key for key, _, _ in pairs]
     table.state = "goal" if "goal" in keys else "long_goal" if "long_term_goal" in keys else "info"
     return True
