@@ -308,6 +308,27 @@ def test_indicator_table_under_no_title_is_kept(tmp_path: Path) -> None:
     assert [w.code for w in doc.warnings] == ["missing_code"]
 
 
+def test_project_table_missing_columns_keeps_the_rest(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "# 某局2024年部门预算信息公开情况说明",
+            "",
+            "## 1、社区养老服务补贴绩效目标表",
+            "",
+            "项目名称\t社区养老服务补贴\t项目编码\t13019024P0042TD10003H",
+            "",
+            "一级指标\t三级指标\t绩效指标描述",
+            "产出指标\t补贴发放人数\t按月发放",
+            "",
+        ]
+    )
+    doc = parse_bytes(text.encode(), tmp_path / "columns.txt")
+    [indicator] = doc.projects[0].indicators
+    assert (indicator.level1, indicator.level3, indicator.description) == ("产出指标", "补贴发放人数", "按月发放")
+    [warning] = [w for w in doc.warnings if w.code == "missing_column"]
+    assert warning.line == 7 and "“二级指标”“指标值”" in warning.message and "第 7 行" in warning.message
+
+
 def test_a_table_no_template_knows_is_one_clear_error(tmp_path: Path) -> None:
     text = "# 某局2024年部门预算信息公开\n\n考核项目\t考核要点\t完成时限\n培训\t开展培训\t年内\n"
     path = tmp_path / "unknown.txt"

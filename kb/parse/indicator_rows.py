@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kb.models import Indicator, Period, Target
-from kb.parse.columns import ColumnMap, Role
+from kb.parse.columns import CORE_ROLES, ColumnMap, Role
 from kb.parse.notes import ParseNotes, provenance
 from kb.parse.targets import is_unit_word, parse_target, target_from_cells
 from kb.read.lines import DocLine
@@ -237,6 +237,16 @@ def _append_tail(previous: RowDraft, tail: RowDraft) -> None:
         if text and not previous.extra.get(label, "").endswith(text):
             previous.extra[label] = previous.extra.get(label, "") + text
     previous.last = tail.last
+
+
+def warn_missing_columns(
+    cmap: ColumnMap, header: DocLine, notes: ParseNotes, roles: tuple[Role, ...] = CORE_ROLES
+) -> None:
+    """Warn, at the header, about the columns of ``roles`` an indicator table does not have (they stay empty)."""
+    missing = cmap.missing(roles)
+    if missing:
+        where = header.where.label() or f"第 {header.number} 行"
+        notes.warn(header, "missing_column", f"指标表缺少“{'”“'.join(missing)}”列（表头在{where}），这些字段留空")
 
 
 def row_target(cmap: ColumnMap | None, draft: RowDraft) -> Target:

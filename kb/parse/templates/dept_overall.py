@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from kb.models import DeptGoal, GoalIndicator
 from kb.parse.columns import column_map, is_indicator_header, normalise_label
-from kb.parse.indicator_rows import IndicatorRows, build_indicators
+from kb.parse.indicator_rows import IndicatorRows, build_indicators, warn_missing_columns
 from kb.parse.notes import ParseNotes
 from kb.parse.templates.claims import ClaimedTable, TableClaims
 from kb.parse.templates.info import joined
@@ -37,6 +37,8 @@ def _goal_table(table: ClaimedTable, seq: int, notes: ParseNotes) -> DeptGoal:
                 rows.repeated_header()
             else:
                 rows.start(column_map([cells]))
+                assert rows.cmap is not None
+                warn_missing_columns(rows.cmap, line, notes)
             in_goal = False
             continue
         if rows.cmap is not None:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kb.models import Project
-from kb.parse.columns import ColumnMap, Role, column_map, is_indicator_header, normalise_label
-from kb.parse.indicator_rows import IndicatorRows, build_indicators, cell_text
+from kb.parse.columns import CORE_ROLES, ColumnMap, Role, column_map, is_indicator_header, normalise_label
+from kb.parse.indicator_rows import IndicatorRows, build_indicators, cell_text, warn_missing_columns
 from kb.parse.layout import compact
 from kb.parse.notes import ParseNotes, provenance
 from kb.parse.templates.claims import ClaimedTable, TableClaims
@@ -50,7 +50,6 @@ _BUDGET_COLUMNS: dict[str, str] = {
 }
 # A row-per-indicator export is a full listing: a missing column there has lost data.
 _EXPORT_ROLES: tuple[Role, ...] = ("code", "description", "basis")
-_CORE: tuple[Role, ...] = ("level1", "level2", "level3", "target")
 
 
 @dataclass
@@ -131,15 +130,8 @@ def _is_header(cmap: ColumnMap, cells: list[str]) -> bool:
 def _read_table(table: ClaimedTable, notes: ParseNotes) -> list[_Draft]:
     header = table.lines[0]
     cmap = column_map([header.cells or []])
-    missing = cmap.missing(_CORE)
-    if cmap.has("code") or cmap.has("budget"):
-        missing += cmap.missing(_EXPORT_ROLES)
-    if missing:
-        notes.warn(
-            header,
-            "missing_column",
-            f"指标表缺少“{'”“'.join(missing)}”列（{header.where.label() or f'第 {header.number} 行'}），这些字段留空",
-        )
+    export = cmap.has("code") or cmap.has("budget")
+    warn_missing_columns(cmap, header, notes, (*CORE_ROLES, *_EXPORT_ROLES) if export else CORE_ROLES)
     drafts: list[_Draft] = []
     unit = ""
     for line in table.lines[1:]:

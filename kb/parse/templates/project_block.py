@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from kb.models import Period, Project, SpendPlan, TemplateName
 from kb.parse.columns import ColumnMap, column_map, is_indicator_header, is_label_row, normalise_label
-from kb.parse.indicator_rows import IndicatorRows, RowDraft, build_indicators
+from kb.parse.indicator_rows import IndicatorRows, RowDraft, build_indicators, warn_missing_columns
 from kb.parse.layout import compact, is_section_heading
 from kb.parse.notes import ParseNotes, provenance
 from kb.parse.templates.info import CENTRAL_LABELS, info_pairs, joined, without_code
@@ -330,6 +330,9 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
         _start_indicators(table, line)
         return
     elif in_table:
+        if table.state == "header" and table.indicators.cmap is not None and table.header_lines:
+            # The header is whole once a row that is no header follows it (two-row headers).
+            warn_missing_columns(table.indicators.cmap, table.header_lines[0], notes)
         table.state = "indicators"
         table.indicators.add(line, notes)
         return
