@@ -59,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         if work is None:
             work = DEFAULT_WORK
             work.mkdir(exist_ok=True)
+        if args.command == "pdf":
+            from bench.pdf import run_pdf
+            from bench.pdf import table as pdf_table
+
+            output = args.output or RESULTS
+            print(pdf_table(run_pdf(work, args.count or 100, args.workers, output)))
+            print(f"\nwrote {output}")
+            return 0
         if args.command == "load":
             output = args.output or LOAD_RESULTS
             print(load_table(run_load(work, output, args.seconds, args.clients)))
@@ -71,14 +79,6 @@ def main(argv: list[str] | None = None) -> int:
 
             result = run_templates(work, args.count or 100, output)
             print(templates_table(result))
-            print(f"\nwrote {output}")
-            return 0
-        if args.command == "pdf":
-            from bench.pdf import run_pdf
-            from bench.pdf import table as pdf_table
-
-            pdf = run_pdf(work, args.count or 100, args.workers, output)
-            print(pdf_table(pdf))
             print(f"\nwrote {output}")
             return 0
         results = run(args.sizes, work, output, args.workers)

@@ -99,13 +99,13 @@ class BuildReport:
     db_path: Path
     documents: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
-    # Files in the folders that are not documents of any kind (data, notes): not built, but named.
-    skipped: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     known: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Files in the folders that are not documents of any kind (data, notes): not built, but named.
+    skipped: list[str] = field(default_factory=list)
     projects: int = 0
     indicators: int = 0
     goal_indicators: int = 0
@@ -123,13 +123,13 @@ class BuildReport:
         )
         if self.failed:
             text += f"，失败 {len(self.failed)} 份"
-        if self.skipped:
-            names = "、".join(Path(p).name for p in self.skipped[:3]) + ("…" if len(self.skipped) > 3 else "")
-            text += f"，跳过 {len(self.skipped)} 个不是文档的文件（{names}）"
         if self.duplicates:
             text += f"，内容重复 {len(self.duplicates)} 份（只构建一次）"
         if self.unreadable:
             text += f"，无法读取的文件夹 {len(self.unreadable)} 个"
+        if self.skipped:
+            names = "、".join(Path(p).name for p in self.skipped[:3]) + ("…" if len(self.skipped) > 3 else "")
+            text += f"，跳过 {len(self.skipped)} 个不是文档的文件（{names}）"
         return text + f"（{self.seconds:.1f} 秒）"
 
     @property
@@ -151,28 +151,6 @@ class BuildReport:
             self.timings[f"worker_{phase}_cpu"] = self.timings.get(f"worker_{phase}_cpu", 0.0) + seconds
 
 
-def skipped_files(paths: Sequence[str | Path]) -> list[str]:
-    """The files in the folders of ``paths`` that :func:`discover` leaves out (not a document type).
-
-    A path or folder that cannot be looked at is left to discovery, which names it.
-    """
-    skipped: list[str] = []
-    for raw in paths:
-        try:
-            if not Path(raw).is_dir():
-                continue
-        except OSError:
-            continue
-        for root, folders, names in os.walk(raw):
-            folders[:] = sorted(name for name in folders if not name.startswith("."))
-            skipped.extend(
-                str(Path(root) / name)
-                for name in sorted(names)
-                if not name.startswith(".") and Path(name).suffix.lower() not in DOCUMENT_SUFFIXES
-            )
-    return skipped
-
-
 # ---------------------------------------------------------------- stage 1: discover and read
 
 
@@ -182,6 +160,8 @@ class Discovery:
 
     files: list[Path]
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    # Files in the folders that are no document type (data, notes): not built, named in the summary.
+    skipped: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -201,8 +181,11 @@ def _is_document(path: Path) -> bool:
     return path.suffix.lower() in DOCUMENT_SUFFIXES and path.is_file()
 
 
-def _walk(folder: Path, found: list[Path], unreadable: list[tuple[Path, str]]) -> None:
-    """Document files under ``folder``, hidden files and folders left out; folders that cannot be listed noted."""
+def _walk(
+    folder: Path, found: list[Path], unreadable: list[tuple[Path, str]], skipped: list[Path] | None = None
+) -> None:
+    """Document files under ``folder``, hidden files and folders left out; folders that cannot be listed noted,
+    files of no document type collected in ``skipped``."""
 
     def note(exc: OSError) -> None:
         unreadable.append((Path(exc.filename or folder), describe_os_error(exc)))
@@ -210,12 +193,14 @@ def _walk(folder: Path, found: list[Path], unreadable: list[tuple[Path, str]]) -
     for root, folders, names in os.walk(folder, onerror=note):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         found.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
+    if skipped is not None:
+        skipped.extend(path for path in found if not _is_document(path) and path.is_file())
     found[:] = [path for path in found if _is_document(path)]
 
 
 def discover_documents(paths: Sequence[str | Path]) -> Discovery:
     """The document files named by ``paths``: files as given, folders searched for every document type
-    (:data:`DOCUMENT_SUFFIXES`: the readable forms, and the types reported as unreadable).
+    (:data:`DOCUMENT_SUFFIXES`: the forms kb/read reads, and the types reported as unsupported).
 
     Raises :class:`UsageError` for a path that does not exist. A file that
     cannot even be looked at (inside a folder without permission) is kept:
@@ -223,6 +208,7 @@ def discover_documents(paths: Sequence[str | Path]) -> Discovery:
     """
     found: list[Path] = []
     unreadable: list[tuple[Path, str]] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
         try:
@@ -234,7 +220,7 @@ def discover_documents(paths: Sequence[str | Path]) -> Discovery:
             continue
         if is_dir:
             in_folder: list[Path] = []
-            _walk(path, in_folder, unreadable)
+            _walk(path, in_folder, unreadable, skipped)
             found.extend(in_folder)
         elif exists:
             found.append(path)
@@ -247,7 +233,7 @@ def discover_documents(paths: Sequence[str | Path]) -> Discovery:
             unique[path.resolve()] = path
         except OSError:
             unique[path.absolute()] = path
-    return Discovery(sorted(unique.values(), key=str), unreadable)
+    return Discovery(sorted(unique.values(), key=str), unreadable, skipped)
 
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:
@@ -549,7 +535,9 @@ def build_knowledge_base(
     if not found.files:
         raise _no_documents(paths, found)
     report = BuildReport(
-        db_path=db_path, unreadable=[(str(p), e) for p, e in found.unreadable], skipped=skipped_files(paths)
+        db_path=db_path,
+        unreadable=[(str(p), e) for p, e in found.unreadable],
+        skipped=[str(p) for p in found.skipped],
     )
     with _building(db_path, report):
         sources, _ = read_sources(found.files)
@@ -632,7 +620,11 @@ def add_to_knowledge_base(
     found = discover_documents(paths)
     if not found.files:
         raise _no_documents(paths, found)
-    report = BuildReport(db_path=db_path, unreadable=[(str(p), e) for p, e in found.unreadable])
+    report = BuildReport(
+        db_path=db_path,
+        unreadable=[(str(p), e) for p, e in found.unreadable],
+        skipped=[str(p) for p in found.skipped],
+    )
     with _building(db_path, report), ThreadPoolExecutor(1, thread_name_prefix="kb-quick-check") as checker:
         check_database(db_path)  # a foreign, truncated or other-version file is refused at once
         sources, known = read_sources(found.files, _known_documents(db_path))

@@ -17,6 +17,16 @@ from kb.models.budget import BudgetTables
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+# The forms kb/read reads (kb.read.blocks.FORMS), as a reader names them.
+FORM_LABELS: dict[str, str] = {
+    "txt": "制表符文本",
+    "md": "Markdown",
+    "html": "HTML",
+    "pdf": "PDF",
+    "layout": "版式文本（pdftotext -layout）",
+    "xlsx": "Excel 工作簿",
+    "docx": "Word 文档",
+}
 TARGET_KIND_LABELS: dict[str, str] = {
     "numeric": "数值",
     "deadline": "期限",
@@ -101,12 +111,12 @@ class Indicator(_Placed):
     first_line: int = Field(
         description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
     )
-    last_line: int = Field(description="来源末行号（同上）")
-    page: int | None = Field(None, description="来源首页页码（PDF）")
-    last_page: int | None = Field(None, description="来源末页页码（PDF）")
-    sheet: str | None = Field(None, description="来源工作表（XLSX）")
-    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）")
-    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）")
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
+    page: int | None = Field(None, description="来源首页页码（PDF）", title="页码")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）", title="末页页码")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）", title="工作表行号")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）", title="工作表末行号")
 
 
 class SpendPlan(Record):
@@ -143,12 +153,12 @@ class Project(_Placed):
     first_line: int = Field(
         description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
     )
-    last_line: int = Field(description="来源末行号（同上）")
-    page: int | None = Field(None, description="来源首页页码（PDF）")
-    last_page: int | None = Field(None, description="来源末页页码（PDF）")
-    sheet: str | None = Field(None, description="来源工作表（XLSX）")
-    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）")
-    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）")
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
+    page: int | None = Field(None, description="来源首页页码（PDF）", title="页码")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）", title="末页页码")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）", title="工作表行号")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）", title="工作表末行号")
     indicators: list[Indicator] = Field(default_factory=list)
 
 
@@ -164,7 +174,7 @@ class GoalIndicator(Record):
     first_line: int = Field(
         description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
     )
-    last_line: int = Field(description="来源末行号（同上）")
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
 
 
 class DeptGoal(Record):
@@ -175,7 +185,7 @@ class DeptGoal(Record):
     first_line: int = Field(
         description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
     )
-    last_line: int = Field(description="来源末行号（同上）")
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
     indicators: list[GoalIndicator] = Field(default_factory=list)
 
 
@@ -195,9 +205,9 @@ class ParseWarning(_Placed):
 
     file: str = Field(description="文件")
     line: int | None = Field(None, description="行号")
-    page: int | None = Field(None, description="页码（PDF）")
-    sheet: str | None = Field(None, description="工作表（XLSX）")
-    sheet_row: int | None = Field(None, description="工作表行号（XLSX）")
+    page: int | None = Field(None, description="页码（PDF）", title="页码")
+    sheet: str | None = Field(None, description="工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="工作表行号（XLSX）", title="工作表行号")
     code: str = Field(description="警告类别")
     message: str = Field(description="说明")
 
@@ -211,11 +221,9 @@ class Document(_Placed):
     sha256: str = Field(description="源文件 SHA-256")
     encoding: str = Field(description="源文件编码")
     form: str = Field(
-        "txt",
-        description="文档形式：txt 制表符文本 / md / html / pdf / layout（pdftotext -layout 文本）/ xlsx / docx",
-        title="文档形式",
+        "txt", description=listing("文档形式", FORM_LABELS), title="文档形式", json_schema_extra=values(FORM_LABELS)
     )
-    page_count: int | None = Field(None, description="页数（PDF）")
+    page_count: int | None = Field(None, description="页数（PDF）", title="页数")
     dept_code: str | None = Field(None, description="部门编码")
     dept_name: str | None = Field(None, description="部门名称")
     budget_year: int | None = Field(None, description="预算年度")

@@ -27,10 +27,6 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "no_department": ("未找到部门名称", "文档标题用文件名"),
     "no_projects": ("只有部门整体绩效目标，没有项目绩效目标表", "部门分项目标照常保存"),
     "stray_text": ("表格或分项目标之间出现无法归类的文字", "忽略这段文字，前后的内容照常读取"),
-    "duplicate_document": (
-        "另一个文件与本文档内容完全相同（文件名不同），警告记在保留的文档下，file 为未构建的文件",
-        "只构建按文件名排序在前的一份",
-    ),
     # Reading the file (kb/read): what a reader repaired or left out
     "undecodable_bytes": ("文本中有无法按 UTF-8 解码的字节（如被截断的汉字）", "这些字节替换为 �，其余文字照常读取"),
     "truncated_table": ("表格在文件结尾处被截断（HTML 缺少 </table>）", "已读到的行照常读取"),
@@ -41,6 +37,10 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "image_only_pages": ("PDF 中有只含图像、没有文字层的页（扫描件）", "跳过这些页，其余页照常读取"),
     "unreadable_page": ("PDF 的某一页无法解析", "跳过该页，其余页照常读取"),
     "unreadable_sheet_cell": ("表格文件中有无法读取的单元格或工作表", "跳过该处，其余内容照常读取"),
+    "duplicate_document": (
+        "另一个文件与本文档内容完全相同（文件名不同），警告记在保留的文档下，file 为未构建的文件",
+        "只构建按文件名排序在前的一份",
+    ),
     # 项目绩效目标表
     "empty_project_table": ("项目绩效目标表只有标题，没有项目编码行和指标行", "不生成项目"),
     "missing_code": ("项目缺少项目编码行", "项目编码为空，年度取预算年度"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from functools import cache
 from typing import Any
 
@@ -122,11 +121,12 @@ def read_docx(data: bytes, path: str, sha256: str) -> ReadDocument:
     import docx
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        return _read_docx(docx.Document(io.BytesIO(data)), path, sha256)
+    except Exception as exc:  # a damaged package fails anywhere inside python-docx (zlib, zipfile, XML, its own types)
         raise DocumentError(path, f"DOCX 文件损坏，无法读取 (corrupt Word document: {type(exc).__name__})") from None
-    except Exception as exc:  # python-docx raises its own types (PackageNotFoundError …) for broken packages
-        raise DocumentError(path, f"DOCX 文件损坏，无法读取 (corrupt Word document: {type(exc).__name__})") from None
+
+
+def _read_docx(document: Any, path: str, sha256: str) -> ReadDocument:
     blocks: list[Block] = []
     names = _style_names(document)
     body = document.element.body

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from typing import Any
 
 from kb.errors import DocumentError
@@ -140,12 +139,12 @@ def read_xlsx(data: bytes, path: str, sha256: str) -> ReadDocument:
     """A workbook as blocks, sheet after sheet."""
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
-        raise DocumentError(path, f"XLSX 文件损坏，无法读取 (corrupt workbook: {type(exc).__name__})") from None
     notes: list[ReadNote] = []
     blocks: list[Block] = []
-    for sheet in book.worksheets:
-        blocks.extend(_sheet_blocks(sheet, notes))
+    try:
+        book = load_workbook(io.BytesIO(data), data_only=True)
+        for sheet in book.worksheets:
+            blocks.extend(_sheet_blocks(sheet, notes))
+    except Exception as exc:  # a damaged package fails anywhere inside openpyxl (zlib, zipfile, XML, KeyError …)
+        raise DocumentError(path, f"XLSX 文件损坏，无法读取 (corrupt workbook: {type(exc).__name__})") from None
     return ReadDocument(path=path, sha256=sha256, form="xlsx", encoding="xlsx", blocks=blocks, notes=notes)
