@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.cli.render.table import format_table
 from kb.models import Document, ParseWarning
+from kb.models.document import TEMPLATE_LABELS
 
 
 def where_text(warning: ParseWarning) -> str:
@@ -28,10 +29,6 @@ def _form(document: Document) -> str:
         return f"{document.form}，{document.encoding}"
     pages = f"，{document.page_count} 页" if document.page_count else ""
     return f"{document.form}{pages}"
-
-
-# How each template a project can be read with is named to a user (docs/templates.md).
-TEMPLATE_LABELS = {"hebei": "河北样式", "local": "地方通用", "central": "中央部门", "dept_table": "部门汇总表"}
 
 
 def _templates(document: Document) -> str:
