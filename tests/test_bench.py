@@ -69,6 +69,25 @@ def test_percentiles() -> None:
     assert (stats["p50"], stats["p95"], stats["max"], stats["n"]) == (25.5, 48.0, 50.0, 50)
 
 
+def test_corpus_documents_become_blocks_that_print_back_the_same_rows() -> None:
+    """The PDF column prints corpus documents: their blocks give the same rows and page breaks at the headers."""
+    from bench.docgen.blocks import PageBreak
+    from bench.docgen.render.txt import to_txt
+    from bench.docgen.seed import text_doc
+
+    rendered = render(department(5), 2025, seed=3)
+    doc = text_doc(rendered.text, "corpus")
+    rows = [line for line in rendered.text.split("\n") if "\t" in line]
+    assert [line for line in to_txt(doc).split("\n") if "\t" in line] == rows
+    breaks = sum(isinstance(block, PageBreak) for block in doc.blocks)
+    headers = sum(line.startswith(f"{department(5).code} ") for line in rendered.text.split("\n"))
+    assert breaks >= headers - 1 > 10
+    parsed = parse_bytes(to_txt(doc).encode("utf-8"), "corpus.txt")
+    assert [(i.level3, i.target.raw) for p in parsed.projects for i in p.indicators] == [
+        (row[2], row[4]) for row in rendered.rows
+    ]
+
+
 def test_load_test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert bench_main(["load", "--seconds", "0", "--work", str(tmp_path)]) == 2
     assert "must be positive" in capsys.readouterr().err

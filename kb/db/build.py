@@ -64,9 +64,11 @@ from kb.db.stages import Aggregate, BatchSummary, DocumentJob, LoadBatch, Number
 from kb.db.validate import check_database
 from kb.db.writer import Writer
 from kb.errors import BuildFailedError, DocumentError, UsageError
+from kb.read.sniff import KNOWN_UNSUPPORTED, SUFFIXES
 
 TOOL_VERSION = __version__
-DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".text"})
+# Every form kb/read reads, and the document types it recognises but cannot read (reported as failures).
+DOCUMENT_SUFFIXES = frozenset(SUFFIXES) | frozenset(KNOWN_UNSUPPORTED)
 # Parsed documents waiting for the writer, per worker: enough to keep workers busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
 # What a failed build means for the user's files, said after the failure.
@@ -106,6 +108,8 @@ class BuildReport:
     known: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Files in the folders that are not documents of any kind (data, notes): not built, but named.
+    skipped: list[str] = field(default_factory=list)
     projects: int = 0
     indicators: int = 0
     goal_indicators: int = 0
@@ -127,6 +131,9 @@ class BuildReport:
             text += f"，内容重复 {len(self.duplicates)} 份（只构建一次）"
         if self.unreadable:
             text += f"，无法读取的文件夹 {len(self.unreadable)} 个"
+        if self.skipped:
+            names = "、".join(Path(p).name for p in self.skipped[:3]) + ("…" if len(self.skipped) > 3 else "")
+            text += f"，跳过 {len(self.skipped)} 个不是文档的文件（{names}）"
         return text + f"（{self.seconds:.1f} 秒）"
 
     @property
@@ -169,6 +176,8 @@ class Discovery:
 
     files: list[Path]
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    # Files in the folders that are no document type (data, notes): not built, named in the summary.
+    skipped: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -188,8 +197,11 @@ def _is_document(path: Path) -> bool:
     return path.suffix.lower() in DOCUMENT_SUFFIXES and path.is_file()
 
 
-def _walk(folder: Path, found: list[Path], unreadable: list[tuple[Path, str]]) -> None:
-    """Document files under ``folder``, hidden files and folders left out; folders that cannot be listed noted."""
+def _walk(
+    folder: Path, found: list[Path], unreadable: list[tuple[Path, str]], skipped: list[Path] | None = None
+) -> None:
+    """Document files under ``folder``, hidden files and folders left out; folders that cannot be listed noted,
+    files of no document type collected in ``skipped``."""
 
     def note(exc: OSError) -> None:
         unreadable.append((Path(exc.filename or folder), describe_os_error(exc)))
@@ -197,11 +209,14 @@ def _walk(folder: Path, found: list[Path], unreadable: list[tuple[Path, str]]) -
     for root, folders, names in os.walk(folder, onerror=note):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         found.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
+    if skipped is not None:
+        skipped.extend(path for path in found if not _is_document(path) and path.is_file())
     found[:] = [path for path in found if _is_document(path)]
 
 
 def discover_documents(paths: Sequence[str | Path]) -> Discovery:
-    """The document files named by ``paths``: files as given, folders searched for .txt/.md/.text.
+    """The document files named by ``paths``: files as given, folders searched for every document type
+    (:data:`DOCUMENT_SUFFIXES`: the forms kb/read reads, and the types reported as unsupported).
 
     Raises :class:`UsageError` for a path that does not exist. A file that
     cannot even be looked at (inside a folder without permission) is kept:
@@ -209,6 +224,7 @@ def discover_documents(paths: Sequence[str | Path]) -> Discovery:
     """
     found: list[Path] = []
     unreadable: list[tuple[Path, str]] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
         try:
@@ -220,7 +236,7 @@ def discover_documents(paths: Sequence[str | Path]) -> Discovery:
             continue
         if is_dir:
             in_folder: list[Path] = []
-            _walk(path, in_folder, unreadable)
+            _walk(path, in_folder, unreadable, skipped)
             found.extend(in_folder)
         elif exists:
             found.append(path)
@@ -233,7 +249,7 @@ def discover_documents(paths: Sequence[str | Path]) -> Discovery:
             unique[path.resolve()] = path
         except OSError:
             unique[path.absolute()] = path
-    return Discovery(sorted(unique.values(), key=str), unreadable)
+    return Discovery(sorted(unique.values(), key=str), unreadable, skipped)
 
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:
@@ -492,7 +508,7 @@ def _building(db_path: Path, report: BuildReport) -> Iterator[None]:
 
 
 def _no_documents(paths: Sequence[str | Path], found: Discovery) -> UsageError:
-    text = f"{', '.join(map(str, paths))}: 没有找到文档（.txt/.md）(no documents found)"
+    text = f"{', '.join(map(str, paths))}: 没有找到文档（.txt/.md/.html/.pdf/.xlsx/.docx）(no documents found)"
     if found.unreadable:
         text += "；无法读取：" + "; ".join(f"{path}: {error}" for path, error in found.unreadable)
     return UsageError(text)
@@ -614,7 +630,11 @@ def build_knowledge_base(
         files.extend(document for url in urls for document in discover_url(url))
     if not files:
         raise _no_documents(paths, found)
-    report = BuildReport(db_path=db_path, unreadable=[(str(p), e) for p, e in found.unreadable])
+    report = BuildReport(
+        db_path=db_path,
+        unreadable=[(str(p), e) for p, e in found.unreadable],
+        skipped=[str(p) for p in found.skipped],
+    )
     with _building(db_path, report):
         sources, _ = read_sources(files)
         report.duplicates = [(d, str(s.path)) for s in sources for d in s.duplicates]
@@ -701,7 +721,11 @@ def add_to_knowledge_base(
     found = discover_documents(paths)
     if not found.files:
         raise _no_documents(paths, found)
-    report = BuildReport(db_path=db_path, unreadable=[(str(p), e) for p, e in found.unreadable])
+    report = BuildReport(
+        db_path=db_path,
+        unreadable=[(str(p), e) for p, e in found.unreadable],
+        skipped=[str(p) for p in found.skipped],
+    )
     with _building(db_path, report), ThreadPoolExecutor(1, thread_name_prefix="kb-quick-check") as checker:
         check_database(db_path)  # a foreign, truncated or other-version file is refused at once
         sources, known = read_sources(found.files, _known_documents(db_path))

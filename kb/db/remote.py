@@ -15,8 +15,10 @@ import hashlib
 from typing import Any
 
 from kb.errors import UsageError
+from kb.read.sniff import KNOWN_UNSUPPORTED, SUFFIXES
 
-DOCUMENT_SUFFIXES = (".txt", ".md", ".text")
+# The document types a folder is searched for, as for local folders (kb/db/build.py: DOCUMENT_SUFFIXES).
+DOCUMENT_SUFFIXES = tuple(sorted({*SUFFIXES, *KNOWN_UNSUPPORTED}))
 
 
 def _fs(url: str) -> tuple[Any, str]:
