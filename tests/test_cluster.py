@@ -193,13 +193,20 @@ def test_a_cluster_that_cannot_be_used_is_one_line(
 def test_ctrl_c_stops_a_cluster_build_in_one_line(corpus: Path, tmp_path: Path) -> None:
     """Ctrl-C reaches the whole process group, local Dask workers included: the build stops them, one line."""
     db = tmp_path / "kb.db"
-    build = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "build", str(corpus), "--db", str(db), "--cluster", "local:1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    # The build inherits this process's handling of SIGINT: whatever an earlier test left, Ctrl-C as in a shell.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        build = subprocess.Popen(
+            [sys.executable, "-m", "kb.cli", "build", str(corpus), "--db", str(db), "--cluster", "local:1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     assert build.stderr is not None
     first = build.stderr.readline()  # the dashboard's link: the cluster is up and the documents are being parsed
     os.killpg(build.pid, signal.SIGINT)
