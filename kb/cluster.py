@@ -87,16 +87,20 @@ def _ctrl_c_left_to_the_build() -> Iterator[None]:
     :data:`_WORKER_SETTINGS`.
 
     A process started while SIGINT is ignored keeps it ignored: Python installs its handler only over the default.
+    Dask's own threads (its event loops, which also start and restart the workers) are started with SIGINT
+    blocked, so the kernel delivers Ctrl-C to this thread, which is waiting for results and stops at once.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     saved = {name: os.environ.get(name) for name in _WORKER_SETTINGS}
     os.environ.update(_WORKER_SETTINGS)
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         signal.signal(signal.SIGINT, previous)
         for name, value in saved.items():
             if value is None:
@@ -146,8 +150,8 @@ class DaskExecutor:
         distributed = _distributed()
         cluster = None
         try:
-            if kind == "local":
-                with _ctrl_c_left_to_the_build():
+            with _ctrl_c_left_to_the_build():
+                if kind == "local":
                     cluster = distributed.LocalCluster(
                         n_workers=count or workers or os.cpu_count() or 1,
                         threads_per_worker=1,
@@ -155,9 +159,9 @@ class DaskExecutor:
                         dashboard_address=":0",
                         silence_logs=logging.ERROR,
                     )
-                client = distributed.Client(cluster)
-            else:
-                client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+                    client = distributed.Client(cluster)
+                else:
+                    client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             if cluster is not None:
                 cluster.close()
