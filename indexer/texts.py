@@ -19,7 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from indexer.tokenizer import index_text, term_set
+from indexer.target_terms import index_column_text
+from indexer.tokenizer import term_set
 from kb.db.schema import INDICATOR_FTS, INDICATORS, PROJECTS, TEXT_FTS
 
 # The searchable texts of an indicator that make up its distinct text (the text index's columns but the
@@ -41,8 +42,10 @@ class IndicatorTexts(NamedTuple):
         return tuple(getattr(self, column) for column in TEXT_COLUMNS)
 
     def segmented(self) -> IndicatorTexts:
-        """The same texts as index terms (:func:`indexer.tokenizer.index_text`), the form FTS5 and Whoosh store."""
-        return IndicatorTexts(*(index_text(text or "") for text in self))
+        """The same texts as index terms, the form FTS5 and Whoosh store (a target with its target terms)."""
+        return IndicatorTexts(
+            *(index_column_text(column, text or "") for column, text in zip(self._fields, self, strict=False))
+        )
 
 
 assert IndicatorTexts._fields == INDICATOR_FTS.columns, "IndicatorTexts must name the columns of INDICATOR_FTS"

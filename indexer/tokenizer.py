@@ -168,3 +168,8 @@ def index_text(text: str) -> str:
 def term_set(text: str) -> frozenset[str]:
     """The set of :func:`index_terms` of ``text`` (what an index finds the text by)."""
     return frozenset(index_terms(text))
+
+
+def is_dictionary_word(word: str) -> bool:
+    """Whether ``word`` is an entry of the segmentation dictionary (jieba's and ``userdict.txt``)."""
+    return bool(_jieba().FREQ.get(normalise(word)))

@@ -167,11 +167,16 @@ def test_similar_table_format(seed_db: Path) -> None:
 def test_search_table_and_json(seed_db: Path) -> None:
     result = run("search", "受益对象满意度", "--db", str(seed_db))
     assert result.exit_code == 0
-    assert result.output.splitlines()[0] == "4 条结果（Whoosh BM25F；查询词：受益对象满意度）"
+    # The 4 exact rows first, then the family (issue 14); the default limit is 20.
+    assert (
+        result.output.splitlines()[0]
+        == "20 条结果（Whoosh BM25F；查询词：受益对象满意度；精确匹配 4 条，同族指标 16 条）"
+    )
     assert "\x1b[" not in result.output  # no colour when the output is not a terminal
     data = json.loads(run("search", "受益对象满意度", "--db", str(seed_db), "--format", "json").output)
-    assert sorted(r["id"] for r in data) == [10005006, 10011006, 10016006, 10023007]
-    assert all(r["matched_terms"] == ["受益对象满意度"] for r in data)
+    assert sorted(r["id"] for r in data[:4]) == [10005006, 10011006, 10016006, 10023007]
+    assert all(r["matched_terms"] == ["受益对象满意度"] and r["match_kind"] == "精确匹配" for r in data[:4])
+    assert {r["match_kind"] for r in data[4:]} == {"同族指标"}
 
 
 def test_search_filters(seed_db: Path) -> None:
@@ -180,7 +185,7 @@ def test_search_filters(seed_db: Path) -> None:
         assert result.exit_code == 0, result.output
         return sorted(r["id"] for r in json.loads(result.output))
 
-    assert ids("受益对象满意度", "--year", "2023") == [10011006, 10016006]
+    assert ids('"受益对象满意度"', "--year", "2023") == [10011006, 10016006]  # quoted: exact wording only
     assert ids("满意度", "--project", "11") == [10011006]
     assert ids("满意度", "--project", "创业担保贷款财政贴息") == [10029006]
     assert len(ids("租赁", "--level2", "数量指标")) == 6

@@ -45,8 +45,10 @@ def test_pages(datasette: DatasetteClient, path: str) -> None:
 
 def test_search_api_understands_unsegmented_chinese(datasette: DatasetteClient) -> None:
     found = search(datasette, "indicators", "受益对象满意度")
-    assert sorted(row["project_id"] for row in found) == [10005, 10011, 10016, 10023]
-    at_most = [row["id"] for row in found if row["target_op"] == "≤"]
+    # The exact matches first, then the other satisfaction targets (issue 14: family and category tiers).
+    assert sorted(row["project_id"] for row in found[:4]) == [10005, 10011, 10016, 10023]
+    assert len(found) == 46 and {row["level1"] for row in found} == {"满意度指标"}
+    at_most = sorted(row["id"] for row in found if row["target_op"] == "≤")
     assert at_most == [10011006, 10023007]
 
 
@@ -64,7 +66,7 @@ def test_search_box_queries(datasette: DatasetteClient, query: str, projects: se
 
 def test_search_on_the_view_and_the_goal_indicators(datasette: DatasetteClient) -> None:
     found = search(datasette, "indicator_details", "受益对象满意度", "&target_op=%E2%89%A4")
-    assert [(r["project_seq"], r["project_year"], r["target_raw"]) for r in found] == [
+    assert sorted((r["project_seq"], r["project_year"], r["target_raw"]) for r in found) == [
         (11, 2023, "≤90%"),
         (23, 2024, "≤90%"),
     ]
@@ -92,7 +94,7 @@ def test_search_box_keeps_what_the_user_typed(datasette: DatasetteClient) -> Non
     html = datasette.get(f"/kb/indicators?_search={quote('受益对象满意度')}").text
     assert 'id="_search"' in html
     assert "\\u53d7\\u76ca\\u5bf9\\u8c61\\u6ee1\\u610f\\u5ea6" in html  # restored by the plugin's script
-    assert "4 rows" in html
+    assert "46 rows" in html  # its 4 exact rows, then the rest of the satisfaction targets
 
 
 def test_foreign_keys_link_indicator_to_project_and_document(datasette: DatasetteClient) -> None:
@@ -147,7 +149,9 @@ def test_sql_functions_from_the_plugin(datasette: DatasetteClient) -> None:
         f"/kb.json?sql={quote('select kb_fts_match(:q) as m, kb_terms(:q) as t')}"
         f"&q={quote('受益对象满意度')}&_shape=array"
     )
-    assert data == [{"m": '"受益对象满意度"', "t": "受益对象满意度 受益 受益对象 对象 满意 满意度"}]
+    # Everything the planner finds: the exact term, then the family's names and the category's (issue 14).
+    assert data[0]["m"].startswith('("受益对象满意度" OR {level3} : "受益人员满意度" OR ')
+    assert data[0]["t"] == "受益对象满意度 受益 受益对象 对象 满意 满意度"
 
 
 def test_metadata_is_loaded(datasette: DatasetteClient) -> None:
@@ -236,14 +240,14 @@ def test_broad_searches_skip_facets_and_count(datasette: DatasetteClient, monkey
     import kb.web.plugin as plugin
 
     full = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}")
-    assert full["facet_results"] and full["filtered_table_rows_count"] == 4
+    assert full["facet_results"] and full["filtered_table_rows_count"] == 46
     monkeypatch.setattr(plugin, "FACET_LIMIT", 3)
     monkeypatch.setattr(plugin, "COUNT_LIMIT", 3)
     light = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}")
     assert light["facet_results"] == {} and light["filtered_table_rows_count"] is None
-    assert len(light["rows"]) == 4
+    assert len(light["rows"]) == 46
     html = datasette.get(f"/kb/indicators?_search={quote('受益对象满意度')}").text
-    assert "kb-note" in html and "4 \\u6761\\u5339\\u914d" in html  # 共有 4 条匹配
+    assert "kb-note" in html and "46 \\u6761\\u5339\\u914d" in html  # 共有 46 条匹配
     # Asking for a facet brings it back.
     asked = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}&_facet=target_op")
     assert set(asked["facet_results"]) >= {"target_op"}

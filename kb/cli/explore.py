@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -33,8 +34,12 @@ def search(
     limit: int,
     fmt: str,
 ) -> None:
-    """Search indicators for QUERY (Chinese, unsegmented): BM25F over name, description, target, source, project."""
-    from indexer.tokenizer import query_terms
+    """Search indicators for QUERY (Chinese, unsegmented): BM25F over name, description, target, source, project.
+
+    The query is read like every search (docs/search.md): exact matches first, then other wordings
+    (满意率 → 满意度), the indicator's family and its category; targets such as ≤90% are conditions.
+    """
+    from indexer.planner import plan
     from indexer.whoosh_index import search as whoosh_search
     from kb.cli.render.indicators import highlighter, indicator_record, indicator_table
     from kb.db.read import (
@@ -45,23 +50,33 @@ def search(
     )
     from kb.errors import UsageError
 
-    terms = query_terms(query)
-    if not terms:
-        raise UsageError(f"查询 {query!r} 只有停用词或标点，没有可检索的词 (the query has no searchable words)")
     conn = open_database(db_path)
+    the_plan = plan(conn, query)
+    if the_plan.query.empty:
+        raise UsageError(f"查询 {query!r} 只有停用词或标点，没有可检索的词 (the query has no searchable words)")
     directory = fresh_whoosh_index(Path(db_path), conn, notify)
     wanted_projects = [pid for spec in projects for pid in project_ids(conn, spec)]
     hits = whoosh_search(directory, conn, query, level2=level2, years=years, project_ids=wanted_projects, limit=limit)
     rows = indicator_rows(conn, (h.id for h in hits))
     if fmt == "json":
-        echo_json([indicator_record(rows[h.id], score=h.score, matched_terms=h.matched) for h in hits])
+        echo_json(
+            [indicator_record(rows[h.id], score=h.score, match_kind=h.label, matched_terms=h.matched) for h in hits]
+        )
         return
-    click.echo(f"{len(hits)} 条结果（Whoosh BM25F；查询词：{' '.join(terms)}）")
+    terms = the_plan.query.terms()
+    asked = " ".join([*terms, *(c.label() for c in the_plan.query.targets)])
+    tiers = "，".join(f"{label} {count} 条" for label, count in Counter(h.label for h in hits).items())
+    click.echo(f"{len(hits)} 条结果（Whoosh BM25F；查询词：{asked}" + (f"；{tiers}" if tiers else "") + "）")
+    for note in the_plan.notes:
+        click.echo(f"  相近写法：{note}")
     if hits:
         color = sys.stdout.isatty()
         click.echo(
             indicator_table(
-                [rows[h.id] for h in hits], [f"{h.score:.2f}" for h in hits], "得分", decorate=highlighter(terms, color)
+                [rows[h.id] for h in hits],
+                [f"{h.label} {h.score:.2f}" for h in hits],
+                "匹配 得分",
+                decorate=highlighter(terms, color),
             )
         )
 
@@ -78,9 +93,9 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
     Members of the same indicator family come first, then the most alike by name and description,
     from every project and year, with their targets and sources side by side.
     """
+    from indexer.planner import read_query
     from indexer.similarity import probe_for_indicator, probe_for_text
     from indexer.similarity import similar as find_similar
-    from indexer.tokenizer import query_terms
     from kb.cli.render.indicators import indicator_record, indicator_table
     from kb.db.read import indicator_rows, open_database
     from kb.errors import UsageError
@@ -94,7 +109,7 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
         context = f"{subject['project_name']}，{subject['project_year']}，{subject['target_raw']}"
         title = f"与 {probe.id}「{probe.level3}」（{context}）相似的指标"
     else:
-        if not query_terms(what):
+        if read_query(what).empty:
             raise UsageError(f"{what!r} 只有停用词或标点，无法比较 (nothing to compare)")
         probe = probe_for_text(conn, what)
         subject = None
