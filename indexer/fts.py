@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from indexer.match import COLUMNS, TARGET, Term, all_of, quote
+from indexer.match import COLUMNS, TARGET, Phrase, Term, all_of, quote
 from indexer.planner import NO_MATCH, plan, read_query
 from indexer.ranking import Hit, ranked
 from indexer.target_terms import index_column_text
@@ -42,7 +42,12 @@ def exact_expression(query: str) -> str:
     read = read_query(query or "")
     if read.empty:
         return NO_MATCH
-    expr = all_of([*(need.exact() for need in read.needs), *(Term(c.term(), (TARGET,)) for c in read.targets)])
+    exact = [
+        *(need.exact() for need in read.needs),
+        *(Phrase(phrase) for phrase in read.phrases),
+        *(Term(c.term(), (TARGET,)) for c in read.targets),
+    ]
+    expr = all_of(exact)
     return expr.fts5() if expr is not None else NO_MATCH
 
 
@@ -79,7 +84,7 @@ def covers(conn: sqlite3.Connection, query: str, *texts: str | None) -> bool:
     if union is None:
         return False
     columns = {
-        column: frozenset(index_column_text(column, text or "").split())
+        column: tuple(index_column_text(column, text or "").split())
         for column, text in zip(COLUMNS, texts, strict=False)
     }
     return union.holds(columns)

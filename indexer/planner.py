@@ -6,16 +6,21 @@ project's target parser (``≤90%``, 不低于95%, ``12月前``; see
 :mod:`indexer.target_terms`). :func:`plan` then lays out matching in tiers, each
 a boolean expression over index terms (:mod:`indexer.match`), tried in order:
 
-1. **精确匹配** (exact): every need as written, and every target condition.
-2. **相近写法** (other wording): each need as written *or* in another wording —
+1. **精确匹配** (exact): the query as written — each piece of it (what lies
+   between spaces) as a phrase, its words one after another — and every target
+   condition.
+2. **全部词语** (all the words): every word of the query, in any order and place
+   (贴息成本 finds 创业担保贷款贴息的成本).
+3. **相近写法** (other wording): each need as written *or* in another wording —
    the synonym list (租金 → 租赁费, 满意率 → 满意度/满意…), and, for a word the
    index does not hold at all, its stem (覆盖面 → 覆盖), a reordered compound
    (贴息贷款 → 贷款贴息) or its dictionary sub-words, all of them required
-   (污水处理 → 污水 + 处理, so a corpus without 污水 still finds nothing).
-3. **同族指标** (same family): when the query names an indicator (its words are
+   (污水处理 → 污水 + 处理, so a corpus without 污水 still finds nothing), or the
+   start of a longer indexed word (驻村 → 驻村帮扶).
+4. **同族指标** (same family): when the query names an indicator (its words are
    the indicator's name, nearly all of it), the other names of that
    indicator's family (``indicator_families``: 受益对象/受益群体/服务对象满意度).
-4. **同类指标** (same category): when the query, or the indicator it names,
+5. **同类指标** (same category): when the query, or the indicator it names,
    names a 一级/二级指标 category (满意度 → 满意度指标; 受益对象满意度 →
    服务对象满意度指标; 成本 → 成本指标), the indicators of that category.
 
@@ -38,10 +43,11 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 from indexer.families import canonical_name
-from indexer.match import NAME, TARGET, Expr, Term, all_of, any_of, restrict
+from indexer.match import NAME, TARGET, Columns, Expr, Phrase, Term, all_of, any_of, restrict, text_index_fts5
 from indexer.target_terms import TargetCondition, split_target
-from indexer.tokenizer import STOP_WORDS, term_set, words
+from indexer.tokenizer import STOP_WORDS, is_dictionary_word, term_set, words
 from indexer.wordforms import (
+    FORM_SUFFIXES,
     SUFFIX_CHARACTERS,
     form_stem,
     group_of,
@@ -49,15 +55,17 @@ from indexer.wordforms import (
     splits,
     wording_terms,
 )
-from kb.db.schema import INDICATOR_FAMILIES, INDICATOR_TEXTS, INDICATORS, TEXT_FTS
+from kb.db.schema import INDICATOR_FAMILIES, INDICATOR_FTS, INDICATOR_TEXTS, INDICATORS, PROJECTS, TEXT_FTS
 
-EXACT, WORDING, FAMILY, CATEGORY = "exact", "wording", "family", "category"
-TIER_LABELS = {EXACT: "精确匹配", WORDING: "相近写法", FAMILY: "同族指标", CATEGORY: "同类指标"}
+EXACT, WORDS, WORDING, FAMILY, CATEGORY = "exact", "words", "wording", "family", "category"
+TIER_LABELS = {EXACT: "精确匹配", WORDS: "全部词语", WORDING: "相近写法", FAMILY: "同族指标", CATEGORY: "同类指标"}
 # A query names an indicator when its words make up at least this share of the name's characters.
 NAMED_SHARE = 0.75
 # How many wordings a word is looked up in before the rest are ignored (a long query is still fast).
 MAX_NEEDS = 12
 PLAN_CACHE_SIZE = 2_000
+# A word shorter than this is never looked for as the start of longer ones.
+MIN_PREFIX = 2
 # A category is named by its name without this ending: 成本 names 成本指标.
 CATEGORY_SUFFIX = "指标"
 
@@ -72,15 +80,16 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 class Need:
     """One thing a row must hold: a word as the user wrote it and the index terms that spell it.
 
-    ``quoted`` needs (inside quotes) are matched as written only. ``form`` needs
-    are a word the segmenter left a form suffix off (知晓 | 度): written as one
-    word, matched as the words it was cut into.
+    ``quoted`` needs (inside quotes) are matched as written only. ``joined``
+    needs are one word the segmenter did not know and cut into pieces — a form
+    suffix left off (知晓 | 度, 结案 | 情况) or single characters (驻 | 村):
+    matched as those pieces, other wordings looked up for the whole.
     """
 
     text: str
     words: tuple[str, ...]
     quoted: bool = False
-    form: bool = False
+    joined: bool = False
 
     def exact(self) -> Expr:
         """The need as written: all its words."""
@@ -91,11 +100,14 @@ class Need:
 
 @dataclass(frozen=True)
 class ReadQuery:
-    """A query as read: its needs and its target conditions."""
+    """A query as read: its needs, the phrases its pieces make, and its target conditions."""
 
     text: str
     needs: tuple[Need, ...]
     targets: tuple[TargetCondition, ...]
+    # Each piece of more than one word: its words in order (stop words too), and the texts of its needs.
+    phrases: tuple[tuple[str, ...], ...] = ()
+    phrase_needs: tuple[tuple[str, ...], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -112,7 +124,7 @@ class ReadQuery:
 
 
 def _needs_of(segmented: Sequence[str], quoted: bool) -> list[Need]:
-    """The needs of one piece's words: listed wordings spelt over several words kept whole."""
+    """The needs of one piece's words: listed wordings spelt over several words, and unknown words, kept whole."""
     listed = listed_wordings()
     out: list[Need] = []
     i = 0
@@ -128,14 +140,37 @@ def _needs_of(segmented: Sequence[str], quoted: bool) -> list[Need]:
         else:
             word = segmented[i]
             following = segmented[i + 1] if i + 1 < len(segmented) else ""
-            if following in SUFFIX_CHARACTERS and len(word) >= 2 and _CJK.match(word) and not quoted:
-                out.append(Need(word + following, (word, following), quoted, form=True))
+            if not quoted and following in FORM_SUFFIXES and len(word) >= 2 and _CJK.match(word):
+                out.append(Need(word + following, (word, following), quoted, joined=True))
                 i += 2
                 continue
+            if not quoted and _single(word):
+                # Characters the segmenter could not make a word of (驻 | 村): one unknown word.
+                j = i + 1
+                while j < len(segmented) and _single(segmented[j]):
+                    j += 1
+                if j - i >= 2:
+                    out.append(Need("".join(segmented[i:j]), tuple(segmented[i:j]), quoted, joined=True))
+                    i = j
+                    continue
             if word not in STOP_WORDS:
                 out.append(Need(word, (word,), quoted))
             i += 1
     return out
+
+
+def _single(word: str) -> bool:
+    return len(word) == 1 and bool(_CJK.match(word)) and word not in STOP_WORDS and word not in SUFFIX_CHARACTERS
+
+
+def _phrase(segmented: Sequence[str]) -> tuple[str, ...]:
+    """A piece's words as a phrase: stop words inside it kept (the index keeps them), at its ends dropped."""
+    words = list(segmented)
+    while words and words[0] in STOP_WORDS:
+        words.pop(0)
+    while words and words[-1] in STOP_WORDS:
+        words.pop()
+    return tuple(words)
 
 
 def read_query(text: str) -> ReadQuery:
@@ -143,6 +178,7 @@ def read_query(text: str) -> ReadQuery:
     text = text or ""
     needs: list[Need] = []
     targets: list[TargetCondition] = []
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
     pieces: list[tuple[str, bool]] = []
     position = 0
     for match in _QUOTED.finditer(text):
@@ -154,9 +190,20 @@ def read_query(text: str) -> ReadQuery:
         rest, condition = (piece, None) if quoted else split_target(piece)
         if condition is not None:
             targets.append(condition)
-        needs.extend(_needs_of(words(rest), quoted))
+        segmented = words(rest)
+        piece_needs = _needs_of(segmented, quoted)
+        needs.extend(piece_needs)
+        phrase = _phrase(segmented)
+        if len(phrase) > 1:
+            phrases.setdefault(phrase, tuple(need.text for need in piece_needs))
     unique = {need.text: need for need in needs}
-    return ReadQuery(text, tuple(unique.values())[:MAX_NEEDS], tuple(dict.fromkeys(targets)))
+    return ReadQuery(
+        text,
+        tuple(unique.values())[:MAX_NEEDS],
+        tuple(dict.fromkeys(targets)),
+        tuple(phrases),
+        tuple(phrases.values()),
+    )
 
 
 # ---------------------------------------------------------------- the plan
@@ -193,7 +240,7 @@ class Plan:
         union = self.union()
         return union.fts5(rename) if union is not None else NO_MATCH
 
-    def tier_of(self, columns: dict[str, frozenset[str]]) -> int | None:
+    def tier_of(self, columns: Columns) -> int | None:
         """The index of the first tier a row with these term sets matches, or None."""
         for index, tier in enumerate(self.tiers):
             if tier.expr.holds(columns):
@@ -227,6 +274,46 @@ class Vocabulary:
                 f"SELECT 1 FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ? LIMIT 1", (Term(term).fts5(),)
             ).fetchone()
             found = self.postings[term] = row is not None
+        return found
+
+    def has_phrase(self, conn: sqlite3.Connection, phrase: tuple[str, ...]) -> bool:
+        """Whether any indicator holds ``phrase``, its words one after another (as written)."""
+        key = " ".join(phrase) + " \x00phrase"
+        found = self.postings.get(key)
+        if found is None:
+            row = conn.execute(
+                f"SELECT 1 FROM [{INDICATOR_FTS.name}] WHERE [{INDICATOR_FTS.name}] MATCH ? LIMIT 1",
+                (Phrase(phrase).fts5(),),
+            ).fetchone()
+            found = self.postings[key] = row is not None
+        return found
+
+    def has_writing(self, conn: sqlite3.Connection, text: str) -> bool:
+        """Whether some indicator text or project name is written with ``text`` in it, character for character."""
+        key = text + " \x00written"
+        found = self.postings.get(key)
+        if found is None:
+            t, p = INDICATOR_TEXTS.c, PROJECTS.c
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            columns = " OR ".join(f"{c} LIKE ?1 ESCAPE '\\'" for c in (t.level3, t.description, t.target_raw, t.basis))
+            row = conn.execute(f"SELECT 1 FROM {INDICATOR_TEXTS.name} WHERE {columns} LIMIT 1", (pattern,)).fetchone()
+            if row is None:
+                row = conn.execute(
+                    f"SELECT 1 FROM {PROJECTS.name} WHERE {p.name} LIKE ?1 ESCAPE '\\' LIMIT 1", (pattern,)
+                ).fetchone()
+            found = self.postings[key] = row is not None
+        return found
+
+    def has_prefix(self, conn: sqlite3.Connection, start: str) -> bool:
+        """Whether any indicator text holds a term starting with ``start``."""
+        key = start + "*"
+        found = self.postings.get(key)
+        if found is None:
+            row = conn.execute(
+                f"SELECT 1 FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ? LIMIT 1",
+                (Term(start, prefix=True).fts5(),),
+            ).fetchone()
+            found = self.postings[key] = row is not None
         return found
 
     def family(self, conn: sqlite3.Connection, name: str) -> tuple[int, str] | None:
@@ -295,7 +382,7 @@ class Vocabulary:
             for row in conn.execute(
                 f"SELECT DISTINCT t.{t.level3} FROM {INDICATOR_TEXTS.name} t WHERE t.{t.id} IN "
                 f"(SELECT rowid FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ?)",
-                (expr.fts5(),),
+                (text_index_fts5(expr),),
             )
             if row[0]
         ]
@@ -368,7 +455,7 @@ def alternatives(conn: sqlite3.Connection, vocab: Vocabulary, need: Need) -> tup
 
     for member in group_of(need.text):
         add(member)
-    held = not need.form and all(vocab.has_postings(conn, w) for w in need.words)
+    held = not need.joined and all(vocab.has_postings(conn, w) for w in need.words)
     if not held and _CJK.match(need.text):
         # The index does not hold the word as written: its stem, the compound reversed, its sub-words.
         stem = form_stem(need.text)
@@ -377,8 +464,13 @@ def alternatives(conn: sqlite3.Connection, vocab: Vocabulary, need: Need) -> tup
                 add(member)
         ways = splits(need.text)
         for way in ways:
-            if len(way) == 2:
-                add(way[1] + way[0])
+            reversed_ = _reversal(conn, vocab, way) if len(way) == 2 else None
+            if reversed_ is not None and reversed_ not in found:
+                found.append(reversed_)
+                named.append(way[1] + way[0])
+        if not found and len(need.text) >= MIN_PREFIX and vocab.has_prefix(conn, need.text):
+            found.append(Term(need.text, prefix=True))
+            named.append(need.text + "…")
         if not found:
             for way in ways:
                 if all(vocab.has_postings(conn, piece) for piece in way):
@@ -388,6 +480,20 @@ def alternatives(conn: sqlite3.Connection, vocab: Vocabulary, need: Need) -> tup
                     named.append(" + ".join(way))
                     break
     return found, [f"{need.text} → {'、'.join(named)}"] if named else []
+
+
+def _reversal(conn: sqlite3.Connection, vocab: Vocabulary, pair: Sequence[str]) -> Expr | None:
+    """Two words the other way round (贴息贷款 → 贷款贴息, 资金补助 → 补助资金), if the documents write them so.
+
+    A dictionary word the index holds counts; so do two words the index holds one after the other when some
+    text also writes them together — two words that merely meet across a full stop are no compound.
+    """
+    first, second = pair
+    if is_dictionary_word(second + first) and vocab.has_postings(conn, second + first):
+        return Term(second + first)
+    if vocab.has_phrase(conn, (second, first)) and vocab.has_writing(conn, second + first):
+        return Phrase((second, first))
+    return None
 
 
 def _name_groups(names: Iterable[str]) -> Expr | None:
@@ -432,20 +538,44 @@ def _make_plan(conn: sqlite3.Connection, vocab: Vocabulary, query: ReadQuery) ->
     targets = [Term(c.term(), (TARGET,)) for c in query.targets]
     tiers: list[Tier] = []
     notes: list[str] = []
-    exact = all_of([*(need.exact() for need in query.needs), *targets])
+    every_word = [need.exact() for need in query.needs]
+    phrases = [Phrase(phrase) for phrase in query.phrases]
+    exact = all_of([*every_word, *phrases, *targets])
     assert exact is not None
     tiers.append(Tier(EXACT, exact))
     if not query.needs:
         return Plan(query, tuple(tiers))
+    # A piece the knowledge base holds as written stays a phrase, its words as they are; one it holds the other way
+    # round (补贴就业 → 就业补贴) is read so; any other is looked for word by word (贴息成本), in other wordings too.
+    kept: list[Expr] = []
+    reversals: list[Expr] = []
+    settled: set[str] = set()
+    apart = False
+    for phrase, texts in zip(phrases, query.phrase_needs, strict=True):
+        if vocab.has_phrase(conn, phrase.words):
+            kept.append(phrase)
+            settled.update(texts)
+            continue
+        reversed_ = _reversal(conn, vocab, phrase.words) if len(phrase.words) == 2 else None
+        if reversed_ is not None and not any(need.quoted for need in query.needs if need.text in texts):
+            reversals.append(reversed_)
+            settled.update(texts)
+            notes.append(f"{''.join(phrase.words)} → {''.join(reversed_.terms())}")
+        else:
+            apart = True
+    if apart:
+        every = all_of([*every_word, *kept, *targets])
+        assert every is not None
+        tiers.append(Tier(WORDS, every))
 
     either: list[Expr] = []
     for need in query.needs:
-        others, why = alternatives(conn, vocab, need)
+        others, why = alternatives(conn, vocab, need) if need.text not in settled else ([], [])
         notes.extend(why)
         alternative = any_of([need.exact(), *others])
         assert alternative is not None
         either.append(alternative)
-    text_expr = all_of(either)
+    text_expr = all_of([*either, *kept, *reversals])
     assert text_expr is not None
     if notes:
         wording = all_of([text_expr, *targets])

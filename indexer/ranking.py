@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from itertools import islice
 from threading import Lock
 
-from indexer.match import GOAL_COLUMNS, OWN_COLUMNS, Expr, restrict
-from indexer.planner import TIER_LABELS, Plan, build_key
-from indexer.tokenizer import term_set
+from indexer.match import GOAL_COLUMNS, OWN_COLUMNS, Expr, restrict, text_index_fts5
+from indexer.planner import NO_MATCH, TIER_LABELS, Plan, build_key
+from indexer.tokenizer import index_terms
 from kb.db.schema import GOAL_INDICATOR_FTS, INDICATOR_TEXTS, INDICATORS, PROJECTS, TEXT_FTS
 
 # Texts fetched per round while ranking: a page needs a few, a whole ranking many.
@@ -52,7 +52,7 @@ class Hit:
         return TIER_LABELS[self.kind]
 
 
-def own_terms(conn: sqlite3.Connection, text_id: int) -> dict[str, frozenset[str]]:
+def own_terms(conn: sqlite3.Connection, text_id: int) -> dict[str, tuple[str, ...]]:
     """The term sets of one text's own columns, read from the text index."""
     columns = ", ".join(f"[{c}]" for c in _TEXT_COLUMNS)
     row = conn.execute(f"SELECT {columns} FROM [{TEXT_FTS.name}] WHERE rowid = ?", (text_id,)).fetchone()
@@ -60,7 +60,7 @@ def own_terms(conn: sqlite3.Connection, text_id: int) -> dict[str, frozenset[str
 
 
 def qualifying(
-    members: Members, shared: Iterable[tuple[int, int]], own: dict[str, frozenset[str]], expr: Expr
+    members: Members, shared: Iterable[tuple[int, int]], own: dict[str, tuple[str, ...]], expr: Expr
 ) -> Iterator[int]:
     """The members of a text (``(indicator id, project id)``) that ``expr`` finds, each on its own terms.
 
@@ -73,9 +73,9 @@ def qualifying(
             yield indicator_id
 
 
-def text_columns(row: Sequence[str | None]) -> dict[str, frozenset[str]]:
-    """The term sets of a text's own columns (as stored in the text index: space-separated terms)."""
-    return {column: frozenset((value or "").split()) for column, value in zip(_TEXT_COLUMNS, row, strict=True)}
+def text_columns(row: Sequence[str | None]) -> dict[str, tuple[str, ...]]:
+    """The terms of a text's own columns in index order (as stored in the text index: space-separated)."""
+    return {column: tuple((value or "").split()) for column, value in zip(_TEXT_COLUMNS, row, strict=True)}
 
 
 class Members:
@@ -85,7 +85,7 @@ class Members:
         self.conn = conn
         self.years = set(years)
         self.project_ids = set(project_ids)
-        self.project_terms: dict[int, frozenset[str]] = {}
+        self.project_terms: dict[int, tuple[str, ...]] = {}
 
     def of(self, text_ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
         """``text id → [(indicator id, project id)]`` in id order, filtered by year and project."""
@@ -104,25 +104,25 @@ class Members:
                 continue
             yield indicator_id, project_id
 
-    def terms_of_project(self, project_id: int) -> frozenset[str]:
-        """The index terms of a project's name."""
+    def terms_of_project(self, project_id: int) -> tuple[str, ...]:
+        """The index terms of a project's name, in index order."""
         found = self.project_terms.get(project_id)
         if found is None:
             p = PROJECTS.c
             row = self.conn.execute(f"SELECT {p.name} FROM {PROJECTS.name} WHERE {p.id} = ?", (project_id,)).fetchone()
-            found = self.project_terms[project_id] = term_set(row[0] or "") if row else frozenset()
+            found = self.project_terms[project_id] = tuple(index_terms(row[0] or "")) if row else ()
         return found
 
 
 def _ranked_texts(
     conn: sqlite3.Connection, expr: Expr, level2: Sequence[str]
-) -> Iterator[list[tuple[int, float, dict[str, frozenset[str]]]]]:
+) -> Iterator[list[tuple[int, float, dict[str, tuple[str, ...]]]]]:
     """The texts matching ``expr``, best BM25 first, in growing chunks: ``(text id, score, own term sets)``.
 
     Each chunk asks SQLite for the next best texts only (a top-N sort of ids
     and scores); the texts' columns are read for those alone.
     """
-    where, params = "", [expr.fts5()]
+    where, params = "", [text_index_fts5(expr)]
     join = ""
     if level2:
         t = INDICATOR_TEXTS.c
@@ -262,7 +262,8 @@ class Selection:
     """Every indicator a plan finds, in SQL terms: the texts it matches, less the members that do not qualify.
 
     ``text_match`` is the FTS5 expression for the text index; ``excluded`` are
-    members of texts matched only through other members' project names.
+    members of texts matched only through other members' project names (or
+    through words of several names taken together).
     """
 
     text_match: str
@@ -273,7 +274,7 @@ def selection(conn: sqlite3.Connection, plan: Plan) -> Selection:
     """The :class:`Selection` of ``plan``: the texts any tier matches and the members to leave out."""
     union = plan.union()
     if union is None:
-        return Selection(plan.fts5(), ())
+        return Selection(NO_MATCH, ())
     own = restrict(union, OWN_COLUMNS)
     columns = ", ".join(f"[{c}]" for c in _TEXT_COLUMNS)
     fts = TEXT_FTS.name
@@ -281,7 +282,7 @@ def selection(conn: sqlite3.Connection, plan: Plan) -> Selection:
     rows = conn.execute(
         f"SELECT rowid, {columns} FROM [{fts}] WHERE [{fts}] MATCH ? "
         f"AND rowid NOT IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH ?)",
-        (union.fts5(), own.fts5()),
+        (text_index_fts5(union), text_index_fts5(own)),
     ).fetchall()
     excluded: list[int] = []
     if rows:
@@ -292,7 +293,7 @@ def selection(conn: sqlite3.Connection, plan: Plan) -> Selection:
             for indicator_id, project_id in shared[row[0]]:
                 if not union.holds({**own_terms, "project_name": members.terms_of_project(project_id)}):
                     excluded.append(indicator_id)
-    return Selection(union.fts5(), tuple(sorted(excluded)))
+    return Selection(text_index_fts5(union), tuple(sorted(excluded)))
 
 
 def iterate_goals(conn: sqlite3.Connection, plan: Plan) -> Iterator[Hit]:

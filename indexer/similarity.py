@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 
 from indexer.families import canonical_name, dice, name_similarity
-from indexer.match import NAME, restrict
+from indexer.match import NAME, restrict, text_index_fts5
 from indexer.match import quote as quote_term
 from indexer.planner import CATEGORY, EXACT, FAMILY, WORDING, plan, read_query
 from indexer.tokenizer import index_terms, query_terms
@@ -154,7 +154,7 @@ def _candidates(conn: sqlite3.Connection, probe: Probe) -> list[_Candidate]:
                 for (text_id,) in conn.execute(
                     f"SELECT rowid FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ? "
                     f"ORDER BY {TEXT_FTS.bm25()} LIMIT ?",
-                    (expr.fts5(), TEXT_CANDIDATES),
+                    (text_index_fts5(expr), TEXT_CANDIDATES),
                 ):
                     text_ids.setdefault(text_id, None)
                     found.setdefault(text_id, share * TIER_WEIGHTS[tier.kind])
