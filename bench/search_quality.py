@@ -365,7 +365,7 @@ class Report:
                 if path == "canned_query":
                     same = found == reference[:CANNED_LIMIT]
                 elif path == "whoosh":
-                    # Whoosh scores with its own BM25F: the same rows in the same tiers, the order within a tier its own.
+                    # Whoosh ranks with its own BM25F: the same rows, the order within a tier its own.
                     same = set(found) == set(reference)
                 else:
                     same = found == reference
