@@ -37,6 +37,7 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,7 +220,10 @@ def load_rows(conn: sqlite3.Connection) -> list[Row]:
 
 
 class _Datasette:
-    """Datasette's own test client on the knowledge base, driven synchronously."""
+    """Datasette's own test client on the knowledge base, driven synchronously from a thread of its own.
+
+    Its loop never runs in the caller's thread, which may already run one (Playwright's synchronous API does).
+    """
 
     def __init__(self, db: Path) -> None:
         from datasette.app import Datasette
@@ -229,16 +233,18 @@ class _Datasette:
         self.name = db.stem
         self.ds = Datasette([str(db)], immutables=[], metadata=build_metadata(db.stem))
         self.loop = asyncio.new_event_loop()
-        self.loop.run_until_complete(self.ds.invoke_startup())
+        self.thread = ThreadPoolExecutor(max_workers=1)
+        self.thread.submit(self.loop.run_until_complete, self.ds.invoke_startup()).result()
 
     def json(self, path: str) -> Any:
-        response = self.loop.run_until_complete(self.ds.client.get(path))
+        response = self.thread.submit(self.loop.run_until_complete, self.ds.client.get(path)).result()
         if response.status_code != 200:
             raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
         return response.json()
 
     def close(self) -> None:
-        self.loop.close()
+        self.thread.submit(self.loop.close).result()
+        self.thread.shutdown()
 
 
 def _substring(conn: sqlite3.Connection) -> Callable[[str], list[int]]:
