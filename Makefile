@@ -22,7 +22,7 @@ install: $(STAMP)
 
 ## Build the knowledge base from data/ (if stale) and serve it on http://127.0.0.1:8001
 serve: $(STAMP)
-	$(BIN)/kb serve --metadata datasette-metadata.json
+	$(BIN)/kb serve
 
 ## Build the knowledge base from data/ into kb.db
 build: $(STAMP)

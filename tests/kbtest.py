@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +16,23 @@ from kb.web.metadata import build_metadata
 class DatasetteClient:
     """Datasette's own test client, driven synchronously.
 
-    Its event loop runs in a thread of its own: a test session that keeps Playwright's synchronous API open
-    (the PDF fixtures) has a loop running in the main thread, where no other loop may run.
+    Like ``kb serve``, it gives Datasette no metadata: the plugin supplies the
+    knowledge base's under the database's name (``metadata_file`` adds a file's,
+    as ``kb serve --metadata`` does).
     """
 
-    def __init__(self, db_path: Path) -> None:
-        self.ds = Datasette([str(db_path)], immutables=[], metadata=build_metadata(db_path.stem))
+    def __init__(self, db_path: Path, metadata_file: bool = False) -> None:
+        metadata = build_metadata(db_path.stem) if metadata_file else None
+        self.ds = Datasette([str(db_path)], immutables=[], metadata=metadata)
+        # The client's loop runs in a thread of its own: a test may hold another loop open in the main thread
+        # (Playwright's sync API does, while a session's Chromium prints PDF fixtures).
         self._loop = asyncio.new_event_loop()
-        self._thread = ThreadPoolExecutor(max_workers=1)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="datasette-client", daemon=True)
+        self._thread.start()
         self._run(self.ds.invoke_startup())
 
     def _run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return self._thread.submit(self._loop.run_until_complete, coroutine).result()
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def get(self, path: str, **kwargs: Any):
         return self._run(self.ds.client.get(path, **kwargs))
@@ -38,5 +43,6 @@ class DatasetteClient:
         return response.json()
 
     def close(self) -> None:
-        self._thread.submit(self._loop.close).result()
-        self._thread.shutdown()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()

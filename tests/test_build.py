@@ -15,6 +15,7 @@ from kb.db import build as build_module
 from kb.db.build import build_knowledge_base
 from kb.db.schema import INDICATOR_FTS
 from tests.conftest import SEED
+from tests.seed_ids import seed_indicator, seed_project, seed_project_of
 
 
 def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
@@ -53,14 +54,14 @@ def test_counts_equal_the_parse(seed_db: Path) -> None:
     assert rows(seed_db, "select round(sum(budget), 2) from projects") == [(7027.99,)]
 
 
-def test_ids_nest_document_project_position(seed_db: Path) -> None:
+def test_ids_follow_document_order(seed_db: Path) -> None:
     assert rows(
         seed_db,
         "select id, project_id, level3, target_raw, target_op, target_value, target_unit "
-        "from indicators where id = 10011006",
-    ) == [(10011006, 10011, "受益对象满意度", "≤90%", "≤", 90.0, "%")]
-    assert rows(seed_db, "select id, seq, year, code from projects where id = 10011") == [
-        (10011, 11, 2023, "13019023P00G4P410338A")
+        f"from indicators where id = {seed_indicator(11, 6)}",
+    ) == [(seed_indicator(11, 6), seed_project(11), "受益对象满意度", "≤90%", "≤", 90.0, "%")]
+    assert rows(seed_db, f"select id, seq, year, code from projects where id = {seed_project(11)}") == [
+        (seed_project(11), 11, 2023, "13019023P00G4P410338A")
     ]
 
 
@@ -100,13 +101,13 @@ def test_view_puts_indicator_beside_project(seed_db: Path) -> None:
     assert rows(
         seed_db,
         "select project_name, project_year, dept_name, level3, target_op, target_value "
-        "from indicator_details where id = 10023007",
+        f"from indicator_details where id = {seed_indicator(23, 7)}",
     ) == [("社会保险经办工作经费", 2024, "中共石家庄高新技术产业开发区工委组织部", "受益对象满意度", "≤", 90.0)]
 
 
 def _projects_found(db: Path, query: str, limit: int = 500) -> list[int]:
     with sqlite3.connect(db) as conn:
-        return [rowid // 1000 % 10000 for rowid, _ in search(conn, INDICATOR_FTS, query, limit)]
+        return [seed_project_of(rowid) for rowid, _ in search(conn, INDICATOR_FTS, query, limit)]
 
 
 def test_chinese_queries_find_what_a_person_expects(seed_db: Path) -> None:
@@ -335,7 +336,7 @@ def test_project_name_words_only_count_for_their_own_project(seed_db: Path) -> N
     from indexer.fts import search_indicators
 
     with sqlite3.connect(seed_db) as conn:
-        found = {i // 1000 % 10000 for i, _ in search_indicators(conn, "创业担保贷款 满意度", limit=100)}
+        found = {seed_project_of(i) for i, _ in search_indicators(conn, "创业担保贷款 满意度", limit=100)}
     # 35 and 36 share their satisfaction row's text with 29, 32–34 and 37, but their names lack 创业担保贷款.
     assert found == {29, 32, 33, 34, 37}
 
@@ -346,6 +347,37 @@ def test_distinct_texts(seed_db: Path) -> None:
     assert rows(
         seed_db,
         "select member_count, project_count from indicator_texts where id = "
-        "(select text_id from indicators where id = 10032006)",
+        f"(select text_id from indicators where id = {seed_indicator(32, 6)})",
     ) == [(7, 7)]
     assert rows(seed_db, "select count(*) from indicators where text_id is null") == [(0,)]
+
+
+def test_ids_never_collide_whatever_the_size_of_a_project(tmp_path: Path) -> None:
+    # Under the old nested ids (project × 1000 + row) a project of 1,000 rows or more aborted the build.
+    from tests.checkskit import Proj, Row, render_document
+
+    big = Proj("大型项目", [Row("数量指标", f"指标{n}", f"≥{n}个") for n in range(1, 1201)])
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(render_document([big, Proj("小项目", [Row("质量指标", "合格率", "≥95%")])]))
+    (folder / "b.txt").write_text(render_document([Proj("另一项目", [Row("时效指标", "完成时间", "12月前")])]))
+    db = tmp_path / "kb.db"
+    build_knowledge_base([folder], db)
+    with sqlite3.connect(db) as conn:
+        counts = conn.execute("select count(*), count(distinct id), max(id) from indicators").fetchone()
+        assert counts == (1202, 1202, 1202)
+        positions = conn.execute(
+            "select d.source_path, p.seq, max(i.position), count(*) from indicators i "
+            "join projects p on p.id = i.project_id join documents d on d.id = i.document_id "
+            "group by p.id order by p.id"
+        ).fetchall()
+        assert [(Path(path).name, seq, top, n) for path, seq, top, n in positions] == [
+            ("a.txt", 1, 1200, 1200),
+            ("a.txt", 2, 1, 1),
+            ("b.txt", 1, 1, 1),
+        ]
+        # Every reference lands on a row of the same document.
+        assert conn.execute(
+            "select count(*) from indicators i join projects p on p.id = i.project_id "
+            "where p.document_id <> i.document_id"
+        ).fetchone() == (0,)

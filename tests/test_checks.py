@@ -6,6 +6,7 @@ import json
 import random
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from tests.checkskit import (
     project_id,
     render_document,
 )
+from tests.seed_ids import seed_indicator, seed_project_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DOC = ROOT / "docs" / "rules.md"
@@ -35,17 +37,24 @@ def seed_findings(seed_db: Path) -> list[Finding]:
         return run_checks(conn)
 
 
-def _where(finding: Finding) -> tuple[int, int | None]:
-    """(project seq, row) of a finding on document 1; row None for a project-level finding."""
-    assert finding.project_id is not None
-    row = finding.indicator_id % 1000 if finding.indicator_id is not None else None
-    return finding.project_id - 10_000, row
+def _where_in(db: sqlite3.Connection | Path) -> Callable[[Finding], tuple[int, int | None]]:
+    """(project seq, row position) of a finding of the knowledge base ``db``; row None for a project finding."""
+    conn = sqlite3.connect(db) if isinstance(db, Path) else db
+    seqs = dict(conn.execute("select id, seq from projects"))
+    positions = dict(conn.execute("select id, position from indicators"))
+
+    def where(finding: Finding) -> tuple[int, int | None]:
+        assert finding.project_id is not None
+        return seqs[finding.project_id], positions[finding.indicator_id] if finding.indicator_id is not None else None
+
+    return where
 
 
 def flagged(projects: list[Proj], rule: str) -> dict[tuple[int, int | None], Finding]:
     """The findings of one rule on a knowledge base made of ``projects``, keyed by (seq, row)."""
     conn = make_kb(projects)
-    return {_where(f): f for f in run_checks(conn, [rule])}
+    where = _where_in(conn)
+    return {where(f): f for f in run_checks(conn, [rule])}
 
 
 # ---------------------------------------------------------------- the seed
@@ -94,11 +103,12 @@ SEED_FINDINGS = [
 ]
 
 
-def test_every_finding_on_the_seed(seed_findings: list[Finding]) -> None:
+def test_every_finding_on_the_seed(seed_db: Path, seed_findings: list[Finding]) -> None:
     def key(item: tuple) -> tuple:
         return item[0], item[1] or 0, item[2]
 
-    found = [(*_where(f), f.rule, f.severity) for f in seed_findings]
+    where = _where_in(seed_db)
+    found = [(*where(f), f.rule, f.severity) for f in seed_findings]
     assert sorted(found, key=key) == sorted(SEED_FINDINGS, key=key)
 
 
@@ -106,7 +116,7 @@ def test_findings_carry_ids_and_principles(seed_findings: list[Finding]) -> None
     for finding in seed_findings:
         assert finding.document_id == 1
         assert finding.project_id is not None
-        assert finding.indicator_id is None or finding.indicator_id // 1000 == finding.project_id
+        assert finding.indicator_id is None or seed_project_of(finding.indicator_id) == finding.project_id
         assert finding.principle == f"docs/rules.md#{finding.rule}"
         assert finding.severity == RULES[finding.rule].severity
         json.dumps(finding.evidence, ensure_ascii=False)
@@ -114,7 +124,7 @@ def test_findings_carry_ids_and_principles(seed_findings: list[Finding]) -> None
 
 def test_satisfaction_caps_are_errors_naming_project_and_target(seed_findings: list[Finding]) -> None:
     capped = [f for f in seed_findings if f.rule == "direction.satisfaction"]
-    assert [f.indicator_id for f in capped] == [10011006, 10023007]
+    assert [f.indicator_id for f in capped] == [seed_indicator(11, 6), seed_indicator(23, 7)]
     assert all(f.severity == "error" for f in capped)
     assert "省级就业补助资金" in capped[0].message and "受益对象满意度" in capped[0].message
     assert "≤90%" in capped[0].message and "≥90%" in capped[0].message
@@ -130,36 +140,40 @@ def test_satisfaction_caps_are_errors_naming_project_and_target(seed_findings: l
 
 def test_cost_cap_above_budget(seed_findings: list[Finding]) -> None:
     (finding,) = [f for f in seed_findings if f.rule == "cost.above_budget"]
-    assert finding.indicator_id == 10011004
+    assert finding.indicator_id == seed_indicator(11, 4)
     assert finding.evidence == {"target_raw": "≤2281万", "cap_wan": 2281.0, "budget_wan": 1219.05, "ratio": 1.8711}
     assert "2,281.00 万元" in finding.message and "1,219.05 万元" in finding.message
 
 
 def test_unitless_quality_targets(seed_findings: list[Finding]) -> None:
     missing = [f for f in seed_findings if f.rule == "measurable.missing_unit"]
-    assert [f.indicator_id for f in missing] == [10026002, 10027002]
+    assert [f.indicator_id for f in missing] == [seed_indicator(26, 2), seed_indicator(27, 2)]
     assert missing[0].evidence["expected_unit"] == "%" and missing[0].evidence["peer_source"] == "level2"
 
 
 def test_rent_rates_off_by_hundreds(seed_findings: list[Finding]) -> None:
     rent = {f.indicator_id: f.evidence for f in seed_findings if f.rule == "cost.unit_product"}
-    assert sorted(rent) == [10001005, 10028004, 10040004, 10042004]
-    first = rent[10001005]
-    assert (first["product_yuan"], first["budget_wan"], first["quantity_indicator_id"]) == (381.68, 25.23, 10001001)
+    assert sorted(rent) == [seed_indicator(1, 5), seed_indicator(28, 4), seed_indicator(40, 4), seed_indicator(42, 4)]
+    first = rent[seed_indicator(1, 5)]
+    assert (first["product_yuan"], first["budget_wan"], first["quantity_indicator_id"]) == (
+        381.68,
+        25.23,
+        seed_indicator(1, 1),
+    )
     assert all(e["period_hint"]["period"] == "天" and e["ratio"] < 0.003 for e in rent.values())
 
 
 # Targets that are right, from the issue: 差错率 ≤10%, 返贫户数 0户, 事件数量 0 起, 违规数量 ≤55,
 # a ≥95% satisfaction; caps equal to the budget; a unit cost × quantity equal to the budget.
 CLEAN_ROWS = {
-    10038002: "≤10%",
-    10002002: "0户",
-    10013013: "0 起",
-    10023001: "≤55 人数及家数",
-    10001007: "≥95%",
-    10005004: "≤300万",
-    10020004: "≤2556.8万元",
-    10038004: "≤60元",
+    seed_indicator(38, 2): "≤10%",
+    seed_indicator(2, 2): "0户",
+    seed_indicator(13, 13): "0 起",
+    seed_indicator(23, 1): "≤55 人数及家数",
+    seed_indicator(1, 7): "≥95%",
+    seed_indicator(5, 4): "≤300万",
+    seed_indicator(20, 4): "≤2556.8万元",
+    seed_indicator(38, 4): "≤60元",
 }
 
 
@@ -634,7 +648,8 @@ def test_built_document_word_forms_and_unparsed(tmp_path: Path) -> None:
     db = tmp_path / "kb.db"
     build_knowledge_base([source], db, workers=1)
     with sqlite3.connect(db) as conn:
-        found = sorted((*_where(f), f.rule) for f in run_checks(conn))
+        where = _where_in(conn)
+        found = sorted((*where(f), f.rule) for f in run_checks(conn))
     assert found == [
         (1, 1, "direction.satisfaction"),
         (1, 2, "parse.unparsed"),

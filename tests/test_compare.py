@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from indexer.families import assign_families, canonical_name
 from kb.cli import cli
+from tests.seed_ids import seed_indicator, seed_project
 
 LABELS = Path(__file__).parent / "labels"
 
@@ -37,7 +38,7 @@ def test_family_quality_on_hand_labelled_pairs(seed_db: Path) -> None:
         return _one(
             seed_db,
             "select family_id from indicators where id = ?",
-            (10000 * 1000 + int(project) * 1000 + int(position),),
+            (seed_indicator(int(project), int(position)),),
         )[0]
 
     pairs = _labels("family_pairs.tsv")
@@ -51,7 +52,7 @@ def test_family_quality_on_hand_labelled_pairs(seed_db: Path) -> None:
 
 def test_series_quality_on_hand_labelled_pairs(seed_db: Path) -> None:
     def series(project: str) -> int:
-        return _one(seed_db, "select series_id from projects where id = ?", (10000 + int(project),))[0]
+        return _one(seed_db, "select series_id from projects where id = ?", (seed_project(int(project)),))[0]
 
     pairs = _labels("series_pairs.tsv")
     predicted = [series(a) == series(b) for a, b, *_ in pairs]
@@ -62,14 +63,14 @@ def test_series_quality_on_hand_labelled_pairs(seed_db: Path) -> None:
 
 
 def test_beneficiary_satisfaction_family(seed_db: Path) -> None:
-    family_id = _one(seed_db, "select family_id from indicators where id = 10011006")[0]
+    family_id = _one(seed_db, f"select family_id from indicators where id = {seed_indicator(11, 6)}")[0]
     members = _one(
         seed_db,
         "select count(*), count(distinct project_id), sum(target_raw = '≤90%') from indicators where family_id = ?",
         (family_id,),
     )
     assert members == (24, 24, 2)
-    assert _one(seed_db, "select family_id from indicators where id = 10023007")[0] == family_id
+    assert _one(seed_db, f"select family_id from indicators where id = {seed_indicator(23, 7)}")[0] == family_id
     names = {
         row
         for (row,) in sqlite3.connect(seed_db).execute(
@@ -87,16 +88,16 @@ def test_beneficiary_satisfaction_family(seed_db: Path) -> None:
 
 
 def test_rent_family(seed_db: Path) -> None:
-    family_id = _one(seed_db, "select family_id from indicators where id = 10001005")[0]
+    family_id = _one(seed_db, f"select family_id from indicators where id = {seed_indicator(1, 5)}")[0]
     with sqlite3.connect(seed_db) as conn:
         members = conn.execute(
             "select project_id, target_raw from indicators where family_id = ? order by id", (family_id,)
         ).fetchall()
     assert members == [
-        (10001, "≤1.3 元/平方米"),
-        (10028, "1.1元/平方米"),
-        (10040, "1.1 元/平方米"),
-        (10042, "1.1 元/平方米"),
+        (seed_project(1), "≤1.3 元/平方米"),
+        (seed_project(28), "1.1元/平方米"),
+        (seed_project(40), "1.1 元/平方米"),
+        (seed_project(42), "1.1 元/平方米"),
     ]
 
 
@@ -124,12 +125,12 @@ def run(*args: str):
 
 
 def test_similar_rent_returns_the_other_rent_rows_first(seed_db: Path) -> None:
-    result = run("similar", "10001005", "--db", str(seed_db), "--format", "json", "--limit", "10")
+    result = run("similar", f"{seed_indicator(1, 5)}", "--db", str(seed_db), "--format", "json", "--limit", "10")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["subject"]["level3"] == "单位面积办公用房年度租赁费"
     first = data["similar"][:3]
-    assert sorted(r["id"] for r in first) == [10028004, 10040004, 10042004]
+    assert sorted(r["id"] for r in first) == [seed_indicator(28, 4), seed_indicator(40, 4), seed_indicator(42, 4)]
     assert all(r["same_family"] for r in first)
     assert {r["target"]["raw"] for r in first} == {"1.1元/平方米", "1.1 元/平方米"}
     assert first[0]["source"].endswith(":1573") or first[0]["source"].split(":")[-1].isdigit()
@@ -137,11 +138,11 @@ def test_similar_rent_returns_the_other_rent_rows_first(seed_db: Path) -> None:
 
 
 def test_similar_satisfaction_returns_satisfaction_rows_first(seed_db: Path) -> None:
-    result = run("similar", "10011006", "--db", str(seed_db), "--format", "json", "--limit", "23")
+    result = run("similar", f"{seed_indicator(11, 6)}", "--db", str(seed_db), "--format", "json", "--limit", "23")
     data = json.loads(result.output)["similar"]
     assert len(data) == 23
     assert all(r["level1"] == "满意度指标" and "满意" in r["level3"] for r in data)
-    assert 10023007 in [r["id"] for r in data]
+    assert seed_indicator(23, 7) in [r["id"] for r in data]
     assert all(r["same_family"] for r in data)
 
 
@@ -153,11 +154,11 @@ def test_similar_free_text(seed_db: Path) -> None:
 
 
 def test_similar_table_format(seed_db: Path) -> None:
-    result = run("similar", "10001005", "--db", str(seed_db), "--limit", "3")
+    result = run("similar", f"{seed_indicator(1, 5)}", "--db", str(seed_db), "--limit", "3")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].startswith(
-        "与 10001005「单位面积办公用房年度租赁费」（组织人社运转保障工作经费，2024，≤1.3 元/平方米）"
+        f"与 {seed_indicator(1, 5)}「单位面积办公用房年度租赁费」（组织人社运转保障工作经费，2024，≤1.3 元/平方米）"
     )
     assert lines[1].split()[:3] == ["编号", "年度", "项目"]
     assert len(lines) == 3 + 3
@@ -174,7 +175,12 @@ def test_search_table_and_json(seed_db: Path) -> None:
     )
     assert "\x1b[" not in result.output  # no colour when the output is not a terminal
     data = json.loads(run("search", "受益对象满意度", "--db", str(seed_db), "--format", "json").output)
-    assert sorted(r["id"] for r in data[:4]) == [10005006, 10011006, 10016006, 10023007]
+    assert sorted(r["id"] for r in data[:4]) == [
+        seed_indicator(5, 6),
+        seed_indicator(11, 6),
+        seed_indicator(16, 6),
+        seed_indicator(23, 7),
+    ]
     assert all(r["matched_terms"] == ["受益对象满意度"] and r["match_kind"] == "精确匹配" for r in data[:4])
     assert {r["match_kind"] for r in data[4:]} == {"同族指标"}
 
@@ -185,11 +191,12 @@ def test_search_filters(seed_db: Path) -> None:
         assert result.exit_code == 0, result.output
         return sorted(r["id"] for r in json.loads(result.output))
 
-    assert ids('"受益对象满意度"', "--year", "2023") == [10011006, 10016006]  # quoted: exact wording only
-    assert ids("满意度", "--project", "11") == [10011006]
-    assert ids("满意度", "--project", "创业担保贷款财政贴息") == [10029006]
+    # Quoted: the exact wording only (issue 14 adds the family and category otherwise).
+    assert ids('"受益对象满意度"', "--year", "2023") == [seed_indicator(11, 6), seed_indicator(16, 6)]
+    assert ids("满意度", "--project", "11") == [seed_indicator(11, 6)]
+    assert ids("满意度", "--project", "创业担保贷款财政贴息") == [seed_indicator(29, 6)]
     assert len(ids("租赁", "--level2", "数量指标")) == 6
-    assert ids("租赁", "--level2", "数量指标", "--year", "2023") == [10028001, 10042001]
+    assert ids("租赁", "--level2", "数量指标", "--year", "2023") == [seed_indicator(28, 1), seed_indicator(42, 1)]
 
 
 def test_search_highlights_matched_terms_on_a_terminal() -> None:
@@ -204,9 +211,13 @@ def test_series_command(seed_db: Path) -> None:
     result = run("series", "省级就业", "--db", str(seed_db))
     assert result.exit_code == 0
     assert "省级就业补助资金（2 个项目，年度 2023,2024）" in result.output
-    assert "2023（10011）" in result.output and "2024（10014）" in result.output
+    assert f"2023（{seed_project(11)}）" in result.output and f"2024（{seed_project(14)}）" in result.output
     data = json.loads(run("series", "普惠", "--db", str(seed_db), "--format", "json").output)
-    assert [[p["id"] for p in s["projects"]] for s in data] == [[10032, 10037], [10033, 10036], [10034, 10035]]
+    assert [[p["id"] for p in s["projects"]] for s in data] == [
+        [seed_project(32), seed_project(37)],
+        [seed_project(33), seed_project(36)],
+        [seed_project(34), seed_project(35)],
+    ]
     listing = run("series", "--db", str(seed_db), "--format", "json")
     assert {r["name"] for r in json.loads(listing.output)} == {
         "省级就业补助资金",

@@ -10,6 +10,7 @@ import pytest
 
 from kb.web.metadata import METADATA_FILE, build_metadata, render
 from tests.kbtest import DatasetteClient
+from tests.seed_ids import seed_indicator, seed_project, seed_seq_of_project
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -34,8 +35,8 @@ def search(datasette: DatasetteClient, table: str, query: str, extra: str = "") 
         "/kb/project_series",
         "/kb/indicator_details",
         "/kb/goal_indicator_details",
-        "/kb/indicators/10011006",
-        "/kb/projects/10011",
+        f"/kb/indicators/{seed_indicator(11, 6)}",
+        f"/kb/projects/{seed_project(11)}",
     ],
 )
 def test_pages(datasette: DatasetteClient, path: str) -> None:
@@ -46,10 +47,15 @@ def test_pages(datasette: DatasetteClient, path: str) -> None:
 def test_search_api_understands_unsegmented_chinese(datasette: DatasetteClient) -> None:
     found = search(datasette, "indicators", "受益对象满意度")
     # The exact matches first, then the other satisfaction targets (issue 14: family and category tiers).
-    assert sorted(row["project_id"] for row in found[:4]) == [10005, 10011, 10016, 10023]
+    assert sorted(row["project_id"] for row in found[:4]) == [
+        seed_project(5),
+        seed_project(11),
+        seed_project(16),
+        seed_project(23),
+    ]
     assert len(found) == 46 and {row["level1"] for row in found} == {"满意度指标"}
     at_most = sorted(row["id"] for row in found if row["target_op"] == "≤")
-    assert at_most == [10011006, 10023007]
+    assert at_most == [seed_indicator(11, 6), seed_indicator(23, 7)]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +67,7 @@ def test_search_api_understands_unsegmented_chinese(datasette: DatasetteClient) 
     ],
 )
 def test_search_box_queries(datasette: DatasetteClient, query: str, projects: set[int]) -> None:
-    assert {row["project_id"] % 10000 for row in search(datasette, "indicators", query)} == projects
+    assert {seed_seq_of_project(row["project_id"]) for row in search(datasette, "indicators", query)} == projects
 
 
 def test_search_on_the_view_and_the_goal_indicators(datasette: DatasetteClient) -> None:
@@ -94,17 +100,21 @@ def test_search_box_keeps_what_the_user_typed(datasette: DatasetteClient) -> Non
     html = datasette.get(f"/kb/indicators?_search={quote('受益对象满意度')}").text
     assert 'id="_search"' in html
     assert "\\u53d7\\u76ca\\u5bf9\\u8c61\\u6ee1\\u610f\\u5ea6" in html  # restored by the plugin's script
-    assert "46 rows" in html  # its 4 exact rows, then the rest of the satisfaction targets
+    # Its 4 exact rows, then the rest of the satisfaction targets (issue 14).
+    assert "共 46 行" in html and "全文检索“受益对象满意度”" in html
 
 
 def test_foreign_keys_link_indicator_to_project_and_document(datasette: DatasetteClient) -> None:
-    data = datasette.json("/kb/indicators.json?id=10011006&_labels=on&_shape=array")
-    assert data[0]["project_id"] == {"value": 10011, "label": "石财社〔2022〕99号提前下达2023年省级就业补助资金"}
+    data = datasette.json(f"/kb/indicators.json?id={seed_indicator(11, 6)}&_labels=on&_shape=array")
+    assert data[0]["project_id"] == {
+        "value": seed_project(11),
+        "label": "石财社〔2022〕99号提前下达2023年省级就业补助资金",
+    }
     assert data[0]["document_id"]["label"] == "中共石家庄高新技术产业开发区工委组织部 2024年"
-    html = datasette.get("/kb/indicators?id=10011006").text
-    assert 'href="/kb/projects/10011"' in html
-    backlinks = datasette.get("/kb/projects/10011").text
-    assert "indicators?project_id=10011" in backlinks
+    html = datasette.get(f"/kb/indicators?id={seed_indicator(11, 6)}").text
+    assert f'href="/kb/projects/{seed_project(11)}"' in html
+    backlinks = datasette.get(f"/kb/projects/{seed_project(11)}").text
+    assert f"indicators?project_id={seed_project(11)}" in backlinks
 
 
 def test_default_facets(datasette: DatasetteClient) -> None:
@@ -129,7 +139,7 @@ def test_canned_search_query_ranks_by_relevance(datasette: DatasetteClient) -> N
 
 
 def test_canned_series_query_lays_out_years(datasette: DatasetteClient) -> None:
-    series_id = datasette.json("/kb/projects/10011.json?_shape=array")[0]["series_id"]
+    series_id = datasette.json(f"/kb/projects/{seed_project(11)}.json?_shape=array")[0]["series_id"]
     rows = datasette.json(f"/kb/series_indicators.json?series_id={series_id}&_shape=array")
     assert {r["project_year"] for r in rows} == {2023, 2024}
     assert len(rows) == 6 + 15
@@ -197,7 +207,7 @@ def test_everything_is_described_in_chinese(seed_db) -> None:
 
 
 def test_canned_family_query_lays_members_side_by_side(datasette: DatasetteClient) -> None:
-    family_id = datasette.json("/kb/indicators.json?id=10011006&_shape=array")[0]["family_id"]
+    family_id = datasette.json(f"/kb/indicators.json?id={seed_indicator(11, 6)}&_shape=array")[0]["family_id"]
     rows = datasette.json(f"/kb/family_members.json?family_id={family_id}&_shape=array")
     assert len(rows) == 24
     assert {r["family_name"] for r in rows} == {"受益人员满意度"}
@@ -227,9 +237,9 @@ def test_build_stores_the_findings_with_facets_and_queries(datasette: DatasetteC
     assert families["budget"] == 14 and families["direction"] == 3
     rows = datasette.json("/kb/anomalies_direction.json?_shape=array")
     assert [(r["severity"], r["project_id"], r["target_raw"]) for r in rows] == [
-        ("error", 10011, "≤90%"),
-        ("error", 10023, "≤90%"),
-        ("warning", 10023, "≤90%"),
+        ("error", seed_project(11), "≤90%"),
+        ("error", seed_project(23), "≤90%"),
+        ("warning", seed_project(23), "≤90%"),
     ]
     budget = datasette.json("/kb/anomalies_budget.json?_shape=array")
     assert len(budget) == 14 and {r["rule"] for r in budget} == {"budget.parent_sum"}

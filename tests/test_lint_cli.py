@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from kb.cli.lint import lint
 from tests.checkskit import Proj, Row, make_kb
+from tests.seed_ids import seed_indicator, seed_project
 
 # On the seed: 4 errors, 22 warnings, 13 infos (tests/test_checks.py lists them all).
 # The rules find 4 errors, 22 warnings and 13 infos; kb build adds 14 budget reconciliation warnings.
@@ -42,7 +43,7 @@ def test_report_grouped_by_project(seed_db: Path) -> None:
     headings = re.findall(r"^项目 (\d+)「", out, flags=re.MULTILINE)
     assert headings == sorted(set(headings), key=int)  # each project once, in project order
     assert len(headings) == 22
-    heading = "项目 10011「石财社〔2022〕99号提前下达2023年省级就业补助资金」（2023年）\n"
+    heading = f"项目 {seed_project(11)}「石财社〔2022〕99号提前下达2023年省级就业补助资金」（2023年）\n"
     block = out.split(heading, 1)[1].split("\n\n", 1)[0]
     assert block.splitlines()[0::2] == [
         "  提示  copy.related_table",
@@ -74,8 +75,8 @@ def test_json_records(seed_db: Path) -> None:
             "principle",
         )
     } == {
-        "indicator_id": 10011006,
-        "project_id": 10011,
+        "indicator_id": seed_indicator(11, 6),
+        "project_id": seed_project(11),
         "project_year": 2023,
         "position": 6,
         "level3": "受益对象满意度",
@@ -91,11 +92,11 @@ def test_csv(seed_db: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert result.exit_code == 1
     assert [(r["rule"], r["indicator_id"]) for r in rows] == [
-        ("cost.unit_product", "10001005"),
-        ("cost.above_budget", "10011004"),
-        ("cost.unit_product", "10028004"),
-        ("cost.unit_product", "10040004"),
-        ("cost.unit_product", "10042004"),
+        ("cost.unit_product", f"{seed_indicator(1, 5)}"),
+        ("cost.above_budget", f"{seed_indicator(11, 4)}"),
+        ("cost.unit_product", f"{seed_indicator(28, 4)}"),
+        ("cost.unit_product", f"{seed_indicator(40, 4)}"),
+        ("cost.unit_product", f"{seed_indicator(42, 4)}"),
     ]
     assert json.loads(rows[1]["evidence"])["budget_wan"] == 1219.05
     assert rows[1]["project_name"] == "石财社〔2022〕99号提前下达2023年省级就业补助资金"
@@ -152,4 +153,4 @@ def test_registered_as_kb_lint(seed_db: Path) -> None:
     assert cli.commands["lint"] is lint
     result = CliRunner().invoke(cli, ["lint", "--db", str(seed_db), "--rule", "measurable.no_number"])
     assert result.exit_code == 1
-    assert "项目 10044「仲裁员工装制作费」（2024年）" in result.stdout
+    assert f"项目 {seed_project(44)}「仲裁员工装制作费」（2024年）" in result.stdout

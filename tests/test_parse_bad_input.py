@@ -33,13 +33,14 @@ def content(doc: Document) -> dict:
     ("make", "message"),
     [
         (lambda tmp: tmp / "missing.txt", "文件不存在"),
-        (lambda tmp: tmp, "是一个目录"),
+        # kb parse reads each document of a folder; a folder without any is nothing to parse.
+        (lambda tmp: tmp, "没有可解析的文档"),
         (lambda tmp: _write(tmp / "empty.txt", b""), "文件为空"),
         (lambda tmp: _write(tmp / "blank.txt", b"\n \r\n\t\n"), "文件为空"),
         (lambda tmp: _write(tmp / "scan.pdf", b"%PDF-1.7\n\x00\x01\x02binary"), "不是文本文件"),
         (lambda tmp: _write(tmp / "novel.txt", "第一章\n从前有座山。\n".encode()), "未找到任何项目绩效目标表"),
     ],
-    ids=["missing", "directory", "empty", "whitespace-only", "binary", "no-targets"],
+    ids=["missing", "empty-directory", "empty", "whitespace-only", "binary", "no-targets"],
 )
 def test_unusable_input_is_a_clear_message_and_exit_2(tmp_path: Path, make, message: str) -> None:
     path = make(tmp_path)

@@ -240,7 +240,8 @@ def test_search_page_shows_tiers_and_reads_targets(datasette: DatasetteClient) -
 
 def test_stop_words_only_get_a_chinese_message(datasette: DatasetteClient) -> None:
     html = datasette.get(f"/kb/indicators?_search={quote('的 和')}").text
-    assert "只有停用词或标点，没有可检索的词" in html and "∅" not in html
+    # The page's script shows it under the search box (the message is in the script as a JSON string).
+    assert json.dumps("只有停用词或标点，没有可检索的词")[1:-1] in html and "∅" not in html
     assert datasette.json(f"/kb/indicators.json?_search={quote('的')}&_shape=array") == []
 
 

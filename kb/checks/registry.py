@@ -21,10 +21,11 @@ from kb.checks.context import CheckContext, Hit
 from kb.checks.rules import budget, category, copies, cost, direction, measurable, parsing, peers, plan
 from kb.errors import UsageError
 from kb.models import BudgetTables, Finding, Severity
+from kb.models.finding import SEVERITY_LABELS
 
 PRINCIPLES_DOC = "docs/rules.md"
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_NAMES: dict[str, str] = SEVERITY_LABELS
 
 
 @dataclass(frozen=True)

@@ -11,26 +11,43 @@ from kb.cli.common import EXIT_PROBLEMS, progress_printer, reports_errors
 from kb.errors import UsageError
 
 
-@click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.command(
+    epilog=(
+        "\b\n示例 (examples)：\n"
+        "  kb build                                    # 用 data/ 中的文档构建 kb.db\n"
+        "  kb build 各部门2024/ 各部门2025/ --db 全市.db\n"
+        "  kb build --add 新文档.txt                   # 向已建好的知识库追加文档\n"
+        "  kb build data/ --workers 2"
+    )
+)
+@click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--db",
     "db_path",
     default="kb.db",
     show_default=True,
     type=click.Path(dir_okay=False, path_type=str),
-    help="The SQLite database to write (replaced only when the build is complete).",
+    help="要写入的 SQLite 知识库；构建完成后才替换原文件 (replaced only when the build is complete)。",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Parser processes (default: all cores).")
 @click.option(
-    "--add", "add", is_flag=True, help="Add the documents in PATHS to the existing database instead of rebuilding it."
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="解析进程数，默认用全部 CPU 核 (parser processes; default: all cores)。",
+)
+@click.option(
+    "--add",
+    "add",
+    is_flag=True,
+    help="把 PATH 中的文档追加到已有的知识库，而不是重建 (add to the existing database)。",
 )
 @reports_errors
 def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) -> None:
-    """Build the knowledge base from the documents in PATHS (files or folders; default data/).
+    """把 PATH（文件或文件夹，默认 data/）中的文档构建成知识库。
 
-    Exit status 1 when some document could not be parsed (the others are
-    built and the failure is recorded), 2 when nothing could be built.
+    Build the knowledge base from the documents in PATH (files or folders; default data/).
+
+    退出状态 (exit status)：0 成功；1 有文档无法解析（其余照常构建，失败记入 parse_warnings）；2 什么也没能构建。
     """
     from kb.db.build import add_to_knowledge_base, build_knowledge_base
 
@@ -45,29 +62,48 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
         sys.exit(EXIT_PROBLEMS)
 
 
-@click.command()
-@click.option("--db", "db_path", default="kb.db", show_default=True, type=click.Path(dir_okay=False, path_type=str))
+@click.command(
+    epilog=(
+        "\b\n示例 (examples)：\n"
+        "  kb serve                                    # http://127.0.0.1:8001/kb\n"
+        "  kb serve --db 全市.db --data 各部门2024/    # 任何文件名都可以，中文标题与预设查询照样显示\n"
+        "  kb serve --port 8080"
+    )
+)
+@click.option(
+    "--db",
+    "db_path",
+    default="kb.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="要发布的知识库 (the knowledge base to serve)。",
+)
 @click.option(
     "--data",
     "data_paths",
     multiple=True,
     default=("data",),
     show_default=True,
-    help="Documents the database is built from; rebuilt first when they are newer.",
+    help="构建知识库所用的文档；比知识库新时先重新构建 (rebuilt first when they are newer)。",
 )
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="端口 (port)。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听的地址 (address to listen on)。")
 @click.option(
     "--metadata",
     "metadata_path",
     type=click.Path(exists=True, dir_okay=False, path_type=str),
-    help="Datasette metadata file (default: generated for this database).",
+    help="另加的 Datasette 元数据文件，覆盖知识库自带的标题、说明等 (extra metadata; the plugin supplies the rest)。",
 )
 @reports_errors
 def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metadata_path: str | None) -> None:
-    """Serve the knowledge base read-only with Datasette, building it first if missing or stale."""
+    """用 Datasette 以只读方式发布知识库；知识库不存在或早于文档时先构建。
+
+    Serve the knowledge base read-only with Datasette, building it first if missing or stale.
+
+    页面、列名、导出（Excel/WPS 可直接打开的 CSV 和 .xlsx）均为中文；知识库可用任何文件名。
+    """
     from kb.db.build import build_knowledge_base
-    from kb.web.serve import datasette_args, is_stale, run_datasette, write_metadata
+    from kb.web.serve import datasette_args, is_stale, run_datasette
 
     db = Path(db_path)
     if is_stale(db, data_paths):
@@ -76,6 +112,6 @@ def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metad
         for path, error in report.failed:
             click.echo(f"错误：{path}: {error}", err=True)
         click.echo(report.summary(), err=True)
-    metadata = Path(metadata_path) if metadata_path else write_metadata(db)
+    metadata = Path(metadata_path) if metadata_path else None
     click.echo(f"绩效指标知识库：http://{host}:{port}/{db.stem}", err=True)
     run_datasette(datasette_args(db, metadata, host, port))

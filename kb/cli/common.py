@@ -43,12 +43,19 @@ DB_OPTION = click.option(
     default="kb.db",
     show_default=True,
     type=click.Path(dir_okay=False, path_type=str),
-    help="The knowledge base to read.",
+    help="要读取的知识库 (the knowledge base to read)。",
 )
 FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table 终端表格；json 每条一条记录 (JSON records)。",
 )
-LIMIT_OPTION = click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+LIMIT_OPTION = click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="最多列出多少条 (at most this many)。"
+)
 
 
 def echo_json(data: Any) -> None:

@@ -11,16 +11,30 @@ import click
 from kb.cli.common import DB_OPTION, FORMAT_OPTION, LIMIT_OPTION, echo_json, notify, reports_errors
 
 
-@click.command()
-@click.argument("query")
+@click.command(
+    epilog=(
+        "\b\n示例 (examples)：\n"
+        "  kb search 受益对象满意度                    # 不用分词，直接输入中文\n"
+        "  kb search '满意度 ≤90%'                     # 指标值条件：写成 ≤90% 的满意度\n"
+        "  kb search 办公用房 --year 2024 --limit 50\n"
+        "  kb search 培训 --level2 数量指标 --level2 质量指标\n"
+        "  kb search 满意度 --project 就业补助 --format json"
+    )
+)
+@click.argument("query", metavar="QUERY")
 @DB_OPTION
-@click.option("--level2", multiple=True, help="Only this 二级指标 (repeatable), e.g. 数量指标.")
-@click.option("--year", "years", multiple=True, type=int, help="Only projects of this year (repeatable).")
+@click.option(
+    "--level2", multiple=True, metavar="TEXT", help="只检索这一二级指标，如 数量指标；可重复 (only this 二级指标)。"
+)
+@click.option(
+    "--year", "years", multiple=True, type=int, metavar="YEAR", help="只检索这一年度的项目；可重复 (project year)。"
+)
 @click.option(
     "--project",
     "projects",
     multiple=True,
-    help="Only this project: id, sequence number, code or part of the name (repeatable).",
+    metavar="PROJECT",
+    help="只检索这个项目：项目编号、序号、项目编码或名称的一部分；可重复 (project id, seq, code or name part)。",
 )
 @LIMIT_OPTION
 @FORMAT_OPTION
@@ -34,10 +48,14 @@ def search(
     limit: int,
     fmt: str,
 ) -> None:
-    """Search indicators for QUERY (Chinese, unsegmented): BM25F over name, description, target, source, project.
+    """检索项目绩效指标：QUERY 为中文词句，不必分词。
 
-    The query is read like every search (docs/search.md): exact matches first, then other wordings
-    (满意率 → 满意度), the indicator's family and its category; targets such as ≤90% are conditions.
+    Search the indicators for QUERY (Chinese, unsegmented).
+
+    按 BM25F 相关度排序，检索三级指标、指标描述、指标值、指标值确定依据和项目名称：原样相符的（精确匹配）在前，
+    其后依次为全部词语、相近写法（满意率 → 满意度）、同族指标、同类指标；≤90% 之类的指标值是条件（见 docs/search.md）。
+    表格列出每条指标的来源（文件和行号），终端上标出命中的词。退出状态：0 成功（包括没有结果）；2 查询没有可检索的词
+    或知识库不存在。
     """
     from indexer.planner import plan
     from indexer.whoosh_index import search as whoosh_search
@@ -81,17 +99,26 @@ def search(
         )
 
 
-@click.command()
-@click.argument("what")
+@click.command(
+    epilog=(
+        "\b\n示例 (examples)：\n"
+        "  kb similar 受益对象满意度                   # 与一段文字相似的指标\n"
+        "  kb similar 12345                            # 与编号 12345 的指标相似的指标（编号见 kb search）\n"
+        "  kb similar 办公用房年度租赁费 --limit 50 --format json"
+    )
+)
+@click.argument("what", metavar="ID_OR_TEXT")
 @DB_OPTION
 @LIMIT_OPTION
 @FORMAT_OPTION
 @reports_errors
 def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
-    """Indicators measuring the same or nearly the same thing as WHAT (an indicator id or a text).
+    """与 ID_OR_TEXT（指标编号或一段文字）度量相同或相近的指标。
 
-    Members of the same indicator family come first, then the most alike by name and description,
-    from every project and year, with their targets and sources side by side.
+    Indicators measuring the same or nearly the same thing as an indicator (its id) or a text.
+
+    同一指标族的指标在前（✓），其次是名称与描述最相近的，来自所有项目和年度，指标值与来源（文件和行号）并列。
+    退出状态：0 成功；2 指标编号不存在、文字没有可比较的词或知识库不存在。
     """
     from indexer.planner import read_query
     from indexer.similarity import probe_for_indicator, probe_for_text
@@ -135,15 +162,24 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
         click.echo(indicator_table([rows[m.id] for m in matches], scores, "相似度"))
 
 
-@click.command()
-@click.argument("which", required=False)
+@click.command(
+    epilog=(
+        "\b\n示例 (examples)：\n"
+        "  kb series                                   # 跨年度或跨文号重复出现的项目系列\n"
+        "  kb series 就业补助资金                      # 这一系列逐年的指标\n"
+        "  kb series 就业补助资金 --format json"
+    )
+)
+@click.argument("which", metavar="[SERIES]", required=False)
 @DB_OPTION
 @FORMAT_OPTION
 @reports_errors
 def series(which: str | None, db_path: str, fmt: str) -> None:
-    """Show one project series' indicators year by year (WHICH: series id or part of a name).
+    """逐年列出一个项目系列的指标（SERIES：系列编号或名称的一部分）。
 
-    Without WHICH, list the series that recur across years or document numbers.
+    Show one project series' indicators year by year (SERIES: series id or part of a name).
+
+    不给 SERIES 时，列出跨年度或跨文号重复出现的系列。退出状态：0 成功；2 系列不存在或知识库不存在。
     """
     from kb.cli.render.indicators import series_table
     from kb.cli.render.table import format_table

@@ -12,20 +12,16 @@ Four tables:
   unit's 小计 and the 合计;
 * ``asset_rows`` — the fixed assets.
 
-Ids derive from the document id, so rebuilding a document gives the same ids:
-a table is ``doc_id × 100 + n``, a row ``doc_id × 100000 + n`` (n counts from 1
-within the document, per SQLite table).
+Ids are local to the document (1, 2, … per SQLite table; ``budget_table_id``
+and ``parent_id`` point at local ids too); the writer numbers them on in
+document order (:mod:`kb.db.schema`, id scheme).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kb.db.schema import (
-    BUDGET_ROWS_PER_DOCUMENT,
-    BUDGET_TABLE_SPECS,
-    BUDGET_TABLES_PER_DOCUMENT,
-)
+from kb.db.schema import BUDGET_TABLE_SPECS
 from kb.db.spec import flatten
 from kb.models.budget import (
     AssetTable,
@@ -38,18 +34,14 @@ _AMOUNTS = frozenset({"amounts"})
 
 
 class _Ids:
-    """Running ids within one document, per SQLite table."""
+    """Running ids within one document, per SQLite table, from 1."""
 
-    def __init__(self, doc_id: int) -> None:
-        self.doc_id = doc_id
+    def __init__(self) -> None:
         self.counts: dict[str, int] = {}
 
-    def next(self, table: str, base: int) -> int:
-        count = self.counts.get(table, 0) + 1
-        if count >= base:
-            raise ValueError(f"文档 {self.doc_id} 的 {table} 超过 {base - 1} 行，编号会与下一份文档重叠")
-        self.counts[table] = count
-        return self.doc_id * base + count
+    def next(self, table: str) -> int:
+        self.counts[table] = self.counts.get(table, 0) + 1
+        return self.counts[table]
 
 
 def _table_row(table: BudgetTable | ProcurementTable | AssetTable, table_id: int, doc_id: int) -> dict[str, Any]:
@@ -73,7 +65,7 @@ def _budget_row_dicts(table: BudgetTable, table_id: int, doc_id: int, ids: _Ids)
         row = flatten(record, exclude=_AMOUNTS)
         row.update({str(column): value for column, value in record.amounts.items()})
         row.update(
-            id=ids.next("budget_rows", BUDGET_ROWS_PER_DOCUMENT),
+            id=ids.next("budget_rows"),
             budget_table_id=table_id,
             document_id=doc_id,
             table_kind=table.kind,
@@ -91,9 +83,7 @@ def _procurement_dicts(table: ProcurementTable, table_id: int, doc_id: int, ids:
     for item in table.items:
         row = flatten(item, exclude=_AMOUNTS)
         row.update({str(column): value for column, value in item.amounts.items()})
-        row.update(
-            id=ids.next("procurement_items", BUDGET_ROWS_PER_DOCUMENT), budget_table_id=table_id, document_id=doc_id
-        )
+        row.update(id=ids.next("procurement_items"), budget_table_id=table_id, document_id=doc_id)
         rows.append(row)
     return rows
 
@@ -102,7 +92,7 @@ def _asset_dicts(table: AssetTable, table_id: int, doc_id: int, ids: _Ids) -> li
     return [
         {
             **flatten(record),
-            "id": ids.next("asset_rows", BUDGET_ROWS_PER_DOCUMENT),
+            "id": ids.next("asset_rows"),
             "budget_table_id": table_id,
             "document_id": doc_id,
         }
@@ -113,16 +103,14 @@ def _asset_dicts(table: AssetTable, table_id: int, doc_id: int, ids: _Ids) -> li
 def budget_rows_for(doc_id: int, tables: BudgetTables) -> dict[str, list[dict[str, Any]]]:
     """The row dicts of every budget SQLite table for one document, keyed by table name.
 
-    Each dict holds the columns of its :class:`~kb.db.schema.TableSpec` (insert
-    with ``kb.db.schema.insert_rows``). Raises ValueError only if a document has
-    more rows than its id range holds (99 tables or 99 999 rows).
+    Each dict holds the columns of its :class:`~kb.db.spec.TableSpec`, ids local to the document.
     """
-    ids = _Ids(doc_id)
+    ids = _Ids()
     result: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in BUDGET_TABLE_SPECS}
     for table in [*tables.tables, tables.procurement, tables.assets]:
         if table is None:
             continue
-        table_id = ids.next("budget_tables", BUDGET_TABLES_PER_DOCUMENT)
+        table_id = ids.next("budget_tables")
         result["budget_tables"].append(_table_row(table, table_id, doc_id))
         if isinstance(table, BudgetTable):
             result["budget_rows"].extend(_budget_row_dicts(table, table_id, doc_id, ids))

@@ -3,9 +3,10 @@
 This runs in the parser processes: parsing, segmenting the searchable texts
 and flattening the models into rows all happen in parallel, and the process
 writing the database only inserts what it receives. Every row is built by
-column name (:meth:`kb.db.spec.TableSpec.row`); ids follow the scheme of
-:mod:`kb.db.schema`, derived from the document id the build assigns before
-parsing.
+column name (:meth:`kb.db.spec.TableSpec.row`). Ids are local to the document
+(1, 2, … per table, foreign keys between its rows local too); the writer
+numbers them on in document order (:mod:`kb.db.schema`, id scheme). Only the
+document id is global: the build assigns it before parsing.
 """
 
 from __future__ import annotations
@@ -29,13 +30,7 @@ from kb.db.schema import (
     INDICATORS,
     PARSE_WARNINGS,
     PROJECTS,
-    PROJECTS_PER_DOCUMENT,
     UNITS,
-    dept_goal_id,
-    goal_indicator_id,
-    indicator_id,
-    project_id,
-    unit_id,
 )
 from kb.errors import DocumentError
 from kb.models import Document, Finding, Indicator, Project
@@ -47,7 +42,8 @@ Row = tuple[Any, ...]
 class IndicatorEntry:
     """One indicator's row with what the writer derives from it: its searchable texts and its distinct text.
 
-    ``row`` is the ``indicators`` row (its ``text_id`` is the writer's to set);
+    ``row`` is the ``indicators`` row, with ids local to the document (the
+    writer numbers them on and sets ``text_id``);
     ``texts`` are the segmented texts the FTS5 and Whoosh indexes hold; ``raw``
     the published texts of :data:`indexer.texts.TEXT_COLUMNS`.
     """
@@ -61,8 +57,8 @@ class IndicatorEntry:
     project_id: int
 
     @property
-    def id(self) -> int:
-        """The indicator's id."""
+    def local_id(self) -> int:
+        """The indicator's id within its document."""
         return int(INDICATORS.value(self.row, "id"))
 
 
@@ -125,7 +121,7 @@ def _indicator_entry(
     return IndicatorEntry(
         row=INDICATORS.row(
             indicator,
-            id=indicator_id(pid, indicator.position),
+            id=len(out.indicators) + 1,
             project_id=pid,
             document_id=doc_id,
             project_year=project.year,
@@ -142,7 +138,7 @@ def _indicator_entry(
 def _project_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
     projects = out.tables[PROJECTS.name]
     for project in document.projects:
-        pid = project_id(doc_id, project.seq)
+        pid = len(projects) + 1
         projects.append(
             PROJECTS.row(
                 project,
@@ -152,18 +148,17 @@ def _project_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
                 series_key=series_key(project.name),
             )
         )
-        out.indicators.extend(
-            _indicator_entry(out, doc_id, project, pid, indicator) for indicator in project.indicators
-        )
+        for indicator in project.indicators:
+            out.indicators.append(_indicator_entry(out, doc_id, project, pid, indicator))
 
 
 def _goal_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
     goals, goal_indicators = out.tables[DEPT_GOALS.name], out.tables[GOAL_INDICATORS.name]
     for goal in document.dept_goals:
-        goal_id = dept_goal_id(doc_id, goal.seq)
+        goal_id = len(goals) + 1
         goals.append(DEPT_GOALS.row(goal, id=goal_id, document_id=doc_id, indicator_count=len(goal.indicators)))
         for indicator in goal.indicators:
-            row_id = goal_indicator_id(goal_id, indicator.position)
+            row_id = len(goal_indicators) + 1
             goal_indicators.append(GOAL_INDICATORS.row(indicator, id=row_id, dept_goal_id=goal_id, document_id=doc_id))
             started = time.process_time()
             texts = {"name": indicator.name, "target_raw": indicator.target.raw, "goal": goal.goal}
@@ -182,8 +177,6 @@ def _digest(document: Document, out: DocumentRows) -> str:
 
 def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
     """Every row one parsed document contributes (the department id is the build's to set)."""
-    if len(document.projects) >= PROJECTS_PER_DOCUMENT:
-        raise DocumentError(document.source_path, f"项目数超过 {PROJECTS_PER_DOCUMENT - 1}，无法编号")
     out = DocumentRows(doc_id=doc_id, path=document.source_path, department=(document.dept_code, document.dept_name))
     for spec in (DOCUMENTS, UNITS, PROJECTS, DEPT_GOALS, GOAL_INDICATORS, PARSE_WARNINGS):
         out.tables[spec.name] = []
@@ -204,8 +197,13 @@ def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
             warning_count=out.warnings,
         )
     )
-    out.tables[UNITS.name] = [UNITS.row(u, id=unit_id(doc_id, u.seq), document_id=doc_id) for u in document.units]
-    out.tables[PARSE_WARNINGS.name] = [PARSE_WARNINGS.row(w, document_id=doc_id) for w in document.warnings]
+    out.tables[UNITS.name] = [
+        UNITS.row(unit, id=local_id, document_id=doc_id) for local_id, unit in enumerate(document.units, start=1)
+    ]
+    out.tables[PARSE_WARNINGS.name] = [
+        PARSE_WARNINGS.row(warning, id=local_id, document_id=doc_id)
+        for local_id, warning in enumerate(document.warnings, start=1)
+    ]
     specs = {spec.name: spec for spec in BUDGET_TABLE_SPECS}
     for name, budget_rows in budget_rows_for(doc_id, document.budget_tables).items():
         out.tables[name] = [specs[name].row(**row) for row in budget_rows]
@@ -230,6 +228,7 @@ def failed_document(doc_id: int, path: str, error: DocumentError) -> DocumentRow
     ]
     out.tables[PARSE_WARNINGS.name] = [
         PARSE_WARNINGS.row(
+            id=1,
             document_id=doc_id,
             file=path,
             line=error.line,

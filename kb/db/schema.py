@@ -34,51 +34,18 @@ from kb.models import (
     ProjectSeries,
     Unit,
 )
-from kb.models.budget import AMOUNT_LABELS, PROCUREMENT_LABELS
+from kb.models.base import listing
+from kb.models.budget import AMOUNT_LABELS, PROCUREMENT_LABELS, TABLE_TITLES
+
+# What ``documents.status`` holds: whether the document could be parsed.
+DOCUMENT_STATUS_LABELS: dict[str, str] = {"ok": "成功", "failed": "失败"}
 
 # ---------------------------------------------------------------- id scheme
-# A document's rows get ids derived from the document id, so the same documents always give the same ids
-# and an id says where its row lives: indicator 10011006 is document 1, project 11, row 6.
-PROJECTS_PER_DOCUMENT = 10_000
-ROWS_PER_TABLE = 1_000
-BUDGET_TABLES_PER_DOCUMENT = 100
-BUDGET_ROWS_PER_DOCUMENT = 100_000
-
-
-def project_id(document_id: int, seq: int) -> int:
-    """The id of project ``seq`` of a document."""
-    return document_id * PROJECTS_PER_DOCUMENT + seq
-
-
-def indicator_id(project: int, position: int) -> int:
-    """The id of row ``position`` of a project's indicator table."""
-    return project * ROWS_PER_TABLE + position
-
-
-def dept_goal_id(document_id: int, seq: int) -> int:
-    """The id of 分项绩效目标 ``seq`` of a document."""
-    return document_id * ROWS_PER_TABLE + seq
-
-
-def goal_indicator_id(goal: int, position: int) -> int:
-    """The id of indicator ``position`` of a 分项绩效目标."""
-    return goal * ROWS_PER_TABLE + position
-
-
-def unit_id(document_id: int, seq: int) -> int:
-    """The id of unit ``seq`` of a document's 机构设置."""
-    return document_id * ROWS_PER_TABLE + seq
-
-
-def first_project_of(document_id: int) -> int:
-    """The smallest project id a document (or any later one) can have."""
-    return document_id * PROJECTS_PER_DOCUMENT
-
-
-def first_indicator_of(document_id: int) -> int:
-    """The smallest indicator id a document (or any later one) can have."""
-    return first_project_of(document_id) * ROWS_PER_TABLE
-
+# Documents are numbered in the sorted order of their files. The rows one document contributes are built
+# with ids local to the document (1, 2, … per table, foreign keys between them local too); the writer
+# numbers them on in document order (see DOCUMENT_TABLES and kb.db.writer). So the same documents always
+# give the same ids, adding documents appends ids, and no size of project or document can make two rows
+# collide. Where a row sits is read from its columns (document_id, project seq, position), not its id.
 
 # ---------------------------------------------------------------- documents, projects, indicators
 
@@ -89,8 +56,8 @@ DOCUMENTS = TableSpec(
     description="每一份部门预算信息公开文档：来源文件、部门、预算年度与解析结果。",
     leading=(id_column("文档编号"), fk_column("department_id", "部门编号")),
     trailing=(
-        Column("title", "TEXT", "文档标题（部门名称＋预算年度）"),
-        Column("status", "TEXT", "解析状态：ok 成功 / failed 失败"),
+        Column("title", "TEXT", "文档标题（部门名称＋预算年度）", "文档标题"),
+        Column("status", "TEXT", listing("解析状态", DOCUMENT_STATUS_LABELS), "解析状态", DOCUMENT_STATUS_LABELS),
         Column("error", "TEXT", "解析失败的原因"),
         Column("project_count", "INTEGER", "项目数"),
         Column("indicator_count", "INTEGER", "项目绩效指标数"),
@@ -128,11 +95,11 @@ PROJECTS = TableSpec(
     model=Project,
     title="项目",
     description="项目绩效目标表中的项目：编码、名称、预算、资金用途、支出计划与绩效目标。",
-    leading=(id_column("项目编号（文档编号×10000＋序号）"), fk_column("document_id", "文档编号")),
+    leading=(id_column("项目编号（按文档顺序连续编号）", "项目编号"), fk_column("document_id", "文档编号")),
     trailing=(
         Column("indicator_count", "INTEGER", "绩效指标数"),
-        Column("series_key", "TEXT", "项目系列键：去掉文号、年度与“提前下达”后的名称"),
-        fk_column("series_id", "项目系列编号：不同年度、不同文号下的同一项资金"),
+        Column("series_key", "TEXT", "项目系列键：去掉文号、年度与“提前下达”后的名称", "项目系列键"),
+        fk_column("series_id", "项目系列编号：不同年度、不同文号下的同一项资金", "项目系列编号"),
     ),
     foreign_keys=(("document_id", "documents"), ("series_id", "project_series")),
     indexes=(("document_id",), ("year",), ("code",), ("series_id",)),
@@ -145,14 +112,16 @@ INDICATORS = TableSpec(
     title="项目绩效指标",
     description="项目绩效目标表的每一行：一级、二级、三级指标，指标描述，指标值（原文与解析结果）和指标值确定依据。",
     leading=(
-        id_column("指标编号（项目编号×1000＋行序）"),
+        id_column("指标编号（按文档、项目与行序连续编号）", "指标编号"),
         fk_column("project_id", "项目编号"),
         fk_column("document_id", "文档编号"),
     ),
     trailing=(
-        Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）"),
-        fk_column("family_id", "指标族编号：不同措辞、同一度量的指标归为一族"),
-        fk_column("text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个"),
+        Column("project_year", "INTEGER", "项目年度（取自项目，便于按年度分面）", "项目年度"),
+        fk_column("family_id", "指标族编号：不同措辞、同一度量的指标归为一族", "指标族编号"),
+        fk_column(
+            "text_id", "指标文本编号：三级指标、描述、指标值、依据和二级指标完全相同的指标共用一个", "指标文本编号"
+        ),
     ),
     foreign_keys=(
         ("project_id", "projects"),
@@ -183,7 +152,7 @@ DEPT_GOALS = TableSpec(
     model=DeptGoal,
     title="部门分项绩效目标",
     description="部门整体绩效目标中的分项绩效目标。",
-    leading=(id_column("分项目标编号（文档编号×1000＋序号）"), fk_column("document_id", "文档编号")),
+    leading=(id_column("分项目标编号（按文档顺序连续编号）", "分项目标编号"), fk_column("document_id", "文档编号")),
     trailing=(Column("indicator_count", "INTEGER", "绩效指标数"),),
     foreign_keys=(("document_id", "documents"),),
     indexes=(("document_id",),),
@@ -196,7 +165,7 @@ GOAL_INDICATORS = TableSpec(
     title="部门分项绩效指标",
     description="分项绩效目标下的每一条绩效指标（指标名与指标值）。",
     leading=(
-        id_column("指标编号（分项目标编号×1000＋顺序）"),
+        id_column("指标编号（按文档、分项目标与顺序连续编号）", "指标编号"),
         fk_column("dept_goal_id", "分项目标编号"),
         fk_column("document_id", "文档编号"),
     ),
@@ -256,13 +225,16 @@ BUILD_INFO = TableSpec(
 
 
 # ---------------------------------------------------------------- budget tables (docs/budget_tables.md)
-# Ids: a table is doc_id × 100 + n, a row doc_id × 100000 + n (n counts from 1 within the document, per table).
 
 _AMOUNTS = frozenset({"amounts"})
 
 
 def _amount_columns(labels: dict[str, str]) -> tuple[Column, ...]:
-    return tuple(Column(name, "REAL", f"{label}（万元）") for name, label in labels.items())
+    # The label drops what the table's title already says (政府采购金额：合计 → 合计).
+    return tuple(
+        Column(name, "REAL", f"{label}（万元）", f"{label.rsplit('：', 1)[-1]}（万元）")
+        for name, label in labels.items()
+    )
 
 
 BUDGET_TABLES = TableSpec(
@@ -270,10 +242,10 @@ BUDGET_TABLES = TableSpec(
     model=BudgetTable,
     title="预算公开表",
     description="每份文档中的部门预算公开表（收支总表、收入总表、支出总表……）、政府采购预算表和固定资产占用情况表；空表也记录在此。",
-    leading=(id_column("预算表编号（文档编号×100＋序号）"), fk_column("document_id", "文档编号")),
+    leading=(id_column("预算表编号（按文档顺序连续编号）", "预算表编号"), fk_column("document_id", "文档编号")),
     trailing=(
-        Column("amount_columns", "TEXT", "表中的金额栏（英文编号，逗号分隔）"),
-        Column("as_of", "TEXT", "截止时间（仅固定资产占用情况表）"),
+        Column("amount_columns", "TEXT", "表中的金额栏（英文编号，逗号分隔）", "金额栏"),
+        Column("as_of", "TEXT", "截止时间（仅固定资产占用情况表）", "截止时间"),
         Column("row_count", "INTEGER", "数据行数"),
     ),
     foreign_keys=(("document_id", "documents"),),
@@ -290,12 +262,15 @@ BUDGET_ROWS = TableSpec(
         "level 为类/款/项，parent_code 与 parent_id 指向上级科目，可逐级汇总或展开。"
     ),
     leading=(
-        id_column("行编号（文档编号×100000＋序号）"),
+        id_column("行编号（按文档顺序连续编号）", "行编号"),
         fk_column("budget_table_id", "预算表编号"),
         fk_column("document_id", "文档编号"),
-        Column("table_kind", "TEXT", "表的种类（英文编号，便于分面）"),
+        Column("table_kind", "TEXT", "表的种类（英文编号，便于分面）", "表的种类", TABLE_TITLES),
     ),
-    trailing=(fk_column("parent_id", "上级科目所在行的编号（同一张表内）"), *_amount_columns(AMOUNT_LABELS)),
+    trailing=(
+        fk_column("parent_id", "上级科目所在行的编号（同一张表内）", "上级行编号"),
+        *_amount_columns(AMOUNT_LABELS),
+    ),
     foreign_keys=(("budget_table_id", "budget_tables"), ("document_id", "documents"), ("parent_id", "budget_rows")),
     indexes=(
         ("budget_table_id",),
@@ -320,7 +295,7 @@ PROCUREMENT_ITEMS = TableSpec(
         "各单位小计与合计也在其中（见 role）。"
     ),
     leading=(
-        id_column("行编号（文档编号×100000＋序号）"),
+        id_column("行编号（按文档顺序连续编号）", "行编号"),
         fk_column("budget_table_id", "预算表编号"),
         fk_column("document_id", "文档编号"),
     ),
@@ -337,7 +312,7 @@ ASSET_ROWS = TableSpec(
     title="固定资产占用情况",
     description="部门固定资产占用情况表的每一行：资产总额、房屋、车辆、大型设备与其他固定资产的数量和价值（万元）。",
     leading=(
-        id_column("行编号（文档编号×100000＋序号）"),
+        id_column("行编号（按文档顺序连续编号）", "行编号"),
         fk_column("budget_table_id", "预算表编号"),
         fk_column("document_id", "文档编号"),
     ),
@@ -361,13 +336,14 @@ ANOMALIES = TableSpec(
         "每条都指明规则、严重程度、项目与指标，证据以 JSON 给出；规则说明见 docs/rules.md。"
     ),
     leading=(
-        Column("id", "INTEGER", "发现编号（按项目、指标、规则排序）"),
+        Column("id", "INTEGER", "发现编号（按项目、指标、规则排序）", "发现编号"),
         Column(
             "rule_family",
             "TEXT",
             "规则类别：direction 指标方向 / measurable 无法衡量 / cost 成本与预算不符 / "
             "category 归类不当 / copy 重复与照搬 / peer 偏离同类 / plan 支出计划 / "
             "parse 无法解析 / budget 预算表勾稽",
+            "规则类别",
         ),
     ),
     foreign_keys=(("document_id", "documents"), ("project_id", "projects"), ("indicator_id", "indicators")),
@@ -425,6 +401,17 @@ TABLES: tuple[TableSpec, ...] = (
     ANOMALIES,
 )
 TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in TABLES}
+# The tables whose rows one document contributes, with ids local to the document until the writer numbers
+# them on (their foreign keys to each other are local too).
+DOCUMENT_TABLES: tuple[TableSpec, ...] = (
+    UNITS,
+    PROJECTS,
+    INDICATORS,
+    DEPT_GOALS,
+    GOAL_INDICATORS,
+    PARSE_WARNINGS,
+    *BUDGET_TABLE_SPECS,
+)
 
 # ---------------------------------------------------------------- views
 

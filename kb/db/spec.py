@@ -20,17 +20,33 @@ from operator import attrgetter
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 SqlType = Literal["INTEGER", "REAL", "TEXT"]
+# How a boolean column (stored 0/1) reads.
+BOOLEAN_LABELS: Mapping[str, str] = {"1": "是", "0": "否"}
 
 
 @dataclass(frozen=True)
 class Column:
-    """One SQLite column and what it means."""
+    """One SQLite column and what it means.
+
+    ``description`` says it in full (Datasette shows it under the table);
+    ``title`` is the short Chinese label a column header shows, when the
+    description is too long to be one; ``values`` maps stored values of an
+    enumerated column to what a reader sees (``error`` → 错误).
+    """
 
     name: str
     type: SqlType
     description: str
+    title: str | None = None
+    values: Mapping[str, str] | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        """The short Chinese label of the column: its title, else its description."""
+        return self.title or self.description
 
 
 @dataclass(frozen=True)
@@ -133,10 +149,21 @@ def _is_list(annotation: Any) -> bool:
     return get_origin(_unwrap_optional(annotation)) is list
 
 
+def _value_labels(info: FieldInfo) -> Mapping[str, str] | None:
+    """What each stored value of a field means, from ``Field(json_schema_extra={"values": {...}})``."""
+    extra = info.json_schema_extra
+    values = extra.get("values") if isinstance(extra, dict) else None
+    return {str(key): str(label) for key, label in values.items()} if isinstance(values, dict) else None
+
+
 def model_fields_as_columns(
     model: type[BaseModel], prefix: str = "", exclude: frozenset[str] = frozenset(), context: str = ""
 ) -> list[Column]:
-    """The scalar fields of ``model`` as columns, nested models flattened with a prefix."""
+    """The scalar fields of ``model`` as columns, nested models flattened with a prefix.
+
+    A field's ``title`` is its column's label (else its description); a
+    nested field's label is its own, without the parent's.
+    """
     columns: list[Column] = []
     for name, info in model.model_fields.items():
         if name in exclude or _is_list(info.annotation):
@@ -146,7 +173,18 @@ def model_fields_as_columns(
             nested = _unwrap_optional(info.annotation)
             columns.extend(model_fields_as_columns(nested, f"{prefix}{name}_", context=f"{context}{description}："))
         else:
-            columns.append(Column(prefix + name, _sql_type(info.annotation), context + description))
+            values = _value_labels(info)
+            if values is None and _unwrap_optional(info.annotation) is bool:
+                values = BOOLEAN_LABELS
+            columns.append(
+                Column(
+                    prefix + name,
+                    _sql_type(info.annotation),
+                    context + description,
+                    title=info.title or (description if context else None),
+                    values=values,
+                )
+            )
     return columns
 
 
@@ -206,14 +244,14 @@ def insert_tuples(conn: sqlite3.Connection, spec: TableSpec, rows: Sequence[tupl
         conn.executemany(spec.insert_sql(), rows)
 
 
-def id_column(description: str) -> Column:
+def id_column(description: str, title: str | None = None) -> Column:
     """The integer primary key ``id``."""
-    return Column("id", "INTEGER", description)
+    return Column("id", "INTEGER", description, title)
 
 
-def fk_column(name: str, description: str) -> Column:
+def fk_column(name: str, description: str, title: str | None = None) -> Column:
     """An integer column referring to another table's ``id``."""
-    return Column(name, "INTEGER", description)
+    return Column(name, "INTEGER", description, title)
 
 
 class ColumnNames:
@@ -287,10 +325,10 @@ class ViewSpec:
         return ColumnNames(self.name, self.column_names)
 
     def described_columns(self) -> list[Column]:
-        """The view's columns with the description of the column each one shows."""
+        """The view's columns with the description, label and value labels of the column each one shows."""
         out = []
         for name, alias, source in self.columns:
             spec = self.aliases[alias]
             column = next(c for c in spec.columns if c.name == source)
-            out.append(Column(name, column.type, column.description))
+            out.append(Column(name, column.type, column.description, column.title, column.values))
         return out

@@ -26,21 +26,33 @@ from kb.db.schema import (
     ANOMALIES,
     BUILD_INFO,
     DEPARTMENTS,
+    DOCUMENT_TABLES,
     DOCUMENTS,
     GOAL_INDICATOR_FTS,
+    GOAL_INDICATORS,
     INDICATOR_FTS,
     INDICATORS,
-    PARSE_WARNINGS,
+    PROJECTS,
     TABLES_BY_NAME,
-    first_indicator_of,
-    first_project_of,
 )
 from kb.db.series_table import write_series
-from kb.db.spec import insert_records, insert_rows, insert_tuples
+from kb.db.spec import TableSpec, insert_records, insert_rows, insert_tuples
 from kb.db.text_registry import TextRegistry
 from kb.models import BuildInfo, Department, Finding
 
 Row = tuple[Any, ...]
+_LOCAL_KEYS = {spec.name for spec in DOCUMENT_TABLES}
+
+
+def _numbered(spec: TableSpec, row: Row, bases: dict[str, int]) -> Row:
+    """A row of a document with its local id, and its local references to the document's other rows,
+    numbered on from ``bases`` (the last id each table had before this document)."""
+    values = {"id": spec.value(row, "id") + bases[spec.name]}
+    for column, table in spec.foreign_keys:
+        local = spec.value(row, column)
+        if table in _LOCAL_KEYS and local is not None:
+            values[column] = local + bases[table]
+    return spec.replace(row, **values)
 
 
 class Writer:
@@ -59,7 +71,8 @@ class Writer:
         self.fresh = fresh
         self.departments: dict[tuple[str | None, str | None], int] = {}
         self.department_counts: dict[int, int] = {}
-        self.warning_id = 0
+        # The next id of each table whose rows documents contribute, and the first id this writer gave.
+        self.next_ids = {spec.name: 1 for spec in DOCUMENT_TABLES}
         self.document_findings: list[Finding] = []
         self._first_document = sys.maxsize
         self.previous_build_id = ""
@@ -70,6 +83,7 @@ class Writer:
         else:
             self._resume()
             self.texts = TextRegistry.resume(self.conn)
+        self.first_ids = dict(self.next_ids)
         self.conn.execute("BEGIN")
 
     def _resume(self) -> None:
@@ -80,9 +94,10 @@ class Writer:
         ):
             self.departments[(code, name)] = dept_id
             self.department_counts[dept_id] = count
-        self.warning_id = self.conn.execute(
-            f"SELECT coalesce(max({PARSE_WARNINGS.c.id}), 0) FROM {PARSE_WARNINGS.name}"
-        ).fetchone()[0]
+        for spec in DOCUMENT_TABLES:
+            self.next_ids[spec.name] = self.conn.execute(
+                f"SELECT coalesce(max(id), 0) + 1 FROM {spec.name}"
+            ).fetchone()[0]
         previous = self.conn.execute(
             f"SELECT {BUILD_INFO.c.build_id} FROM {BUILD_INFO.name} WHERE {BUILD_INFO.c.id} = 1"
         ).fetchone()
@@ -106,45 +121,60 @@ class Writer:
         return dept_id
 
     def add(self, rows: DocumentRows) -> None:
-        """Insert one document's rows; ids of departments, warnings and distinct texts are assigned here."""
+        """Insert one document's rows: its local ids numbered on, departments and distinct texts assigned."""
         self._first_document = min(self._first_document, rows.doc_id)
+        bases = {name: next_id - 1 for name, next_id in self.next_ids.items()}
         tables = dict(rows.tables)
         if rows.error is None:
             tables[DOCUMENTS.name] = [
                 DOCUMENTS.replace(row, department_id=self._department(rows.department))
                 for row in tables[DOCUMENTS.name]
             ]
-        tables[PARSE_WARNINGS.name] = [
-            PARSE_WARNINGS.replace(row, id=self._next_warning_id()) for row in tables.get(PARSE_WARNINGS.name, [])
-        ]
-        tables[INDICATORS.name] = self._indicators_with_text_ids(rows)
+        tables[INDICATORS.name] = [entry.row for entry in rows.indicators]
         for name, table_rows in tables.items():
-            insert_tuples(self.conn, TABLES_BY_NAME[name], table_rows)
+            spec = TABLES_BY_NAME[name]
+            if name in bases:
+                table_rows = [_numbered(spec, row, bases) for row in table_rows]
+                self.next_ids[name] += len(table_rows)
+            if spec is INDICATORS:
+                table_rows = self._with_text_ids(rows, table_rows)
+            insert_tuples(self.conn, spec, table_rows)
         self.conn.executemany(
             INDICATOR_FTS.insert_sql(),
-            [INDICATOR_FTS.row(entry.id, entry.texts._asdict()) for entry in rows.indicators],
+            [
+                INDICATOR_FTS.row(bases[INDICATORS.name] + entry.local_id, entry.texts._asdict())
+                for entry in rows.indicators
+            ],
         )
-        self.conn.executemany(GOAL_INDICATOR_FTS.insert_sql(), rows.goal_fts)
+        goal_base = bases[GOAL_INDICATORS.name]
+        self.conn.executemany(
+            GOAL_INDICATOR_FTS.insert_sql(), [(goal_base + rowid, *texts) for rowid, *texts in rows.goal_fts]
+        )
         self.document_findings.extend(rows.findings)
         self.content.update(rows.digest.encode())
 
-    def _next_warning_id(self) -> int:
-        self.warning_id += 1
-        return self.warning_id
-
-    def _indicators_with_text_ids(self, rows: DocumentRows) -> list[Row]:
-        """The document's indicator rows, each with the id of its distinct text."""
+    def _with_text_ids(self, rows: DocumentRows, numbered: list[Row]) -> list[Row]:
+        """The document's (numbered) indicator rows, each with the id of its distinct text."""
         with_ids = []
-        for entry in rows.indicators:
+        for entry, row in zip(rows.indicators, numbered, strict=True):
             text_id = self.texts.assign(
                 entry.text_key,
                 entry.level2,
                 entry.texts.text_part(),
                 entry.raw,
-                (entry.id, entry.year, entry.project_id, entry.texts.project_name),
+                (
+                    INDICATORS.value(row, "id"),
+                    entry.year,
+                    INDICATORS.value(row, "project_id"),
+                    entry.texts.project_name,
+                ),
             )
-            with_ids.append(INDICATORS.replace(entry.row, text_id=text_id))
+            with_ids.append(INDICATORS.replace(row, text_id=text_id))
         return with_ids
+
+    def first_new_id(self, spec: TableSpec) -> int:
+        """The first id this writer gave (or will give) to a row of ``spec``'s table."""
+        return self.first_ids[spec.name]
 
     @property
     def build_id(self) -> str:
@@ -164,10 +194,8 @@ class Writer:
             ),
         )
         self.texts.write(self.conn)
-        first_project = None if self.fresh else first_project_of(self.first_document)
-        write_series(self.conn, first_project)
-        first_indicator = None if self.fresh else first_indicator_of(self.first_document)
-        families = write_families(self.conn, first_indicator)
+        write_series(self.conn, None if self.fresh else self.first_new_id(PROJECTS))
+        families = write_families(self.conn, None if self.fresh else self.first_new_id(INDICATORS))
         timings["derive"] = time.perf_counter() - started
         started = time.perf_counter()
         if self.fresh:

@@ -15,7 +15,7 @@ from typing import Literal, cast
 
 from pydantic import Field
 
-from kb.models.base import Record
+from kb.models.base import Record, listing, values
 
 # One id per kind of table; each becomes rows of ``budget_tables`` in SQLite.
 TableKind = Literal[
@@ -120,27 +120,47 @@ PROCUREMENT_LABELS: dict[str, str] = {
 }
 
 Side = Literal["income", "expense"]
+SIDE_LABELS: dict[str, str] = {"income": "收入", "expense": "支出"}
 RowRole = Literal["total", "grand_total", "subtotal", "account", "item"]
+ROW_ROLE_LABELS: dict[str, str] = {
+    "total": "合计",
+    "grand_total": "总计",
+    "subtotal": "小计",
+    "account": "科目",
+    "item": "其他项目",
+}
 Level = Literal["类", "款", "项"]
 Classification = Literal["function", "economic"]
+CLASSIFICATION_LABELS: dict[str, str] = {"function": "支出功能分类", "economic": "部门经济分类"}
+PROCUREMENT_ROLE_LABELS: dict[str, str] = {"total": "合计", "subtotal": "单位小计", "item": "采购品目"}
+ASSET_ROLE_LABELS: dict[str, str] = {"total": "资产总额", "category": "分类", "of_which": "其中项"}
 
 
 class BudgetRow(Record):
     """One printed row of a 部门预算公开表 (one side of it in the two-sided 收支总表)."""
 
-    seq: int | None = Field(None, description="序号（表中印刷的序号）")
-    side: Side | None = Field(None, description="收支总表中的栏：income 收入 / expense 支出；其他表为空")
-    code: str | None = Field(None, description="科目编码（已修复被空格或分页截断的编码）")
-    name: str = Field(description="科目名称或项目（已去掉单元格内的断行空格）")
-    level: Level | None = Field(None, description="科目级次：类（3 位）/ 款（5 位）/ 项（7 位，仅功能分类）")
-    parent_code: str | None = Field(None, description="上级科目编码（款的上级为类，项的上级为款）")
+    seq: int | None = Field(None, description="序号（表中印刷的序号）", title="序号")
+    side: Side | None = Field(
+        None,
+        description=listing("收支总表中的栏", SIDE_LABELS) + "；其他表为空",
+        title="收支栏",
+        json_schema_extra=values(SIDE_LABELS),
+    )
+    code: str | None = Field(None, description="科目编码（已修复被空格或分页截断的编码）", title="科目编码")
+    name: str = Field(description="科目名称或项目（已去掉单元格内的断行空格）", title="科目名称")
+    level: Level | None = Field(
+        None, description="科目级次：类（3 位）/ 款（5 位）/ 项（7 位，仅功能分类）", title="科目级次"
+    )
+    parent_code: str | None = Field(
+        None, description="上级科目编码（款的上级为类，项的上级为款）", title="上级科目编码"
+    )
     role: RowRole = Field(
-        description="行的性质：total 合计 / grand_total 总计 / subtotal 小计 / account 科目 / item 其他项目"
+        description=listing("行的性质", ROW_ROLE_LABELS), title="行的性质", json_schema_extra=values(ROW_ROLE_LABELS)
     )
     amounts: dict[AmountColumn, float | None] = Field(
         default_factory=dict, description="各金额栏（万元），键为金额栏编号，空单元格为 null"
     )
-    raw: str | None = Field(None, description="原文（仅当有单元格无法修复时保留）")
+    raw: str | None = Field(None, description="原文（仅当有单元格无法修复时保留）", title="原文")
     first_line: int = Field(description="来源首行号")
     last_line: int = Field(description="来源末行号")
 
@@ -152,11 +172,15 @@ class BudgetRow(Record):
 class _TableHead(Record):
     """What every budget table has: which table, where, and whether it is empty."""
 
-    kind: TableKind = Field(description="表的种类（英文编号，如 expense 支出总表）")
+    kind: TableKind = Field(
+        description="表的种类（英文编号，如 expense 支出总表）",
+        title="表的种类",
+        json_schema_extra=values(TABLE_TITLES),
+    )
     title: str = Field(description="表名（原文）")
-    empty: bool = Field(False, description="是否为空表（没有数据行）")
-    empty_note: str | None = Field(None, description="空表说明原文，如“注：无…，空表列示。”")
-    note: str | None = Field(None, description="表下的其他注释原文")
+    empty: bool = Field(False, description="是否为空表（没有数据行）", title="空表")
+    empty_note: str | None = Field(None, description="空表说明原文，如“注：无…，空表列示。”", title="空表说明")
+    note: str | None = Field(None, description="表下的其他注释原文", title="表下注释")
     first_line: int = Field(description="来源首行号")
     last_line: int = Field(description="来源末行号")
 
@@ -165,7 +189,10 @@ class BudgetTable(_TableHead):
     """One of the nine 部门预算公开表, page breaks joined, with its rows."""
 
     classification: Classification | None = Field(
-        None, description="科目分类：function 支出功能分类 / economic 部门经济分类；收支总表等为空"
+        None,
+        description=listing("科目分类", CLASSIFICATION_LABELS) + "；收支总表等为空",
+        title="科目分类",
+        json_schema_extra=values(CLASSIFICATION_LABELS),
     )
     columns: list[AmountColumn] = Field(default_factory=list, description="表中的金额栏（按表头顺序）")
     rows: list[BudgetRow] = Field(default_factory=list, description="表中各行（跨页截断的行已拼接）")
@@ -174,13 +201,17 @@ class BudgetTable(_TableHead):
 class ProcurementItem(Record):
     """One row of the 部门政府采购预算 table: an item, a unit's 小计 or the 合计."""
 
-    position: int = Field(description="在表中的行序（从 1 开始）")
+    position: int = Field(description="在表中的行序（从 1 开始）", title="行序")
     role: Literal["total", "subtotal", "item"] = Field(
-        description="行的性质：total 合计 / subtotal 单位小计 / item 采购品目"
+        description=listing("行的性质", PROCUREMENT_ROLE_LABELS),
+        title="行的性质",
+        json_schema_extra=values(PROCUREMENT_ROLE_LABELS),
     )
-    unit: str = Field("", description="所属单位（取自上方最近的“小计”行）")
-    project_name: str = Field("", description="政府采购项目来源：项目名称")
-    project_budget: float | None = Field(None, description="政府采购项目来源：预算资金（万元）")
+    unit: str = Field("", description="所属单位（取自上方最近的“小计”行）", title="所属单位")
+    project_name: str = Field("", description="政府采购项目来源：项目名称", title="来源项目")
+    project_budget: float | None = Field(
+        None, description="政府采购项目来源：预算资金（万元）", title="来源项目预算（万元）"
+    )
     item_name: str = Field("", description="采购物品名称")
     catalog_code: str = Field("", description="政府采购目录序号")
     measure_unit: str = Field("", description="计量单位")
@@ -189,7 +220,7 @@ class ProcurementItem(Record):
     amounts: dict[ProcurementColumn, float | None] = Field(
         default_factory=dict, description="各金额栏（万元），键为金额栏编号，空单元格为 null"
     )
-    raw: str | None = Field(None, description="原文（仅当有单元格无法修复时保留）")
+    raw: str | None = Field(None, description="原文（仅当有单元格无法修复时保留）", title="原文")
     first_line: int = Field(description="来源首行号")
     last_line: int = Field(description="来源末行号")
 
@@ -208,15 +239,19 @@ class ProcurementTable(_TableHead):
 class AssetRow(Record):
     """One row of the 部门固定资产占用情况表."""
 
-    position: int = Field(description="在表中的行序（从 1 开始）")
-    name: str = Field(description="项目（原文，去掉断行空格）")
+    position: int = Field(description="在表中的行序（从 1 开始）", title="行序")
+    name: str = Field(description="项目（原文，去掉断行空格）", title="项目")
     role: Literal["total", "category", "of_which"] = Field(
-        description="行的性质：total 资产总额 / category 分类（1、2、…）/ of_which 其中项"
+        description="行的性质：total 资产总额 / category 分类（1、2、…）/ of_which 其中项",
+        title="行的性质",
+        json_schema_extra=values(ASSET_ROLE_LABELS),
     )
-    quantity_unit: str | None = Field(None, description="数量的计量单位（取自项目名称中的括号，如 平方米）")
-    quantity: float | None = Field(None, description="数量（“—”为空）")
+    quantity_unit: str | None = Field(
+        None, description="数量的计量单位（取自项目名称中的括号，如 平方米）", title="计量单位"
+    )
+    quantity: float | None = Field(None, description="数量（“—”为空）", title="数量")
     value: float | None = Field(None, description="价值（万元）")
-    raw: str | None = Field(None, description="原文（仅当有单元格无法修复时保留）")
+    raw: str | None = Field(None, description="原文（仅当有单元格无法修复时保留）", title="原文")
     line: int = Field(description="来源行号")
 
 

@@ -12,27 +12,37 @@ from typing import Literal
 
 from pydantic import Field
 
-from kb.models.base import Record
+from kb.models.base import Record, listing, values
 from kb.models.budget import BudgetTables
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+TARGET_KIND_LABELS: dict[str, str] = {
+    "numeric": "数值",
+    "deadline": "期限",
+    "qualitative": "定性",
+    "unparsed": "未解析",
+}
 
 
 class Target(Record):
     """A 指标值 as published (``raw``) and what it promises, read from it."""
 
-    raw: str = Field(description="指标值原文")
-    op: Operator | None = Field(None, description="比较符：≥ ≤ = > <")
+    raw: str = Field(description="指标值原文", title="指标值")
+    op: Operator | None = Field(None, description="比较符：≥ ≤ = > <", title="比较符")
     value: float | None = Field(None, description="数值")
     unit: str | None = Field(None, description="计量单位")
-    kind: TargetKind = Field(description="numeric 数值型 / deadline 时限型 / qualitative 定性 / unparsed 无法解析")
+    kind: TargetKind = Field(
+        description=listing("指标值类型", TARGET_KIND_LABELS),
+        title="指标值类型",
+        json_schema_extra=values(TARGET_KIND_LABELS),
+    )
 
 
 class Indicator(Record):
     """One row of a project's 绩效目标表 (三级指标 with its target)."""
 
-    position: int = Field(description="在表中的行序（从 1 开始）")
+    position: int = Field(description="在表中的行序（从 1 开始）", title="行序")
     level1: str = Field(description="一级指标")
     level2: str = Field(description="二级指标")
     level3: str = Field(description="三级指标")
@@ -55,16 +65,16 @@ class SpendPlan(Record):
 class Project(Record):
     """One 项目绩效目标表 of section 七."""
 
-    seq: int = Field(description="项目序号（文档中的顺序）")
+    seq: int = Field(description="项目序号（文档中的顺序）", title="项目序号")
     code: str = Field(description="项目编码")
     name: str = Field(description="项目名称")
     budget: float | None = Field(None, description="预算数（万元）")
-    fiscal_funds: float | None = Field(None, description="其中：财政资金（万元）")
+    fiscal_funds: float | None = Field(None, description="其中：财政资金（万元）", title="财政资金（万元）")
     other_funds: float | None = Field(None, description="其他资金（万元）")
     usage: str = Field("", description="资金用途")
     spend_plan: SpendPlan = Field(default_factory=SpendPlan, description="资金支出计划（%）")
     goal: str = Field("", description="绩效目标")
-    year: int | None = Field(None, description="项目设立年度（取自项目编码）")
+    year: int | None = Field(None, description="项目设立年度（取自项目编码）", title="项目年度")
     first_line: int = Field(description="来源首行号")
     last_line: int = Field(description="来源末行号")
     indicators: list[Indicator] = Field(default_factory=list)
@@ -73,7 +83,7 @@ class Project(Record):
 class GoalIndicator(Record):
     """One 绩效指标 line under a 分项绩效目标 (section 五)."""
 
-    position: int = Field(description="在该分项目标中的顺序（从 1 开始）")
+    position: int = Field(description="在该分项目标中的顺序（从 1 开始）", title="序号")
     name: str = Field(description="指标名")
     target: Target = Field(description="指标值")
     text: str = Field(description="原文整行")

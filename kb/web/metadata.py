@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.db.schema import FTS_TABLES, GOAL_INDICATOR_FTS, INDICATOR_FTS, TABLES, VIEWS
-from kb.db.spec import TableSpec, ViewSpec
+from kb.db.spec import Column, TableSpec, ViewSpec
 from kb.web.queries import canned_queries
 
 DEFAULT_DATABASE = "kb"
@@ -50,11 +50,13 @@ SEARCHABLE = {
 }
 
 
-def _table_metadata(spec: TableSpec | ViewSpec, columns: dict[str, str], label_column: str | None) -> dict[str, Any]:
+def _table_metadata(spec: TableSpec | ViewSpec, columns: list[Column], label_column: str | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "title": spec.title,
         "description": spec.description,
-        "columns": columns,
+        "columns": {c.name: c.description for c in columns},
+        # Not a Datasette key: the short Chinese column headers the site's templates and exports show.
+        "labels": {c.name: c.label for c in columns},
         "facets": FACETS.get(spec.name, []),
     }
     if label_column:
@@ -72,9 +74,9 @@ def build_metadata(database: str = DEFAULT_DATABASE) -> dict[str, Any]:
     """The whole Datasette metadata dictionary for a database named ``database``."""
     tables: dict[str, Any] = {}
     for spec in TABLES:
-        tables[spec.name] = _table_metadata(spec, {c.name: c.description for c in spec.columns}, spec.label_column)
+        tables[spec.name] = _table_metadata(spec, spec.columns, spec.label_column)
     for view in VIEWS:
-        tables[view.name] = _table_metadata(view, {c.name: c.description for c in view.described_columns()}, None)
+        tables[view.name] = _table_metadata(view, view.described_columns(), None)
     for fts in FTS_TABLES:
         tables[fts.name] = {"hidden": True, "title": "全文索引（结巴分词后的词项）"}
     return {

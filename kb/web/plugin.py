@@ -29,6 +29,7 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from indexer.planner import read_query
 from indexer.tokenizer import index_text
 from kb.web import search as planned
 
@@ -201,7 +202,9 @@ def extra_body_script(view_name: str, request: Any, database: str | None, table:
     script = f"var box=document.getElementById('_search');if(box){{box.value={_js_string(original)};"
     notes = []
     matches, skipped = request.scope.get(LIGHTENED_KEY, (None, []))
-    if matches == 0:
+    if read_query(original).empty:
+        notes.append(planned.NOTHING_TO_SEARCH.format(query=original.strip()))
+    elif matches == 0:
         notes.append(f"没有找到与“{original.strip()}”相符的指标。")
     if skipped:
         notes.append(

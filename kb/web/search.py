@@ -192,6 +192,7 @@ _PAGE_SQL = re.compile(
     r"(?:order by (?P<order>[\w\[\]]+)\s+)?limit (?P<limit>\d+)(?: offset (?P<offset>\d+))?$",
     re.S,
 )
+_ORDER_BY = re.compile(r"\border\s+by\b", re.I)
 # Datasette's keyset pagination on the primary key: "((id > :p3))".
 _AFTER_ID = re.compile(r"\(\(\[?id\]? > :(?P<param>p\d+)\)\)")
 
@@ -204,7 +205,8 @@ def _rank_of(conn: sqlite3.Connection, query: str, kind: str) -> tuple[Plan, Ran
 def ranked_page_sql(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The page's SQL in relevance order (unchanged when it is not a search page's main SELECT or is sorted)."""
     match = _PAGE_SQL.match(sql)
-    if match is None or (match["order"] and match["order"].strip("[]") != "id"):
+    # A page sorted by a column (``_sort=``) keeps its order; so does any statement this is not sure of.
+    if match is None or (match["order"] and match["order"].strip("[]") != "id") or _ORDER_BY.search(match["where"]):
         return sql, params
     query, kind = params[QUERY_PARAM], params[KIND_PARAM]
     table, where, limit = match["table"], match["where"], int(match["limit"])

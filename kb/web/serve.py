@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from kb.db.build import discover
-from kb.web.metadata import render
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
@@ -26,14 +24,19 @@ def is_stale(db_path: Path, sources: Sequence[str | Path]) -> bool:
     return newest > built
 
 
-def datasette_args(db_path: Path, metadata_path: Path, host: str, port: int) -> list[str]:
-    """The ``datasette serve`` arguments: read-only (immutable), loopback, our metadata."""
+def datasette_args(db_path: Path, metadata_path: Path | None, host: str, port: int) -> list[str]:
+    """The ``datasette serve`` arguments: read-only (immutable), loopback, a metadata file only when given.
+
+    The knowledge base's own metadata (titles, labels, canned queries, full-text
+    indexes) comes from the plugin (:mod:`kb.web.served`) under whatever name
+    Datasette gives the file; a metadata file adds to it or overrides it.
+    """
+    metadata = ["--metadata", str(metadata_path)] if metadata_path is not None else []
     return [
         "serve",
         "-i",
         str(db_path),
-        "--metadata",
-        str(metadata_path),
+        *metadata,
         "-h",
         host,
         "-p",
@@ -52,15 +55,6 @@ def datasette_args(db_path: Path, metadata_path: Path, host: str, port: int) -> 
         "suggest_facets",
         "off",
     ]
-
-
-def write_metadata(db_path: Path) -> Path:
-    """The metadata for a database of this name, in a temporary file Datasette reads."""
-    with tempfile.NamedTemporaryFile(
-        "w", suffix=".json", prefix="kb-metadata-", delete=False, encoding="utf-8"
-    ) as handle:
-        handle.write(render(db_path.stem))
-    return Path(handle.name)
 
 
 def run_datasette(args: list[str]) -> None:

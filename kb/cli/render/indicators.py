@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
-from kb.cli.render.table import format_table
+from kb.cli.render.table import display_width, format_table
 
 
 def highlighter(terms: Sequence[str], enabled: bool) -> Callable[[str], str]:
@@ -26,6 +27,15 @@ def source(row: dict[str, Any]) -> str:
         str(row["first_line"]) if row["first_line"] == row["last_line"] else f"{row['first_line']}-{row['last_line']}"
     )
     return f"{row['source_path']}:{lines}"
+
+
+def short_source(row: dict[str, Any], width: int = 50) -> str:
+    """The source as a table shows it: the file's name and its lines, the start cut when too long."""
+    lines = (
+        str(row["first_line"]) if row["first_line"] == row["last_line"] else f"{row['first_line']}-{row['last_line']}"
+    )
+    text = f"{Path(row['source_path']).name}:{lines}"
+    return text if display_width(text) <= width else "…" + text[-(width - 1) :]
 
 
 def indicator_record(row: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -60,9 +70,9 @@ def indicator_table(
     score_header: str,
     decorate: Callable[[str], str] | None = None,
 ) -> str:
-    """Indicators side by side: id, year, project, 二级/三级 indicator, target, basis and a score column."""
+    """Indicators side by side: id, year, project, 二级/三级 indicator, target, basis, a score and the source."""
     return format_table(
-        ["编号", "年度", "项目", "二级指标", "三级指标", "指标值", "指标值确定依据", score_header],
+        ["编号", "年度", "项目", "二级指标", "三级指标", "指标值", "指标值确定依据", score_header, "来源（文件:行）"],
         [
             [
                 str(r["id"]),
@@ -73,11 +83,13 @@ def indicator_table(
                 r["target_raw"],
                 r["basis"],
                 score,
+                short_source(r),
             ]
             for r, score in zip(rows, scores, strict=True)
         ],
-        align=["<", ">", "<", "<", "<", "<", "<", ">"],
+        align=["<", ">", "<", "<", "<", "<", "<", ">", "<"],
         max_width=30,
+        max_widths=[None] * 8 + [50],
         decorate=decorate,
     )
 

@@ -37,15 +37,18 @@ def format_table(
     *,
     align: Sequence[str] | None = None,
     max_width: int = 40,
+    max_widths: Sequence[int | None] | None = None,
     decorate: Callable[[str], str] | None = None,
 ) -> str:
     """A table with one space-padded column per header; long cells are cut.
 
+    ``max_widths`` sets a column's own limit (None: ``max_width``).
     ``decorate`` (e.g. highlighting) is applied to each cell after padding,
     so escape codes it adds never upset the alignment.
     """
     align = align or ["<"] * len(headers)
-    cut = [[truncate(str(cell), max_width) for cell in row] for row in rows]
+    limits = [(max_widths[i] or max_width) if max_widths else max_width for i in range(len(headers))]
+    cut = [[truncate(str(cell), limits[i]) for i, cell in enumerate(row)] for row in rows]
     widths = [max([display_width(h)] + [display_width(row[i]) for row in cut]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
