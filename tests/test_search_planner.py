@@ -222,6 +222,12 @@ def test_sorting_by_a_column_still_sorts(datasette: DatasetteClient) -> None:
     data = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}&_sort=level3&_shape=array&_size=max")
     names = [row["level3"] for row in data]
     assert names == sorted(names) and len(names) == 46
+    search = quote("受益对象满意度")
+    years = [
+        r["project_year"]
+        for r in datasette.json(f"/kb/indicators.json?_search={search}&_sort_desc=project_year&_shape=array&_size=max")
+    ]
+    assert years == sorted(years, reverse=True) and len(years) == 46
 
 
 def test_canned_query_says_which_tier_matched(datasette: DatasetteClient) -> None:
