@@ -9,9 +9,13 @@ a boolean expression over index terms (:mod:`indexer.match`), tried in order:
 1. **精确匹配** (exact): the query as written — each piece of it (what lies
    between spaces) as a phrase, its words one after another — and every target
    condition.
-2. **全部词语** (all the words): every word of the query, in any order and place
-   (贴息成本 finds 创业担保贷款贴息的成本).
-3. **相近写法** (other wording): each need as written *or* in another wording —
+2. **全部词语** (all the words), for a piece the knowledge base does not hold
+   as written: every word of the query, in any order and place (贴息成本 finds
+   创业担保贷款贴息的成本). A piece it holds as written stays a phrase in every
+   tier, its words taken as they are.
+3. **相近写法** (other wording): a two-word piece the documents write the other
+   way round read so (补贴就业 → 就业补贴), and each other need as written *or*
+   in another wording —
    the synonym list (租金 → 租赁费, 满意率 → 满意度/满意…), and, for a word the
    index does not hold at all, its stem (覆盖面 → 覆盖), a reordered compound
    (贴息贷款 → 贷款贴息) or its dictionary sub-words, all of them required
@@ -43,7 +47,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 from indexer.families import canonical_name
-from indexer.match import NAME, TARGET, Columns, Expr, Phrase, Term, all_of, any_of, restrict, text_index_fts5
+from indexer.match import NAME, TARGET, Expr, Phrase, Term, all_of, any_of, restrict, text_index_fts5
 from indexer.target_terms import TargetCondition, split_target
 from indexer.tokenizer import STOP_WORDS, is_dictionary_word, term_set, words
 from indexer.wordforms import (
@@ -239,13 +243,6 @@ class Plan:
         """The FTS5 MATCH expression of :meth:`union` (one that matches nothing when there is none)."""
         union = self.union()
         return union.fts5(rename) if union is not None else NO_MATCH
-
-    def tier_of(self, columns: Columns) -> int | None:
-        """The index of the first tier a row with these term sets matches, or None."""
-        for index, tier in enumerate(self.tiers):
-            if tier.expr.holds(columns):
-                return index
-        return None
 
 
 # Matches nothing and is valid FTS5 syntax: the answer to a query with no terms.
