@@ -258,19 +258,40 @@ def install_ranked_execute(db: Any) -> None:
 
 def _hit(conn: sqlite3.Connection, query: str, row_id: int, kind: str | None) -> tuple[Hit, int] | None:
     the_plan, ranked = _rank_of(conn, query or "", kind or INDICATORS_KIND)
+    return _found(conn, the_plan, ranked, row_id)
+
+
+def _found(conn: sqlite3.Connection, the_plan: Plan, ranked: Ranking, row_id: int) -> tuple[Hit, int] | None:
     hit = ranked.find(conn, the_plan, int(row_id))
     return None if hit is None else (hit, ranked.position[hit.id])
 
 
+# The rankings a connection's SQL functions used last: a page ordered by kb_search_rank calls it once per row.
+RANKINGS_PER_CONNECTION = 32
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     """The search's SQL functions on a connection (Datasette's, or any other)."""
+    recent: dict[tuple[str, str], tuple[Plan, Ranking]] = {}
+
+    def ranked_for(query: str | None, kind: str | None) -> tuple[Plan, Ranking]:
+        key = (query or "", kind or INDICATORS_KIND)
+        found = recent.get(key)
+        if found is None:
+            if len(recent) >= RANKINGS_PER_CONNECTION:
+                recent.clear()
+            found = recent[key] = _rank_of(conn, *key)
+        return found
+
+    def hit(query: str | None, row_id: int | None, kind: str | None) -> tuple[Hit, int] | None:
+        return None if row_id is None else _found(conn, *ranked_for(query, kind), row_id)
 
     def fts_match(query: str | None, index: str | None = None) -> str:
         rename = GOAL_COLUMNS if index == GOAL_INDICATOR_FTS.name else None
         return match_expression(query or "", conn, rename)
 
     def search_ids(query: str | None, limit: int | None = None, kind: str | None = None) -> str:
-        the_plan, ranked = _rank_of(conn, query or "", kind or INDICATORS_KIND)
+        the_plan, ranked = ranked_for(query, kind)
         count = max(0, int(limit)) if limit is not None else None
         if count is None:
             ranked.extend(conn, the_plan, None)
@@ -278,15 +299,15 @@ def register_functions(conn: sqlite3.Connection) -> None:
         return json.dumps([hit.id for hit in ranked.top(conn, the_plan, count)])
 
     def search_rank(query: str | None, row_id: int | None, kind: str | None = None) -> int | None:
-        found = _hit(conn, query or "", row_id, kind) if row_id is not None else None
+        found = hit(query, row_id, kind)
         return None if found is None else found[1]
 
     def search_tier(query: str | None, row_id: int | None, kind: str | None = None) -> str | None:
-        found = _hit(conn, query or "", row_id, kind) if row_id is not None else None
+        found = hit(query, row_id, kind)
         return None if found is None else found[0].label
 
     def search_score(query: str | None, row_id: int | None, kind: str | None = None) -> float | None:
-        found = _hit(conn, query or "", row_id, kind) if row_id is not None else None
+        found = hit(query, row_id, kind)
         return None if found is None else found[0].score
 
     conn.create_function("kb_fts_match", -1, fts_match)
