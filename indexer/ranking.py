@@ -10,9 +10,10 @@ terms), so ranking texts finds exactly the indicators the per-indicator index
 matches.
 
 :func:`ranked` is the ranked search (the ``search_indicators`` canned query,
-the Datasette search page, ``indexer.fts.search_indicators``);
-:func:`selection` is what the whole match set is, in SQL terms, for counting
-and filtering without ranking it.
+the Datasette search page, ``indexer.fts.search_indicators``); :class:`TextOrder`
+places any indicator in that order from its text alone, for a page whose rows
+other filters choose; :func:`matched_through_projects` says whether the members
+of the matched texts must be checked one by one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from itertools import islice
 from threading import Lock
 
 from indexer.match import GOAL_COLUMNS, OWN_COLUMNS, Expr, restrict, text_index_fts5
-from indexer.planner import NO_MATCH, TIER_LABELS, Plan, build_key
+from indexer.planner import TIER_LABELS, Plan, build_key
 from indexer.tokenizer import index_terms
 from kb.db.schema import GOAL_INDICATOR_FTS, INDICATOR_TEXTS, INDICATORS, PROJECTS, TEXT_FTS
 
@@ -195,6 +196,102 @@ def ranked(
 
 INDICATORS_KIND = "indicators"
 GOALS_KIND = "goals"
+# Sort keys are tier × SPAN + the text's place in the tier (no tier ranks this many texts).
+SPAN = 10_000_000
+
+
+class TextOrder:
+    """Where each distinct text stands in a plan's ranking, so any indicator's place follows from its text.
+
+    An indicator's sort key is its tier × :data:`SPAN` + its text's place among
+    that tier's texts; sorted by key, then id, indicators come in exactly the
+    order :func:`iterate` lists them. Texts are ranked once per tier (ids and
+    BM25 scores only). A text matched only through its members' project names
+    places each member on its own terms, and only when that member is asked for.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, plan: Plan) -> None:
+        self.conn = conn
+        self.plan = plan
+        self.text_key: dict[int, tuple[int, float]] = {}
+        # Texts a tier matches only through project names: (tier, key) for each such tier, in order.
+        self.through_projects: dict[int, list[tuple[int, tuple[int, float]]]] = {}
+        self.member_key: dict[int, tuple[int, float] | None] = {}
+        self.members = Members(conn, (), ())
+        self.terms: dict[int, dict[str, tuple[str, ...]]] = {}
+        fts = TEXT_FTS.name
+        for index, tier in enumerate(plan.tiers):
+            ranked = conn.execute(
+                f"SELECT rowid, -{TEXT_FTS.bm25()} FROM [{fts}] WHERE [{fts}] MATCH ? "
+                f"ORDER BY {TEXT_FTS.bm25()}, rowid",
+                (text_index_fts5(tier.expr),),
+            ).fetchall()
+            own = {
+                row[0]
+                for row in conn.execute(
+                    f"SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH ?",
+                    (text_index_fts5(restrict(tier.expr, OWN_COLUMNS)),),
+                )
+            }
+            for place, (text_id, score) in enumerate(ranked):
+                if text_id in self.text_key:
+                    continue
+                key = (index * SPAN + place, round(score, 4))
+                if text_id in own:
+                    self.text_key[text_id] = key
+                else:
+                    self.through_projects.setdefault(text_id, []).append((index, key))
+
+    def key(self, indicator_id: int, text_id: int | None) -> tuple[int, float] | None:
+        """The sort key and score of an indicator (None when the plan does not find it)."""
+        own = self.text_key.get(text_id if text_id is not None else -1)
+        earlier = self.through_projects.get(text_id if text_id is not None else -1)
+        if not earlier:
+            return own
+        if indicator_id not in self.member_key:
+            self.member_key[indicator_id] = self._through_project(indicator_id, text_id, earlier, own)
+        found = self.member_key[indicator_id]
+        return found if found is not None else own
+
+    def _through_project(
+        self, indicator_id: int, text_id: int | None, tiers: list[tuple[int, tuple[int, float]]], own: tuple | None
+    ) -> tuple[int, float] | None:
+        """The first tier an indicator's own project name lets it match, before its text's own tier."""
+        assert text_id is not None
+        i = INDICATORS.c
+        row = self.conn.execute(
+            f"SELECT {i.project_id} FROM {INDICATORS.name} WHERE {i.id} = ?", (indicator_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        if text_id not in self.terms:
+            self.terms[text_id] = own_terms(self.conn, text_id)
+        columns = {**self.terms[text_id], "project_name": self.members.terms_of_project(row[0])}
+        for index, key in tiers:
+            if own is not None and key >= own:
+                break
+            if self.plan.tiers[index].expr.holds(columns):
+                return key
+        return None
+
+
+def _every_hit(conn: sqlite3.Connection, plan: Plan, order: TextOrder) -> list[Hit]:
+    """Every indicator the plan finds, best first, from the texts' order (one query for all the members)."""
+    union = plan.union()
+    if union is None:
+        return []
+    i = INDICATORS.c
+    keyed = []
+    for indicator_id, text_id in conn.execute(
+        f"SELECT {i.id}, {i.text_id} FROM {INDICATORS.name} WHERE {i.text_id} IN "
+        f"(SELECT rowid FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ?)",
+        (text_index_fts5(union),),
+    ):
+        found = order.key(indicator_id, text_id)
+        if found is not None:
+            keyed.append((found[0], indicator_id, found[1]))
+    keyed.sort()
+    return [Hit(indicator_id, score, key // SPAN, plan.tiers[key // SPAN].kind) for key, indicator_id, score in keyed]
 
 
 class Ranking:
@@ -208,6 +305,7 @@ class Ranking:
         self.hits: list[Hit] = []
         self.complete = False
         self.position: dict[int, int] = {}
+        self.order: TextOrder | None = None
         self.lock = Lock()
 
     def extend(self, conn: sqlite3.Connection, plan: Plan, count: int | None) -> None:
@@ -216,10 +314,32 @@ class Ranking:
             if self.complete or (count is not None and len(self.hits) >= count):
                 return
             wanted = None if count is None else max(count, 2 * len(self.hits), 128)
-            hits = iterate(conn, plan) if self.kind == INDICATORS_KIND else iterate_goals(conn, plan)
-            self.hits = list(islice(hits, wanted))
+            if wanted is None and self.kind == INDICATORS_KIND:
+                self.hits = _every_hit(conn, plan, self.text_order(conn, plan))
+            else:
+                hits = iterate(conn, plan) if self.kind == INDICATORS_KIND else iterate_goals(conn, plan)
+                self.hits = list(islice(hits, wanted))
             self.complete = wanted is None or len(self.hits) < wanted
             self.position = {hit.id: n for n, hit in enumerate(self.hits)}
+
+    def text_order(self, conn: sqlite3.Connection, plan: Plan) -> TextOrder:
+        """The texts' order (:class:`TextOrder`), computed once."""
+        if self.order is None:
+            self.order = TextOrder(conn, plan)
+        return self.order
+
+    def sort_key(self, conn: sqlite3.Connection, plan: Plan, row_id: int, text_id: int | None) -> int | None:
+        """A row's sort key: with its id, the ranking's order, found without ranking every indicator.
+
+        For indicators the key comes from its text's place (:class:`TextOrder`);
+        goal indicators, few and unshared, are ranked and the key is the place.
+        """
+        if self.kind != INDICATORS_KIND:
+            return self.rank(conn, plan, row_id)
+        with self.lock:
+            order = self.text_order(conn, plan)
+        found = order.key(row_id, text_id)
+        return None if found is None else found[0]
 
     def top(self, conn: sqlite3.Connection, plan: Plan, count: int) -> list[Hit]:
         """The first ``count`` hits."""
@@ -257,43 +377,22 @@ def ranking(conn: sqlite3.Connection, plan: Plan, kind: str = INDICATORS_KIND) -
         return found
 
 
-@dataclass(frozen=True)
-class Selection:
-    """Every indicator a plan finds, in SQL terms: the texts it matches, less the members that do not qualify.
+def matched_through_projects(conn: sqlite3.Connection, plan: Plan) -> bool:
+    """Whether some text the plan finds matches only through its members' project names.
 
-    ``text_match`` is the FTS5 expression for the text index; ``excluded`` are
-    members of texts matched only through other members' project names (or
-    through words of several names taken together).
+    Then the indicators are chosen one by one (the per-indicator index, or a
+    check of each member); otherwise every member of every matched text is found.
     """
-
-    text_match: str
-    excluded: tuple[int, ...]
-
-
-def selection(conn: sqlite3.Connection, plan: Plan) -> Selection:
-    """The :class:`Selection` of ``plan``: the texts any tier matches and the members to leave out."""
     union = plan.union()
     if union is None:
-        return Selection(NO_MATCH, ())
-    own = restrict(union, OWN_COLUMNS)
-    columns = ", ".join(f"[{c}]" for c in _TEXT_COLUMNS)
+        return False
     fts = TEXT_FTS.name
-    # Texts matched only through project names: their members are checked one by one.
-    rows = conn.execute(
-        f"SELECT rowid, {columns} FROM [{fts}] WHERE [{fts}] MATCH ? "
-        f"AND rowid NOT IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH ?)",
-        (text_index_fts5(union), text_index_fts5(own)),
-    ).fetchall()
-    excluded: list[int] = []
-    if rows:
-        members = Members(conn, (), ())
-        shared = members.of([row[0] for row in rows])
-        for row in rows:
-            own_terms = text_columns(row[1:])
-            for indicator_id, project_id in shared[row[0]]:
-                if not union.holds({**own_terms, "project_name": members.terms_of_project(project_id)}):
-                    excluded.append(indicator_id)
-    return Selection(text_index_fts5(union), tuple(sorted(excluded)))
+    row = conn.execute(
+        f"SELECT 1 FROM [{fts}] WHERE [{fts}] MATCH ? "
+        f"AND rowid NOT IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH ?) LIMIT 1",
+        (text_index_fts5(union), text_index_fts5(restrict(union, OWN_COLUMNS))),
+    ).fetchone()
+    return row is not None
 
 
 def iterate_goals(conn: sqlite3.Connection, plan: Plan) -> Iterator[Hit]:

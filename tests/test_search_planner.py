@@ -286,3 +286,22 @@ def test_kb_similar_ranks_the_identical_row_first(seed_db: Path, conn: sqlite3.C
     assert {r["id"] for r in by_text["similar"][:2]} == {probe, twin}
     rent = json.loads(run("similar", "租金", "--db", str(seed_db), "--format", "json", "--limit", "4").output)
     assert {r["level3"] for r in rent["similar"]} == {"单位面积办公用房年度租赁费"}
+
+
+@pytest.mark.parametrize(
+    "query", ["受益对象满意度", "满意率", "创业担保贷款 满意度", "就业 满意度", "贴息成本", "成本"]
+)
+def test_the_texts_order_is_the_rankings_order(conn: sqlite3.Connection, query: str) -> None:
+    """Sorting by text place then id (filtered pages, whole rankings) lists what the lazy ranking lists."""
+    from indexer.ranking import Ranking, TextOrder, ranked
+
+    the_plan = plan(conn, query)
+    lazy = ranked(conn, the_plan, None)
+    whole = Ranking()
+    whole.extend(conn, the_plan, None)
+    assert [(h.id, h.tier, h.score) for h in whole.hits] == [(h.id, h.tier, h.score) for h in lazy]
+    order = TextOrder(conn, the_plan)
+    text_of = dict(conn.execute("SELECT id, text_id FROM indicators"))
+    keys = [order.key(h.id, text_of[h.id]) for h in lazy]
+    assert all(key is not None for key in keys)
+    assert [h.id for h in lazy] == [i for _, i in sorted((k[0], h.id) for k, h in zip(keys, lazy, strict=True))]

@@ -154,12 +154,17 @@ def render_cell(row: Any, value: Any, column: str, table: str, database: str, da
     except (KeyError, IndexError):
         return None
 
+    def badge(label: str | None) -> Any:
+        return None if label is None else markupsafe.Markup('<span class="kb-tier">{}</span> {}').format(label, value)
+
+    # The page's rows were just ranked: their tiers are known without asking the database again.
+    known = planned.known_tier(current[1], current[2], row_id)
+    if known is not None:
+        return badge(known)
+
     async def inner() -> Any:
         db = datasette.get_database(database)
-        label = await db.execute_fn(lambda conn: planned.tier_label(conn, current[1], current[2], row_id))
-        if label is None:
-            return None
-        return markupsafe.Markup('<span class="kb-tier">{}</span> {}').format(label, value)
+        return badge(await db.execute_fn(lambda conn: planned.tier_label(conn, current[1], current[2], row_id)))
 
     return inner
 

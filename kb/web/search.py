@@ -9,18 +9,20 @@ rows holding all of them, in id order. Here the query goes through
   before Datasette reads the request, so Datasette's own search leaves them
   alone; page, facet and sort links keep the renamed parameter.
 * :func:`search_filter` (``filters_from_request``) turns the query into the
-  rows the plan finds: the distinct texts its tiers match (fast: one row per
-  text) less the members that only another project's name made match.
+  rows the plan finds: the members of the distinct texts its tiers match (fast:
+  one row per text), or, when some text matches only through its members'
+  project names, the rows the per-indicator index matches.
 * :func:`ranked_execute` orders the search page by relevance — exact matches
   first, then other wordings, family, category; BM25 within a tier — unless
   the user sorts by a column. Datasette has no hook for the order of a table
   page, so the page's main ``SELECT`` is recognised by the parameters this
   module adds (never by guessing) and given its order: without other filters
   the page's rows are the next ones of the ranking (:mod:`indexer.ranking`),
-  with filters the filtered rows are ordered by their rank.
+  looked up by id; with filters the filtered rows are ordered by their sort
+  key (their text's place in the ranking, then id).
 * :func:`register_functions` gives SQL the same search: ``kb_fts_match``,
-  ``kb_covers``, ``kb_search_ids``, ``kb_search_rank``, ``kb_search_tier``,
-  ``kb_search_score`` (see ``docs/search.md``).
+  ``kb_covers``, ``kb_search_ids``, ``kb_search_rank``, ``kb_search_order``,
+  ``kb_search_tier``, ``kb_search_score`` (see ``docs/search.md``).
 """
 
 from __future__ import annotations
@@ -28,15 +30,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from threading import Lock
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from indexer.fts import covers, match_expression
-from indexer.match import GOAL_COLUMNS, restrict
+from indexer.match import GOAL_COLUMNS, restrict, text_index_fts5
 from indexer.planner import TIER_LABELS, Plan, plan
-from indexer.ranking import GOALS_KIND, INDICATORS_KIND, Hit, Ranking, ranking, selection
+from indexer.ranking import GOALS_KIND, INDICATORS_KIND, Hit, Ranking, matched_through_projects, ranking
 from kb.db.schema import GOAL_INDICATOR_FTS, INDICATOR_FTS, TEXT_FTS
 
 SEARCH = "_search"
@@ -100,9 +104,10 @@ def searched(args: Any) -> tuple[str | None, dict[str, str]]:
 
 
 def _has_other_filters(args: Any) -> bool:
-    """Whether the request filters rows besides the search (column filters, ``_where``, ``_through``)."""
+    """Whether the request filters rows besides the search (columns, ``_where``, ``_through``, a column search)."""
     return any(
-        (not key.startswith("_") or "__" in key) or key in ("_where", "_through") for key in args if key != RENAMED
+        not key.startswith("_") or "__" in key or key in ("_where", "_through") or key.startswith(RENAMED + "_")
+        for key in args
     )
 
 
@@ -118,13 +123,12 @@ async def search_filter(request: Any, database: str, table: str, datasette: Any)
     if kind is None:
         return None
     db = datasette.get_database(database)
-    columns = await db.table_columns(table)
     where: list[str] = []
     params: dict[str, Any] = {}
     described: list[str] = []
 
     if query is not None:
-        the_plan, chosen = await db.execute_fn(lambda conn: _where_for(conn, query, kind, "text_id" in columns))
+        the_plan, chosen = await db.execute_fn(lambda conn: _where_for(conn, query, kind))
         if not the_plan.tiers:
             return FilterArguments(["0"], {}, [NOTHING_TO_SEARCH.format(query=query)], {"search": query})
         where.append(chosen[0])
@@ -145,7 +149,7 @@ async def search_filter(request: Any, database: str, table: str, datasette: Any)
     return FilterArguments(where, params, described, {"search": query or ""})
 
 
-def _where_for(conn: sqlite3.Connection, query: str, kind: str, has_text_id: bool) -> tuple[Plan, tuple[str, dict]]:
+def _where_for(conn: sqlite3.Connection, query: str, kind: str) -> tuple[Plan, tuple[str, dict]]:
     """The plan of ``query`` and the where clause selecting what it finds (with its parameters)."""
     the_plan = plan(conn, query)
     if not the_plan.tiers:
@@ -154,14 +158,19 @@ def _where_for(conn: sqlite3.Connection, query: str, kind: str, has_text_id: boo
         fts = GOAL_INDICATOR_FTS.name
         clause = f"[id] in (select rowid from [{fts}] where [{fts}] match :{MATCH_PARAM})"
         return the_plan, (clause, {MATCH_PARAM: the_plan.fts5(GOAL_COLUMNS)})
-    chosen = selection(conn, the_plan)
+    if matched_through_projects(conn, the_plan):
+        # Some members match only through their own project names: the per-indicator index knows which.
+        fts = INDICATOR_FTS.name
+        clause = f"[id] in (select rowid from [{fts}] where [{fts}] match :{MATCH_PARAM})"
+        return the_plan, (clause, {MATCH_PARAM: the_plan.fts5()})
+    # Every member of every matched text: through the (far fewer) texts, by id — SQLite then looks the rows
+    # up by their key, whatever else the page asks (a facet's "value is not null" would otherwise send it
+    # scanning an index of that column).
+    union = the_plan.union()
+    assert union is not None
     texts = f"(select rowid from [{TEXT_FTS.name}] where [{TEXT_FTS.name}] match :{MATCH_PARAM})"
-    clause = f"[text_id] in {texts}" if has_text_id else f"[id] in (select id from indicators where text_id in {texts})"
-    params: dict[str, Any] = {MATCH_PARAM: chosen.text_match}
-    if chosen.excluded:
-        clause += f" and [id] not in (select value from json_each(:{EXCLUDED_PARAM}))"
-        params[EXCLUDED_PARAM] = json.dumps(chosen.excluded)
-    return the_plan, (clause, params)
+    clause = f"[id] in (select i.id from indicators i where i.text_id in {texts})"
+    return the_plan, (clause, {MATCH_PARAM: text_index_fts5(union)})
 
 
 def _column_match(conn: sqlite3.Connection, text: str, column: str, kind: str) -> str:
@@ -210,28 +219,53 @@ def ranked_page_sql(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) 
         return sql, params
     query, kind = params[QUERY_PARAM], params[KIND_PARAM]
     table, where, limit = match["table"], match["where"], int(match["limit"])
-    rank = f"kb_search_rank(:{QUERY_PARAM}, {table}.[id], :{KIND_PARAM})"
+    row = f"{table}.[id]"
     after = _AFTER_ID.search(where)
     select = f"select {match['columns']} from {table}"
     if params.get(FILTERED_PARAM):
-        # Other filters choose the rows: they are ordered by their rank in the whole ranking.
+        # Other filters choose the rows: they are ordered by their sort key (the ranking's order, then id).
+        text = "(select i.text_id from indicators i where i.id = {})" if kind == INDICATORS_KIND else "null"
+        key = f"kb_search_order(:{QUERY_PARAM}, {row}, {text.format(row)}, :{KIND_PARAM})"
         if after:
-            after_rank = f"kb_search_rank(:{QUERY_PARAM}, :{after['param']}, :{KIND_PARAM})"
-            where = where.replace(after.group(), f"({rank} > {after_rank})")
+            mark = f":{after['param']}"
+            after_key = f"kb_search_order(:{QUERY_PARAM}, {mark}, {text.format(mark)}, :{KIND_PARAM})"
+            where = where.replace(after.group(), f"({key} > {after_key} or ({key} = {after_key} and {row} > {mark}))")
         offset = f" offset {match['offset']}" if match["offset"] else ""
-        return f"{select} {where} order by {rank}, {table}.[id] limit {limit}{offset}", params
-    # The search alone chooses the rows: the page is the next stretch of the ranking.
+        return f"{select} {where} order by {key}, {row} limit {limit}{offset}", params
+    # The search alone chooses the rows: the page is the next stretch of the ranking, looked up by id.
     the_plan, ranked = _rank_of(conn, query, kind)
     start = int(match["offset"] or 0)
     if after:
         found = ranked.rank(conn, the_plan, int(params[after["param"]]))
         start = 0 if found is None else found + 1
-        where = where.replace(after.group(), "1")
-    page = [hit.id for hit in ranked.top(conn, the_plan, start + limit)[start : start + limit]]
+    hits = ranked.top(conn, the_plan, start + limit)[start : start + limit]
+    _remember_tiers(query, kind, hits)
+    page = [hit.id for hit in hits]
     params = {**params, PAGE_PARAM: json.dumps(page)}
-    on_page = f"{table}.[id] in (select value from json_each(:{PAGE_PARAM}))"
-    position = f"(select j.key from json_each(:{PAGE_PARAM}) j where j.value = {table}.[id])"
-    return f"{select} {where} and {on_page} order by {position} limit {limit}", params
+    on_page = f"{row} in (select value from json_each(:{PAGE_PARAM}))"
+    position = f"(select j.key from json_each(:{PAGE_PARAM}) j where j.value = {row})"
+    return f"{select} where {on_page} order by {position} limit {limit}", params
+
+
+# The tiers of the rows of the pages served last, by (query, what is ranked): the page's cells show them.
+_page_tiers: OrderedDict[tuple[str, str], dict[int, str]] = OrderedDict()
+_page_tiers_lock = Lock()
+PAGES_REMEMBERED = 64
+
+
+def _remember_tiers(query: str, kind: str, hits: list[Hit]) -> None:
+    with _page_tiers_lock:
+        tiers = _page_tiers.setdefault((query, kind), {})
+        _page_tiers.move_to_end((query, kind))
+        tiers.update((hit.id, hit.label) for hit in hits)
+        while len(_page_tiers) > PAGES_REMEMBERED:
+            _page_tiers.popitem(last=False)
+
+
+def known_tier(query: str, kind: str, row_id: int) -> str | None:
+    """The tier of a row of a page just served for ``query`` (None when it is not known)."""
+    with _page_tiers_lock:
+        return _page_tiers.get((query, kind), {}).get(row_id)
 
 
 def install_ranked_execute(db: Any) -> None:
@@ -310,12 +344,21 @@ def register_functions(conn: sqlite3.Connection) -> None:
         found = hit(query, row_id, kind)
         return None if found is None else found[0].score
 
+    def search_order(
+        query: str | None, row_id: int | None, text_id: int | None = None, kind: str | None = None
+    ) -> int | None:
+        if row_id is None:
+            return None
+        the_plan, ranked = ranked_for(query, kind)
+        return ranked.sort_key(conn, the_plan, int(row_id), text_id)
+
     conn.create_function("kb_fts_match", -1, fts_match)
     conn.create_function("kb_covers", -1, lambda query, *texts: int(covers(conn, query or "", *texts)))
     conn.create_function("kb_search_ids", -1, search_ids)
     conn.create_function("kb_search_rank", -1, search_rank)
     conn.create_function("kb_search_tier", -1, search_tier)
     conn.create_function("kb_search_score", -1, search_score)
+    conn.create_function("kb_search_order", -1, search_order)
 
 
 # ---------------------------------------------------------------- counting, tiers on the page
@@ -331,13 +374,18 @@ def match_count(conn: sqlite3.Connection, query: str, kind: str) -> int:
         return conn.execute(
             f"SELECT count(*) FROM [{fts}] WHERE [{fts}] MATCH ?", (the_plan.fts5(GOAL_COLUMNS),)
         ).fetchone()[0]
-    chosen = selection(conn, the_plan)
+    if matched_through_projects(conn, the_plan):
+        fts = INDICATOR_FTS.name
+        row = conn.execute(f"SELECT count(*) FROM [{fts}] WHERE [{fts}] MATCH ?", (the_plan.fts5(),)).fetchone()
+        return int(row[0])
+    union = the_plan.union()
+    assert union is not None
     row = conn.execute(
         f"SELECT coalesce(sum(t.member_count), 0) FROM indicator_texts t WHERE t.id IN "
         f"(SELECT rowid FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ?)",
-        (chosen.text_match,),
+        (text_index_fts5(union),),
     ).fetchone()
-    return int(row[0]) - len(chosen.excluded)
+    return int(row[0])
 
 
 def tier_label(conn: sqlite3.Connection, query: str, kind: str, row_id: int) -> str | None:
