@@ -1,7 +1,10 @@
-"""``python -m bench``: the benchmark (see :mod:`bench.run`), or ``python -m bench corpus`` to only generate.
+"""``python -m bench``: the benchmark (see :mod:`bench.run`), ``corpus`` to only generate, ``load`` the load test,
+``pdf`` the PDF column (see :mod:`bench.pdf`).
 
 python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench corpus --count N --out DIR
+python -m bench pdf [--count 100] [--work bench/out] [--output bench/results.json] [--workers N]
+python -m bench load [--seconds 30] [--clients 8,16,32,64] [--work bench/out] [--output bench/load_results.json]
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import sys
 from pathlib import Path
 
 from bench.corpus import generate
+from bench.load import LOAD_RESULTS, run_load
+from bench.load import table as load_table
 from bench.run import RESULTS, BenchError, run, table
 
 DEFAULT_WORK = Path(__file__).resolve().parent / "out"
@@ -28,13 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["run", "corpus"], default="run")
+    parser.add_argument("command", nargs="?", choices=["run", "corpus", "load", "pdf"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="results file (default bench/results.json)")
+    parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results.json)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="build and floor processes")
-    parser.add_argument("--count", type=int, help="corpus: how many documents")
+    parser.add_argument("--count", type=int, help="corpus: how many documents; pdf: how many PDFs (default 100)")
     parser.add_argument("--out", type=Path, help="corpus: the (existing) folder to write them to")
+    parser.add_argument("--seconds", type=float, default=30.0, help="load: seconds per step (default 30)")
+    parser.add_argument("--clients", type=_sizes, default=[8, 16, 32, 64], help="load: client counts (8,16,32,64)")
     args = parser.parse_args(argv)
     try:
         if args.command == "corpus":
@@ -47,12 +54,26 @@ def main(argv: list[str] | None = None) -> int:
         if work is None:
             work = DEFAULT_WORK
             work.mkdir(exist_ok=True)
-        results = run(args.sizes, work, args.output, args.workers)
+        if args.command == "pdf":
+            from bench.pdf import run_pdf
+            from bench.pdf import table as pdf_table
+
+            output = args.output or RESULTS
+            print(pdf_table(run_pdf(work, args.count or 100, args.workers, output)))
+            print(f"\nwrote {output}")
+            return 0
+        if args.command == "load":
+            output = args.output or LOAD_RESULTS
+            print(load_table(run_load(work, output, args.seconds, args.clients)))
+            print(f"\nwrote {output}")
+            return 0
+        output = args.output or RESULTS
+        results = run(args.sizes, work, output, args.workers)
     except (BenchError, ValueError, FileNotFoundError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     print(table(results))
-    print(f"\nwrote {args.output}")
+    print(f"\nwrote {output}")
     return 0
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import SEED, department, generate, render
+from bench.pages import page_latencies
 from bench.queries import QUERIES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,8 +231,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def datasette_latency(db: Path, corpus: Path) -> dict[str, float]:
-    """Latency of Datasette's search page (``/kb/indicators?_search=…``) over HTTP on loopback."""
+def datasette_latency(db: Path, corpus: Path) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Latency of Datasette's search page (``/kb/indicators?_search=…``) and of the reviewer pages
+    (:mod:`bench.pages`) over HTTP on loopback."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "kb.cli", "serve", "--db", str(db), "--data", str(corpus), "--port", str(port)],
@@ -244,7 +246,7 @@ def datasette_latency(db: Path, corpus: Path) -> dict[str, float]:
         deadline = time.monotonic() + 120
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2).read()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/metadata.json", timeout=2).read()
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -256,7 +258,7 @@ def datasette_latency(db: Path, corpus: Path) -> dict[str, float]:
                 assert response.status == 200
                 response.read()
 
-        return timed(fetch, QUERIES)
+        return timed(fetch, QUERIES), page_latencies(f"http://127.0.0.1:{port}", db, timed)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -328,7 +330,7 @@ def measure_size(count: int, work: Path, workers: int, incremental: bool) -> dic
     }
     result["build"]["ratio_to_floor"] = round(seconds / floors["jieba_default"]["seconds"], 2)
     result["build"]["ratio_to_floor_no_hmm"] = round(seconds / floors["jieba_no_hmm"]["seconds"], 2)
-    result["queries"]["datasette"] = datasette_latency(db, corpus)
+    result["queries"]["datasette"], result["pages"] = datasette_latency(db, corpus)
     like, fts = result["queries"]["like"]["p50"], result["queries"]["fts5"]["p50"]
     result["queries"]["fts5_speedup_over_like_p50"] = round(like / fts, 1) if fts else None
     if incremental:
@@ -348,7 +350,19 @@ TARGETS = {
     "Whoosh p95": "≤ 50 ms",
     "kb similar p95": "≤ 100 ms",
     "Datasette search page p95": "≤ 250 ms",
+    "reviewer pages p95 (each)": "≤ 300 ms",
     "add one document": "≤ 5 s",
+}
+
+
+PAGE_LABELS = {
+    "indicator": "indicator",
+    "project": "project",
+    "family": "family",
+    "family_list": "family list",
+    "findings": "findings (审核)",
+    "overview": "overview (database page)",
+    "rules": "rules",
 }
 
 
@@ -389,6 +403,16 @@ def table(results: dict[str, Any]) -> str:
     lines.append(
         row("FTS5 speed-up over LIKE at p50", [f"{r['queries']['fts5_speedup_over_like_p50']}×" for r in runs])
     )
+    for page in PAGE_LABELS:
+        lines.append(
+            row(
+                f"{PAGE_LABELS[page]} page p50 / p95 (ms)",
+                [
+                    f"{r['pages'][page]['p50']} / {r['pages'][page]['p95']}" if page in r.get("pages", {}) else ""
+                    for r in runs
+                ],
+            )
+        )
     lines.append(row("add one document (s)", [str(r.get("add_one_document", {}).get("seconds", "")) for r in runs]))
     return "\n".join(lines)
 
@@ -409,6 +433,13 @@ def run(sizes: Sequence[int], work: Path, out: Path, workers: int) -> dict[str, 
     if not out.parent.is_dir():
         raise BenchError(f"output folder {out.parent} does not exist")
     results: dict[str, Any] = {"machine": machine(), "workers": workers, "targets": TARGETS, "runs": {}}
+    # The PDF column (python -m bench pdf) is measured on its own; a run of the sizes keeps it.
+    try:
+        previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    except ValueError:
+        previous = {}
+    if isinstance(previous, dict) and "pdf" in previous:
+        results["pdf"] = previous["pdf"]
     for size in sorted(sizes):
         print(f"… {size} documents", file=sys.stderr, flush=True)
         results["runs"][str(size)] = measure_size(size, work, workers, incremental=size == max(sizes))

@@ -67,7 +67,12 @@ TIER_LABELS = {EXACT: "精确匹配", WORDS: "全部词语", WORDING: "相近写
 NAMED_SHARE = 0.75
 # How many wordings a word is looked up in before the rest are ignored (a long query is still fast).
 MAX_NEEDS = 12
+# Plans of this many queries are kept; a query longer than this many characters is planned each time (what a
+# server keeps stays small whatever it is sent; reviewers' queries are a few words).
 PLAN_CACHE_SIZE = 2_000
+PLAN_CACHE_KEY_CHARS = 200
+# A knowledge base's answers about terms are forgotten past this many (a server is sent any words).
+MAX_POSTINGS_KEPT = 50_000
 # A word shorter than this is never looked for as the start of longer ones.
 MIN_PREFIX = 2
 # A category is named by its name without this ending: 成本 names 成本指标.
@@ -262,6 +267,21 @@ class Vocabulary:
         self.family_names: dict[int, tuple[str, ...]] = {}
         self.category_names: dict[str, tuple[str, ...]] = {}
         self.categories: dict[str, tuple[str, ...]] | None = None  # 一级/二级指标 → the 二级指标 under it
+        self.has_index: bool | None = None
+
+    def _keep(self, key: str, found: bool) -> bool:
+        if len(self.postings) >= MAX_POSTINGS_KEPT:
+            self.postings.clear()
+        self.postings[key] = found
+        return found
+
+    def indexed(self, conn: sqlite3.Connection) -> bool:
+        """Whether the connection holds a knowledge base's indexes (a bare connection plans the exact tier only)."""
+        if self.has_index is None:
+            names = {TEXT_FTS.name, INDICATOR_FTS.name, INDICATOR_TEXTS.name}
+            found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            self.has_index = names <= found
+        return self.has_index
 
     def has_postings(self, conn: sqlite3.Connection, term: str) -> bool:
         """Whether any indicator text holds ``term``."""
@@ -270,7 +290,7 @@ class Vocabulary:
             row = conn.execute(
                 f"SELECT 1 FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ? LIMIT 1", (Term(term).fts5(),)
             ).fetchone()
-            found = self.postings[term] = row is not None
+            found = self._keep(term, row is not None)
         return found
 
     def has_phrase(self, conn: sqlite3.Connection, phrase: tuple[str, ...]) -> bool:
@@ -282,7 +302,7 @@ class Vocabulary:
                 f"SELECT 1 FROM [{INDICATOR_FTS.name}] WHERE [{INDICATOR_FTS.name}] MATCH ? LIMIT 1",
                 (Phrase(phrase).fts5(),),
             ).fetchone()
-            found = self.postings[key] = row is not None
+            found = self._keep(key, row is not None)
         return found
 
     def has_writing(self, conn: sqlite3.Connection, text: str) -> bool:
@@ -298,7 +318,7 @@ class Vocabulary:
                 row = conn.execute(
                     f"SELECT 1 FROM {PROJECTS.name} WHERE {p.name} LIKE ?1 ESCAPE '\\' LIMIT 1", (pattern,)
                 ).fetchone()
-            found = self.postings[key] = row is not None
+            found = self._keep(key, row is not None)
         return found
 
     def has_prefix(self, conn: sqlite3.Connection, start: str) -> bool:
@@ -310,7 +330,7 @@ class Vocabulary:
                 f"SELECT 1 FROM [{TEXT_FTS.name}] WHERE [{TEXT_FTS.name}] MATCH ? LIMIT 1",
                 (Term(start, prefix=True).fts5(),),
             ).fetchone()
-            found = self.postings[key] = row is not None
+            found = self._keep(key, row is not None)
         return found
 
     def family(self, conn: sqlite3.Connection, name: str) -> tuple[int, str] | None:
@@ -399,9 +419,9 @@ def build_key(conn: sqlite3.Connection) -> str:
     return row[0] if row else f"connection-{id(conn)}"
 
 
-def vocabulary(conn: sqlite3.Connection) -> Vocabulary:
-    """The vocabulary of the knowledge base behind ``conn``."""
-    key = build_key(conn)
+def vocabulary(conn: sqlite3.Connection, build: str | None = None) -> Vocabulary:
+    """The vocabulary of the knowledge base behind ``conn`` (``build``: its build key, when known)."""
+    key = build or build_key(conn)
     with _lock:
         found = _vocabularies.get(key)
         if found is None:
@@ -409,21 +429,25 @@ def vocabulary(conn: sqlite3.Connection) -> Vocabulary:
         return found
 
 
-def plan(conn: sqlite3.Connection, text: str) -> Plan:
-    """The plan of the query ``text`` against the knowledge base behind ``conn`` (cached)."""
-    key = (build_key(conn), text or "")
+def plan(conn: sqlite3.Connection, text: str, build: str | None = None) -> Plan:
+    """The plan of the query ``text`` against the knowledge base behind ``conn`` (cached).
+
+    ``build`` is the knowledge base's :func:`build_key` when the caller knows it already.
+    """
+    key = (build or build_key(conn), text or "")
     with _lock:
         cached = _plans.get(key)
         if cached is not None:
             _plans.move_to_end(key)
             return cached
-    vocab = vocabulary(conn)
+    vocab = vocabulary(conn, key[0])
     with vocab.lock:
         result = _make_plan(conn, vocab, read_query(text))
-    with _lock:
-        _plans[key] = result
-        while len(_plans) > PLAN_CACHE_SIZE:
-            _plans.popitem(last=False)
+    if len(key[1]) <= PLAN_CACHE_KEY_CHARS:
+        with _lock:
+            _plans[key] = result
+            while len(_plans) > PLAN_CACHE_SIZE:
+                _plans.popitem(last=False)
     return result
 
 
@@ -521,9 +545,14 @@ def _name_groups(names: Iterable[str]) -> Expr | None:
     return any_of(groups)
 
 
+def _canonical_query(text: str) -> str:
+    """A query's canonical name: names are cached by the families module, a query (any text) is not kept."""
+    return canonical_name.__wrapped__(text)
+
+
 def _names_the_query(query: ReadQuery, names: Iterable[str]) -> list[str]:
     """The names the query makes up nearly all of (受益人满意度 names 受益人员满意度)."""
-    wanted = canonical_name(query.name_text())
+    wanted = _canonical_query(query.name_text())
     if not wanted:
         return []
     return [name for name in names if len(wanted) >= NAMED_SHARE * len(canonical_name(name) or name)]
@@ -540,7 +569,7 @@ def _make_plan(conn: sqlite3.Connection, vocab: Vocabulary, query: ReadQuery) ->
     exact = all_of([*every_word, *phrases, *targets])
     assert exact is not None
     tiers.append(Tier(EXACT, exact))
-    if not query.needs:
+    if not query.needs or not vocab.indexed(conn):
         return Plan(query, tuple(tiers))
     # A piece the knowledge base holds as written stays a phrase, its words as they are; one it holds the other way
     # round (补贴就业 → 就业补贴) is read so; any other is looked for word by word (贴息成本), in other wordings too.
@@ -587,7 +616,7 @@ def _make_plan(conn: sqlite3.Connection, vocab: Vocabulary, query: ReadQuery) ->
     assert in_names is not None
     named = _names_the_query(query, vocab.names_matching(conn, in_names))
     family_names: dict[str, None] = {}
-    keys = {canonical_name(query.name_text())}
+    keys = {_canonical_query(query.name_text())}
     for name in named:
         keys.add(canonical_name(name))
         family = vocab.family(conn, name)

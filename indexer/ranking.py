@@ -26,14 +26,16 @@ from itertools import islice
 from threading import Lock
 
 from indexer.match import GOAL_COLUMNS, OWN_COLUMNS, Expr, restrict, text_index_fts5
-from indexer.planner import TIER_LABELS, Plan, build_key
+from indexer.planner import PLAN_CACHE_KEY_CHARS, TIER_LABELS, Plan, build_key
 from indexer.tokenizer import index_terms
 from kb.db.schema import GOAL_INDICATOR_FTS, INDICATOR_TEXTS, INDICATORS, PROJECTS, TEXT_FTS
 
 # Texts fetched per round while ranking: a page needs a few, a whole ranking many.
 FIRST_CHUNK = 32
 MAX_CHUNK = 4096
-RANKING_CACHE_SIZE = 256
+RANKING_CACHE_SIZE = 64
+# The hits the kept rankings may hold together (a whole ranking of a broad query holds hundreds of thousands).
+RANKED_HITS_KEPT = 1_000_000
 
 _TEXT_COLUMNS = ("level3", "description", "target_raw", "basis")
 
@@ -363,17 +365,26 @@ _rankings: OrderedDict[tuple[str, str, str], Ranking] = OrderedDict()
 _rankings_lock = Lock()
 
 
-def ranking(conn: sqlite3.Connection, plan: Plan, kind: str = INDICATORS_KIND) -> Ranking:
-    """The (cached) ranking of ``plan`` on the knowledge base behind ``conn``: its indicators or goal indicators."""
-    key = (build_key(conn), kind, plan.query.text)
+def ranking(conn: sqlite3.Connection, plan: Plan, kind: str = INDICATORS_KIND, build: str | None = None) -> Ranking:
+    """The (cached) ranking of ``plan`` on the knowledge base behind ``conn``: its indicators or goal indicators.
+
+    The cache is bounded in rankings and in the hits they hold together; a long
+    query's ranking is not kept. ``build`` is the knowledge base's build key when known.
+    """
+    key = (build or build_key(conn), kind, plan.query.text)
+    if len(plan.query.text) > PLAN_CACHE_KEY_CHARS:
+        return Ranking(kind)
     with _rankings_lock:
         found = _rankings.get(key)
-        if found is None:
-            found = _rankings[key] = Ranking(kind)
-            while len(_rankings) > RANKING_CACHE_SIZE:
-                _rankings.popitem(last=False)
-        else:
+        if found is not None:
             _rankings.move_to_end(key)
+            return found
+        found = _rankings[key] = Ranking(kind)
+        # Rankings grow after they are made; what they hold together is counted as each new one comes.
+        held = sum(len(r.hits) for r in _rankings.values())
+        while len(_rankings) > 1 and (len(_rankings) > RANKING_CACHE_SIZE or held > RANKED_HITS_KEPT):
+            _, dropped = _rankings.popitem(last=False)
+            held -= len(dropped.hits)
         return found
 
 

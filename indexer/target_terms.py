@@ -108,9 +108,18 @@ def _deadline(text: str, raw: str) -> TargetCondition | None:
     return None
 
 
-@lru_cache(maxsize=100_000)
+# A 指标值 is short and recurs; longer text (a server is sent anything) is read each time, never kept.
+CACHED_TARGET_CHARS = 64
+
+
 def index_target_terms(raw: str) -> tuple[str, ...]:
     """The synthetic terms an index stores for the target ``raw`` (empty when it promises no number or date)."""
+    if len(raw or "") <= CACHED_TARGET_CHARS:
+        return _cached_target_terms(raw or "")
+    return _target_terms(raw or "")
+
+
+def _target_terms(raw: str) -> tuple[str, ...]:
     target = parse_target(raw or "")
     if target.kind == "deadline":
         condition = _deadline(_SPACES.sub("", unicodedata.normalize("NFKC", raw)), raw)
@@ -129,6 +138,9 @@ def index_target_terms(raw: str) -> tuple[str, ...]:
         for unit in (None, target.unit) if target.unit else (None,):
             out.append(TargetCondition(raw, "numeric", op=op, value=target.value, unit=unit).term())
     return tuple(dict.fromkeys(out))
+
+
+_cached_target_terms = lru_cache(maxsize=100_000)(_target_terms)
 
 
 def read_target(text: str) -> TargetCondition | None:
@@ -174,9 +186,11 @@ def _could_start_target(piece: str, start: int) -> bool:
     return not (piece[start].isdigit() and piece[start - 1].isdigit()) and piece[start - 1] not in ".,"
 
 
-@lru_cache(maxsize=200_000)
 def index_column_text(column: str, text: str) -> str:
-    """What an index stores for ``text`` in ``column``: its terms, and a target's synthetic terms after them."""
+    """What an index stores for ``text`` in ``column``: its terms, and a target's synthetic terms after them.
+
+    The segmenting is memoised by :mod:`indexer.tokenizer` (bounded when serving); nothing more is kept here.
+    """
     terms = index_text(text or "")
     if column != TARGET_COLUMN:
         return terms

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +39,11 @@ from indexer.texts import TEXT_COLUMNS, IndexedText
 from kb.db.schema import INDICATOR_FTS, TEXT_FTS
 
 BUILD_ID_FILE = "BUILD_ID"
+# Size and CRC-32 of every file of the index, written after each commit: a segment overwritten, cut or deleted,
+# or a damaged table of contents, is found before Whoosh reads it (7 MB for 1,000 documents: 6 ms to check).
+CHECKSUMS_FILE = "CHECKSUMS"
+MISSING = "缺失"
+_NOT_INDEX_FILES = frozenset({BUILD_ID_FILE, CHECKSUMS_FILE, f"{CHECKSUMS_FILE}.tmp"})
 WRITER_MEMORY_MB = 256
 TEXT_FIELDS = ("level3", "description", "target", "basis", "project_name")
 FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights, strict=True))
@@ -149,6 +155,7 @@ def write_index(staging: Path, texts: Iterable[IndexedText], build_id: str, proc
     for text in texts:
         writer.add_document(**_document(text))
     writer.commit()
+    _write_checksums(staging)
     (staging / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
 
 
@@ -173,7 +180,7 @@ def add_texts(directory: Path, texts: Iterable[IndexedText], build_id: str, prev
     the build id is written last.
     """
     directory = Path(directory)
-    if index_build_id(directory) != previous_build_id:
+    if index_build_id(directory) != previous_build_id or index_problem(directory) is not None:
         return False
     ix = index.open_dir(str(directory))
     documents = []
@@ -187,29 +194,121 @@ def add_texts(directory: Path, texts: Iterable[IndexedText], build_id: str, prev
             terms = " ".join(dict.fromkeys([*stored["project_name"].split(), *text.project_terms().split()]))
             if years != stored["year"] or terms != stored["project_name"]:
                 documents.append(_document(text, years, terms))
+    # From here until the new build id is written the index reads as missing, so a build cut short in between
+    # never leaves an index that claims the old build id while holding the new texts.
+    (directory / BUILD_ID_FILE).unlink()
     writer = ix.writer(limitmb=WRITER_MEMORY_MB)
     for document in documents:
         writer.update_document(**document)
     writer.commit()
+    _write_checksums(directory)
     (directory / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
     return True
 
 
 def swap_in(staging: Path, directory: Path) -> None:
-    """Replace the index in ``directory`` with the one written in ``staging``."""
+    """Replace the index in ``directory`` with the one written in ``staging``.
+
+    If the new one cannot be moved into place, the old one is put back.
+    """
     retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
     if directory.exists():
         directory.rename(retired)
-    staging.rename(directory)
+    try:
+        staging.rename(directory)
+    except BaseException:
+        if retired.exists() and not directory.exists():
+            retired.rename(directory)
+        raise
     shutil.rmtree(retired, ignore_errors=True)
+    _open.cache_clear()
 
 
 def index_build_id(directory: Path) -> str | None:
-    """The build id an index was made from, or None when there is no usable index."""
+    """The build id an index was made from, or None when there is no usable index.
+
+    Cheap (it runs before every search); :func:`index_problem` checks the files themselves.
+    """
     marker = Path(directory) / BUILD_ID_FILE
-    if not marker.exists() or not index.exists_in(str(directory)):
+    try:
+        if not marker.exists() or not index.exists_in(str(directory)):
+            return None
+        return marker.read_text(encoding="utf-8").strip()
+    except Exception:
+        # A damaged table of contents makes Whoosh raise whatever its unpickling meets.
         return None
-    return marker.read_text(encoding="utf-8").strip()
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _index_files(directory: Path) -> list[Path]:
+    """The files Whoosh wrote (segments, tables of contents), not its lock files nor our markers."""
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file() and p.name not in _NOT_INDEX_FILES and not p.name.endswith("WRITELOCK")
+    )
+
+
+def _write_checksums(directory: Path) -> None:
+    lines = [f"{_crc32(p):08x} {p.stat().st_size} {p.name}" for p in _index_files(directory)]
+    temporary = directory / f"{CHECKSUMS_FILE}.tmp"
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(temporary, directory / CHECKSUMS_FILE)
+
+
+def _checksum_problem(directory: Path) -> str | None:
+    """What differs from the checksums written with the index (None when nothing does, or none were written)."""
+    listing = directory / CHECKSUMS_FILE
+    if not listing.exists():
+        return None
+    try:
+        entries = [line.split(" ", 2) for line in listing.read_text(encoding="utf-8").splitlines() if line]
+        expected = {name: (int(crc, 16), int(size)) for crc, size, name in entries}
+    except ValueError:
+        return f"{CHECKSUMS_FILE} 无法读取"
+    for name, (crc, size) in sorted(expected.items()):
+        path = directory / name
+        if not path.is_file():
+            return f"文件 {name} 缺失"
+        if path.stat().st_size != size:
+            return f"文件 {name} 的大小不符（应为 {size} 字节，实为 {path.stat().st_size} 字节）"
+        if _crc32(path) != crc:
+            return f"文件 {name} 的内容与写入时不符（校验和不同）"
+    return None
+
+
+def index_problem(directory: Path) -> str | None:
+    """What makes the index in ``directory`` unusable: :data:`MISSING`, a description of the damage, or None.
+
+    Checks the files against their checksums, then opens every segment. The
+    build id is not compared here (:func:`index_build_id` reads it).
+    """
+    directory = Path(directory)
+    if not (directory / BUILD_ID_FILE).is_file():
+        return MISSING
+    try:
+        problem = _checksum_problem(directory)
+        if problem:
+            return f"已损坏：{problem}"
+        if not index.exists_in(str(directory)):
+            return MISSING
+        with index.open_dir(str(directory)).reader() as reader:
+            reader.doc_count()
+            for field_name in ("key", "level3"):
+                reader.field_length(field_name)
+    except OSError as exc:
+        return f"已损坏：{exc.strerror or exc}（{Path(exc.filename or directory).name}）"
+    except Exception as exc:
+        # Whoosh raises whatever a damaged file makes its unpickling and struct reading meet.
+        return f"已损坏：无法打开（{type(exc).__name__}）"
+    return None
 
 
 def _filters(level2: Sequence[str], years: Sequence[int]) -> Query | None:

@@ -70,13 +70,20 @@ def form_stem(word: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=10_000)
+# A word longer than this is no compound a reviewer types: it is cut each time, never kept.
+CACHED_SPLIT_CHARS = 16
+
+
 def splits(word: str) -> tuple[tuple[str, ...], ...]:
     """The ways to cut ``word`` into dictionary words of two characters or more, fewest pieces first.
 
     The word itself is not a way; a trailing form-suffix character may be left
     off (知晓度 → 知晓). At most a few ways are returned.
     """
+    return _cached_splits(word) if len(word) <= CACHED_SPLIT_CHARS else _splits(word)
+
+
+def _splits(word: str) -> tuple[tuple[str, ...], ...]:
     text = normalise(word)
     ends: list[list[tuple[str, ...]]] = [[] for _ in range(len(text) + 1)]
     ends[0] = [()]
@@ -93,3 +100,6 @@ def splits(word: str) -> tuple[tuple[str, ...], ...]:
     ways = [way for way in ways if way]
     ways.sort(key=len)
     return tuple(dict.fromkeys(ways))[:4]
+
+
+_cached_splits = lru_cache(maxsize=10_000)(_splits)

@@ -91,7 +91,7 @@ def kb_serve(args: list[str], cwd: Path, log_path: Path, timeout: float = 60) ->
             deadline = time.monotonic() + timeout
             while True:
                 try:
-                    urllib.request.urlopen(url + "/-/versions.json", timeout=2)
+                    urllib.request.urlopen(url + "/-/metadata.json", timeout=2)
                     break
                 except OSError as exc:
                     if process.poll() is not None or time.monotonic() > deadline:

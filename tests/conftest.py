@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +64,112 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         from tests.browser import require_browser
 
         require_browser()
+
+
+# --- the seed in every form (bench/docgen), rendered once per session ----------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def need_tools(*tools: str) -> None:
+    """Skip (fail in CI) unless every tool is installed; Playwright counts as a tool."""
+    missing = [
+        tool for tool in tools if tool != "playwright" and shutil.which(tool) is None and not Path(tool).exists()
+    ]
+    if "playwright" in tools:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing.append("playwright")
+    if missing:
+        message = f"needs {', '.join(missing)} (Debian: apt-get install chromium poppler-utils fonts-noto-cjk)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def gdoc():
+    """The seed as a generated document (bench.docgen.seed)."""
+    from bench.docgen.seed import seed_doc as generated_seed
+
+    return generated_seed()
+
+
+@pytest.fixture(scope="session")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("docgen")
+
+
+@pytest.fixture(scope="session")
+def timings() -> Iterator[dict[str, float]]:
+    """Seconds each form of the seed took to render (printed at the end of the session with ``-s``)."""
+    measured: dict[str, float] = {}
+    yield measured
+    print("\nrender times (s): " + ", ".join(f"{form} {seconds:.2f}" for form, seconds in measured.items()))
+
+
+@pytest.fixture(scope="session")
+def rendered(gdoc, out: Path, timings: dict[str, float]) -> dict[str, Path]:
+    """The seed in every form that needs no browser, rendered once."""
+    from bench.docgen.render import render
+
+    paths = {}
+    for form, suffix in [
+        ("txt", ".txt"),
+        ("md", ".md"),
+        ("html", ".html"),
+        ("md-html", ".md"),
+        ("xlsx", ".xlsx"),
+        ("docx", ".docx"),
+    ]:
+        start = time.perf_counter()
+        paths[form] = render(gdoc, form, out / f"seed-{form}{suffix}")
+        timings[form] = time.perf_counter() - start
+    return paths
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for all the PDF tests."""
+    need_tools(CHROMIUM, "playwright")
+    from bench.docgen.render.pdf import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def seed_pdf(gdoc, out: Path, browser: Any, timings: dict[str, float]) -> Path:
+    """The seed printed to PDF by Chromium (81 pages), once per session."""
+    from bench.docgen.render import render
+
+    need_tools("pdftotext", "pdfinfo")
+    start = time.perf_counter()
+    path = render(gdoc, "pdf", out / "seed.pdf", browser=browser)
+    timings["pdf"] = time.perf_counter() - start
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_pdf_doc(seed_pdf: Path) -> Document:
+    """The seed PDF parsed, once per session (the 81-page PDF parse is the slow part of the readers' tests)."""
+    return parse_document(seed_pdf)
+
+
+@pytest.fixture(scope="session")
+def seed_pdf_db(seed_pdf: Path, seed_pdf_doc: Document, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The knowledge base built from the seed PDF, reusing the session's parse of it (one worker, in process)."""
+    import kb.parse
+    from kb.db.build import build_knowledge_base
+
+    db = tmp_path_factory.mktemp("kb-pdf") / "kb.db"
+    parse = kb.parse.parse_document
+
+    def cached(path: str | Path) -> Document:
+        return seed_pdf_doc if Path(path) == seed_pdf else parse(path)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kb.parse, "parse_document", cached)
+        build_knowledge_base([seed_pdf], db, workers=1)
+    return db

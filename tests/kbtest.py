@@ -6,11 +6,13 @@ import asyncio
 import threading
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from datasette.app import Datasette
 
 from kb.web.metadata import build_metadata
+
+T = TypeVar("T")
 
 
 class DatasetteClient:
@@ -21,21 +23,32 @@ class DatasetteClient:
     as ``kb serve --metadata`` does).
     """
 
-    def __init__(self, db_path: Path, metadata_file: bool = False) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        metadata_file: bool = False,
+        immutable: bool = False,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         metadata = build_metadata(db_path.stem) if metadata_file else None
-        self.ds = Datasette([str(db_path)], immutables=[], metadata=metadata)
+        # ``immutable`` opens the file as kb serve does (-i); otherwise as a mutable database.
+        files, immutables = ([], [str(db_path)]) if immutable else ([str(db_path)], [])
+        self.ds = Datasette(files, immutables=immutables, metadata=metadata, settings=settings)
         # The client's loop runs in a thread of its own: a test may hold another loop open in the main thread
         # (Playwright's sync API does, while a session's Chromium prints PDF fixtures).
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="datasette-client", daemon=True)
         self._thread.start()
-        self._run(self.ds.invoke_startup())
+        self.run(self.ds.invoke_startup())
 
-    def _run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """The result of ``coroutine``, run on the client's event loop."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
+    _run = run
+
     def get(self, path: str, **kwargs: Any):
-        return self._run(self.ds.client.get(path, **kwargs))
+        return self.run(self.ds.client.get(path, **kwargs))
 
     def json(self, path: str) -> Any:
         response = self.get(path)

@@ -67,3 +67,60 @@ def test_results_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
 def test_percentiles() -> None:
     stats = percentiles([float(n) for n in range(1, 51)])
     assert (stats["p50"], stats["p95"], stats["max"], stats["n"]) == (25.5, 48.0, 50.0, 50)
+
+
+def test_corpus_documents_become_blocks_that_print_back_the_same_rows() -> None:
+    """The PDF column prints corpus documents: their blocks give the same rows and page breaks at the headers."""
+    from bench.docgen.blocks import PageBreak
+    from bench.docgen.render.txt import to_txt
+    from bench.docgen.seed import text_doc
+
+    rendered = render(department(5), 2025, seed=3)
+    doc = text_doc(rendered.text, "corpus")
+    rows = [line for line in rendered.text.split("\n") if "\t" in line]
+    assert [line for line in to_txt(doc).split("\n") if "\t" in line] == rows
+    breaks = sum(isinstance(block, PageBreak) for block in doc.blocks)
+    headers = sum(line.startswith(f"{department(5).code} ") for line in rendered.text.split("\n"))
+    assert breaks >= headers - 1 > 10
+    parsed = parse_bytes(to_txt(doc).encode("utf-8"), "corpus.txt")
+    assert [(i.level3, i.target.raw) for p in parsed.projects for i in p.indicators] == [
+        (row[2], row[4]) for row in rendered.rows
+    ]
+
+
+def test_load_test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main(["load", "--seconds", "0", "--work", str(tmp_path)]) == 2
+    assert "must be positive" in capsys.readouterr().err
+    assert bench_main(["load", "--clients", "8,0", "--work", str(tmp_path)]) == 2
+    assert bench_main(["load", "--work", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_load_client_reads_fixed_length_and_chunked_answers() -> None:
+    """The load test's HTTP client against a tiny server answering both ways, over one kept-alive connection."""
+    import asyncio
+
+    from bench.load import Connection
+
+    answers = [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+        b"HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+    ]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for answer in answers:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer)
+            await writer.drain()
+        writer.close()
+
+    async def scenario() -> list[tuple[int, int]]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        connection = Connection("127.0.0.1", port)
+        got = [await connection.get("/a"), await connection.get("/b")]
+        await connection.close()
+        server.close()
+        return got
+
+    assert asyncio.run(scenario()) == [(200, 5), (400, 5)]

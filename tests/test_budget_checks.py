@@ -50,6 +50,15 @@ def key(finding: Finding) -> tuple:
     return finding.rule, e.get("table"), e.get("code"), e.get("column"), e.get("difference")
 
 
+def cell_keys(findings: list[Finding]) -> set[tuple]:
+    """The cells the one-cent summaries (提示) of ``findings`` name, keyed like :func:`key`."""
+    return {
+        (f.rule, c.get("table"), c.get("code"), c.get("column"), c.get("difference"))
+        for f in findings
+        for c in f.evidence.get("cells", [])
+    }
+
+
 # The seed's real discrepancies: 20801 is printed 0.01 below the sum of its seven
 # 项 (5443.10 vs 5443.11; 基本支出 3432.42 vs 3432.43), and 208 0.01 above the sum
 # of its five 款 (10610.52 vs 10610.51; 本年收入/财政拨款 9391.47 vs 9391.46;
@@ -73,21 +82,33 @@ SEED_DISCREPANCIES = {
 }
 
 
-def test_seed_findings_are_exactly_its_real_discrepancies(seed: BudgetTables, budgets: list[float]) -> None:
+def test_seed_findings_are_its_real_discrepancies_one_hint_per_table(seed: BudgetTables, budgets: list[float]) -> None:
     findings = reconcile(seed, budgets)
-    assert {key(f) for f in findings} == SEED_DISCREPANCIES
-    assert len(findings) == len(SEED_DISCREPANCIES)
-    assert {f.severity for f in findings} == {"warning"}  # within rounding, not errors
+    # Fourteen one-cent cells in three tables: three 提示, not fourteen warnings.
+    assert [(f.rule, f.severity, f.evidence["table"], f.evidence["count"]) for f in findings] == [
+        ("budget.parent_sum", "info", "income", 6),
+        ("budget.parent_sum", "info", "expense", 4),
+        ("budget.parent_sum", "info", "general_expense", 4),
+    ]
+    assert cell_keys(findings) == SEED_DISCREPANCIES
 
 
-def test_a_finding_names_table_row_and_numbers(seed: BudgetTables) -> None:
-    finding = next(f for f in check_parent_sums(seed) if key(f)[1:4] == ("expense", "20801", "basic"))
+def test_a_hint_names_its_table_and_every_cell(seed: BudgetTables) -> None:
+    finding = next(f for f in check_parent_sums(seed) if f.evidence["table"] == "expense")
     assert finding.message == (
-        "支出总表 序号 3（20801 人力资源和社会保障管理事务）的基本支出 3432.42 万元，"
-        "其下 7 个项级科目之和 3432.43 万元，相差 0.01 万元（在四舍五入误差之内）"
+        "支出总表有 4 处相差不超过 0.01 万元，在四舍五入误差之内，仅供核对："
+        "序号 2（208 社会保障和就业支出）的合计 10610.52 万元，其下 5 个款级科目之和 10610.51 万元；"
+        "序号 2（208 社会保障和就业支出）的基本支出 3793.99 万元，其下 5 个款级科目之和 3793.98 万元；"
+        "序号 3（20801 人力资源和社会保障管理事务）的合计 5443.10 万元，其下 7 个项级科目之和 5443.11 万元；"
+        "序号 3（20801 人力资源和社会保障管理事务）的基本支出 3432.42 万元，其下 7 个项级科目之和 3432.43 万元"
     )
-    assert finding.evidence["lines"] == [296, 296]
-    assert finding.evidence["children"] == ["2080101", "2080102", "2080106", "2080109", "2080110", "2080150", "2080199"]
+    cell = next(c for c in finding.evidence["cells"] if (c["code"], c["column"]) == ("20801", "basic"))
+    assert cell["message"] == (
+        "序号 3（20801 人力资源和社会保障管理事务）的基本支出 3432.42 万元，其下 7 个项级科目之和 3432.43 万元"
+    )
+    assert cell["lines"] == [296, 296]
+    assert cell["children"] == ["2080101", "2080102", "2080106", "2080109", "2080110", "2080150", "2080199"]
+    assert "rounding_cent" not in cell
 
 
 def test_seed_project_budgets_add_up_to_project_spending(seed: BudgetTables, budgets: list[float]) -> None:
@@ -101,6 +122,19 @@ def test_seed_project_budgets_add_up_to_project_spending(seed: BudgetTables, bud
         7027.99,
         7028.99,
     )
+
+
+@pytest.mark.parametrize(("moved_by", "severity"), [(0.01, "info"), (0.02, "warning"), (0.3, "error")])
+def test_severity_grows_with_the_difference(
+    seed: BudgetTables, budgets: list[float], moved_by: float, severity: str
+) -> None:
+    """One cent is a 提示; more than a cent that 44 rounded budgets can explain is a warning; beyond, an error."""
+    [finding] = check_projects_total(seed, [*budgets[:-1], budgets[-1] + moved_by])
+    assert finding.severity == severity
+    if severity == "info":
+        assert finding.message.startswith("支出总表有 1 处相差不超过 0.01 万元，在四舍五入误差之内")
+    elif severity == "warning":
+        assert finding.message.endswith("相差 0.02 万元（可能为四舍五入误差）")
 
 
 @pytest.mark.parametrize(
@@ -173,7 +207,8 @@ def broken(line: int, old: str, new: str) -> list[str]:
 def test_breaking_one_number_fails_the_right_check(
     budgets: list[float], line: int, old: str, new: str, rule: str, where: dict
 ) -> None:
-    findings = [f for f in reconcile(tables_of(broken(line, old, new)), budgets) if key(f) not in SEED_DISCREPANCIES]
+    # The seed's own one-cent differences stay 提示; the broken number is an error of its rule.
+    findings = [f for f in reconcile(tables_of(broken(line, old, new)), budgets) if f.severity != "info"]
     hits = [f for f in findings if f.rule == rule and all(f.evidence.get(k) == v for k, v in where.items())]
     assert hits, [(f.rule, f.message) for f in findings]
     assert all(f.severity == "error" for f in hits)
@@ -205,9 +240,9 @@ def _table(total: float, basic: float, project: float) -> BudgetTables:
 
 
 @pytest.mark.parametrize(
-    ("project", "severity"), [(5.004, None), (4.996, None), (5.01, "warning"), (5.1, "error"), (4.9, "error")]
+    ("project", "severity"), [(5.004, None), (4.996, None), (5.01, "info"), (5.1, "error"), (4.9, "error")]
 )
-def test_tolerance_is_half_a_cent_and_rounding_is_a_warning(project: float, severity: str | None) -> None:
+def test_tolerance_is_half_a_cent_and_one_cent_is_a_hint(project: float, severity: str | None) -> None:
     findings = check_basic_plus_project(_table(10.0, 5.0, project))
     assert [f.severity for f in findings] == ([severity] if severity else [])
 

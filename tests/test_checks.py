@@ -195,6 +195,18 @@ def test_registry_is_documented() -> None:
         assert (rule.check or rule.document_check).__doc__, rule.id
 
 
+def test_every_rule_has_its_principle_in_chinese() -> None:
+    from kb.checks.registry import PRINCIPLES
+
+    assert set(PRINCIPLES) == set(RULES)
+    for rule in RULES.values():
+        text = rule.principle_text
+        assert re.search(r"[\u4e00-\u9fff]", text) and len(text) >= 20, rule.id
+        assert not re.search(r"\b(the|is|and|of)\b", text), rule.id  # Chinese, not English
+    assert "写成上限" in RULES["direction.satisfaction"].principle_text
+    assert "0.01 万元" in RULES["budget.parent_sum"].principle_text
+
+
 def test_rule_selection_by_id_and_prefix() -> None:
     assert [r.id for r in select_rules(["direction"])] == [
         "direction.satisfaction",
@@ -516,6 +528,54 @@ def test_copied_tables_and_related_funds() -> None:
     assert related[(3, None)].evidence["partners"][0]["related"] == "资金用途相同"
 
 
+def test_copy_messages_say_exactly_what_is_shared(seed_db: Path, seed_findings: list[Finding]) -> None:
+    where = _where_in(seed_db)
+    copies = {where(f)[0]: f for f in seed_findings if f.rule.startswith("copy.") and f.rule.endswith("table")}
+    # 5 and 11 share six names, but three of the six targets differ: the message says which.
+    assert copies[5].message.startswith(
+        "项目「就业专项区级配套资金」（2024年）的 6 行指标中有 6 行与项目「石财社〔2022〕99号提前下达2023年"
+        "省级就业补助资金」（2023年）名称相同，其中 3 行指标值也相同、3 行指标值不同（资金拨付情况："
+        "精准核算／按政策审批拨付；预算成本控制数：≤300万／≤2281万；受益对象满意度：≥90%／≤90%）。"
+    )
+    partner = copies[5].evidence["partners"][0]
+    assert partner["same_targets"] == ["就业补贴种类", "资金拨付及时性", "就业政策落实"]
+    assert [d["level3"] for d in partner["different_targets"]] == ["资金拨付情况", "预算成本控制数", "受益对象满意度"]
+    # 13 and 14: names and targets alike.
+    assert (
+        "15 行指标中有 15 行与项目「石财社〔2023〕143号提前下达2024年省级就业补助资金」（2024年）名称和指标值都相同。"
+        in (copies[13].message)
+    )
+    # 26 and 27: one measure worded otherwise, one target differs.
+    assert "是同一指标（1 行措辞不同：服务群体满意度／服务对象满意度），其中 5 行指标值也相同、1 行指标值不同" in (
+        copies[26].message
+    )
+    assert copies[43].rule == "copy.table" and "共同的指标：案件结案率(%)、仲裁结案率" in copies[43].message
+
+
+def test_copy_message_of_names_without_targets() -> None:
+    names = ("设备检修次数", "故障处理次数", "巡检次数")
+    found = flagged(
+        [
+            Proj(
+                "设备维修费",
+                [Row("数量指标", n, f"≥{i} 次") for i, n in enumerate(names, 1)],
+                usage="维修",
+                goal="1.保障设备运行。",
+            ),
+            Proj(
+                "宣传印刷费",
+                [Row("数量指标", n, f"≥{i * 10} 次") for i, n in enumerate(names, 1)],
+                usage="印刷",
+                goal="1.做好宣传。",
+            ),
+        ],
+        "copy.table",
+    )
+    assert "3 行与项目「宣传印刷费」（2024年）只有名称相同，指标值都不同（设备检修次数：≥1 次／≥10 次；" in (
+        found[(1, None)].message
+    )
+
+
 def test_duplicate_rows() -> None:
     found = flagged(
         [
@@ -683,7 +743,8 @@ def test_anomalies_table_spec() -> None:
         "project_id": "projects",
         "indicator_id": "indicators",
     }
-    assert {("rule",), ("severity",), ("project_id",)} <= set(ANOMALIES.indexes)
+    # (rule, severity) serves lookups by rule too (its leading column).
+    assert {("rule", "severity"), ("severity",), ("project_id",)} <= set(ANOMALIES.indexes)
 
 
 def test_anomaly_rows_are_deterministic(seed_findings: list[Finding]) -> None:

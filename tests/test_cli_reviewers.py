@@ -46,7 +46,7 @@ def test_lint_by_project_id(seed_db: Path) -> None:
 
 
 def test_lint_year_of_document_findings_is_the_budget_year(seed_db: Path) -> None:
-    assert len(_lint(seed_db, "--rule", "budget", "--year", "2024")[1]) == 14
+    assert len(_lint(seed_db, "--rule", "budget", "--year", "2024")[1]) == 3  # one 提示 per table
     assert _lint(seed_db, "--rule", "budget", "--year", "2023")[1] == []
     # 2023 projects of the 2024 budget: 54 indicators in 9 projects.
     records = _lint(seed_db, "--year", "2023")[1]

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import time
 import zipfile
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from bench.docgen.render.codepoints import compat_map, fold, kangxi_map
 from bench.docgen.render.grid import layout
 from bench.docgen.render.md import to_md
 from bench.docgen.render.txt import to_txt
-from bench.docgen.seed import SEED_PATH, seed_doc
+from bench.docgen.seed import SEED_PATH
 
 PROJECTS = 44
 # The rows the seed shows cut by a page break: (project number, text in the head, text in the tail), each
@@ -65,60 +64,8 @@ def _need(*tools: str) -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def gdoc() -> GeneratedDoc:
-    """The seed as a generated document."""
-    return seed_doc()
-
-
-@pytest.fixture(scope="session")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("docgen")
-
-
-@pytest.fixture(scope="session")
-def timings() -> Iterator[dict[str, float]]:
-    """Seconds each form of the seed took to render (printed at the end of the session with ``-s``)."""
-    measured: dict[str, float] = {}
-    yield measured
-    print("\nrender times (s): " + ", ".join(f"{form} {seconds:.2f}" for form, seconds in measured.items()))
-
-
-@pytest.fixture(scope="session")
-def rendered(gdoc: GeneratedDoc, out: Path, timings: dict[str, float]) -> dict[str, Path]:
-    """The seed in every form that needs no browser, rendered once."""
-    paths = {}
-    for form, suffix in [
-        ("txt", ".txt"),
-        ("md", ".md"),
-        ("html", ".html"),
-        ("md-html", ".md"),
-        ("xlsx", ".xlsx"),
-        ("docx", ".docx"),
-    ]:
-        start = time.perf_counter()
-        paths[form] = render(gdoc, form, out / f"seed-{form}{suffix}")
-        timings[form] = time.perf_counter() - start
-    return paths
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One Chromium for all the PDF tests."""
-    _need(CHROMIUM, "playwright")
-    from bench.docgen.render.pdf import chromium
-
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="session")
-def seed_pdf(gdoc: GeneratedDoc, out: Path, browser: Any, timings: dict[str, float]) -> Path:
-    _need("pdftotext", "pdfinfo")
-    start = time.perf_counter()
-    path = render(gdoc, "pdf", out / "seed.pdf", browser=browser)
-    timings["pdf"] = time.perf_counter() - start
-    return path
+# The seed as blocks (``gdoc``), its forms (``rendered``, ``seed_pdf``), ``browser`` and ``out`` are session
+# fixtures of tests/conftest.py, shared with the readers' tests so each form is rendered once per session.
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from tests.seed_ids import seed_indicator, seed_project
 
 # On the seed: 4 errors, 22 warnings, 13 infos (tests/test_checks.py lists them all).
 # The rules find 4 errors, 22 warnings and 13 infos; kb build adds 14 budget reconciliation warnings.
-SEED_COUNTS = {"error": 4, "warning": 36, "info": 13}
+SEED_COUNTS = {"error": 4, "warning": 22, "info": 16}
 
 
 def run(*args: str) -> Result:
@@ -51,9 +51,9 @@ def test_report_grouped_by_project(seed_db: Path) -> None:
         "  错误  direction.satisfaction  第 6 行「受益对象满意度」≤90%",
     ]
     assert block.splitlines()[5].strip().startswith("是满意度，越高越好，指标值「≤90%」却是上限")
-    # 39 findings of the rules and the 14 budget reconciliation warnings kb build stored (0.01 万元 roundings).
+    # 39 findings of the rules and the 3 budget reconciliation hints kb build stored (0.01 万元, one per table).
     assert re.findall(r"^文档 (\d+) 的部门预算公开表$", out, flags=re.MULTILINE) == ["1"]
-    assert out.rstrip().splitlines()[-1].startswith("kb lint：53 条发现（错误 4，警告 36，提示 13），涉及 22 个项目")
+    assert out.rstrip().splitlines()[-1].startswith("kb lint：42 条发现（错误 4，警告 22，提示 16），涉及 22 个项目")
 
 
 def test_json_records(seed_db: Path) -> None:

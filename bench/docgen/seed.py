@@ -42,6 +42,8 @@ INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "绩效指�
 # pages (indicator rows only, 指标值确定依据 as wide as its two columns were), so both line up.
 PROJECT_WIDTHS = [10.0, 11.0, 18.0, 24.0, 15.0, 13.0, 9.0]
 CONTINUATION_WIDTHS = [*PROJECT_WIDTHS[:5], PROJECT_WIDTHS[5] + PROJECT_WIDTHS[6]]
+# The first line of a page header: a department code (never a year) and the start of its name.
+_HEADER_LINE = re.compile(r"(?m)^(?!20\d\d )\d{3,9} [\u4e00-\u9fff]{4}")
 # A run of this many blank lines is where the conversion left an empty page footer: a page break.
 PAGE_BREAK_BLANKS = 3
 
@@ -59,8 +61,20 @@ class _Chunk:
 
 def seed_doc(path: Path = SEED_PATH) -> GeneratedDoc:
     """Read the seed text into a :class:`GeneratedDoc` (blocks, page breaks, merged cells)."""
+    return text_doc(path.read_text(encoding="utf-8"), name="shijiazhuang-gaoxin-zuzhibu-2024-budget")
+
+
+def text_doc(text: str, name: str) -> GeneratedDoc:
+    """Any text in the seed's form (``bench/corpus.py`` writes such documents) as a :class:`GeneratedDoc`.
+
+    The page header is recognised by its first line, the department code and the start of its name, as it
+    first appears in the text (``316 中共石家庄高新技术产`` in the seed, ``103 新华区组织部`` in a corpus document).
+    """
+    found = _HEADER_LINE.search(text)
+    # The code and the name's first characters: the extraction wraps the rest differently from page to page.
+    header = found.group(0)[: found.group(0).index(" ") + 5] if found else PAGE_HEADER_START
     blocks: list[Block] = []
-    for chunk in _chunks(path.read_text(encoding="utf-8")):
+    for chunk in _chunks(text):
         if chunk.blanks_before >= PAGE_BREAK_BLANKS and blocks:
             _break_page(blocks)
         if "\t" in chunk.lines[0]:
@@ -70,10 +84,10 @@ def seed_doc(path: Path = SEED_PATH) -> GeneratedDoc:
             blocks.append(table)
             continue
         block = _text_block(chunk.lines)
-        if block.text.startswith(PAGE_HEADER_START):
+        if block.text.startswith(header):
             _break_page(blocks, before_title=True)
         blocks.append(block)
-    return GeneratedDoc(name="shijiazhuang-gaoxin-zuzhibu-2024-budget", blocks=blocks)
+    return GeneratedDoc(name=name, blocks=blocks)
 
 
 def _chunks(text: str) -> list[_Chunk]:

@@ -15,6 +15,7 @@ from typing import Any
 from kb.checks.engine import run_checks
 from kb.db.schema import ANOMALIES
 from kb.db.spec import insert_rows
+from kb.jsonsafe import dumps
 from kb.models import Finding
 
 # Datasette facets for the anomalies table.
@@ -27,14 +28,14 @@ def _sort_key(finding: Finding) -> tuple:
 
 def anomaly_rows(findings: Iterable[Finding], first_id: int = 1) -> list[dict[str, Any]]:
     """Findings as ``anomalies`` rows: ids from ``first_id`` in document, project, indicator, rule order;
-    evidence as JSON text."""
+    evidence as JSON text (valid JSON: a number that is not finite is stored as ``null``)."""
     rows = []
     for row_id, finding in enumerate(sorted(findings, key=_sort_key), start=first_id):
         row = finding.model_dump()
         row.update(
             id=row_id,
             rule_family=finding.rule.split(".", 1)[0],
-            evidence=json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True),
+            evidence=dumps(finding.evidence, ensure_ascii=False, sort_keys=True),
         )
         rows.append(row)
     return rows

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli.common import EXIT_PROBLEMS, progress_printer, reports_errors
+from kb.cli.common import EXIT_PROBLEMS, echo, notify, progress_printer, reports_errors
 from kb.errors import UsageError
 
 
@@ -47,7 +47,9 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
 
     Build the knowledge base from the documents in PATH (files or folders; default data/).
 
-    退出状态 (exit status)：0 成功；1 有文档无法解析（其余照常构建，失败记入 parse_warnings）；2 什么也没能构建。
+    退出状态 (exit status)：0 成功；1 有文档或文件夹无法读取或解析（其余照常构建，失败记入
+    parse_warnings）；2 什么也没能构建（也包括：磁盘已满、文件夹不可写、数据库已损坏或不是知识库、
+    同一知识库的另一个构建正在进行）；130/143 被 Ctrl-C/SIGTERM 中断。原知识库只会被完整的新库替换。
     """
     from kb.db.build import add_to_knowledge_base, build_knowledge_base
 
@@ -55,10 +57,18 @@ def build(paths: tuple[str, ...], db_path: str, workers: int | None, add: bool) 
         raise UsageError("kb build --add 需要给出要加入的文档 (name the documents to add)")
     make = add_to_knowledge_base if add else build_knowledge_base
     report = make(paths or ("data",), db_path, workers=workers, progress=progress_printer())
-    for path, error in report.failed:
-        click.echo(f"错误：{path}: {error}", err=True)
-    click.echo(report.summary())
-    if report.failed:
+    for path in report.removed:
+        notify(f"提示：已删除中断的构建留下的临时文件 {path} (removed a stale temporary)")
+    for path, error in [*report.failed, *report.unreadable]:
+        notify(f"错误：{path}: {error}")
+    for duplicate, kept in report.duplicates:
+        notify(f"警告：{duplicate}: 与 {kept} 内容完全相同，只构建一次 (identical content, built once)")
+    for path in report.known:
+        notify(f"提示：{path}: 已在知识库中，跳过 (already in the knowledge base)")
+    for note in report.notes:
+        notify(f"提示：{note}")
+    echo(report.summary())
+    if report.problems:
         sys.exit(EXIT_PROBLEMS)
 
 
@@ -101,9 +111,13 @@ def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metad
     Serve the knowledge base read-only with Datasette, building it first if missing or stale.
 
     页面、列名、导出（Excel/WPS 可直接打开的 CSV 和 .xlsx）均为中文；知识库可用任何文件名。
+    知识库不完整、已损坏或不是本工具构建的，退出状态 2；--host 不是本机回环地址时给出警告。
+    Exit status 2 when the database is truncated, corrupt or not a knowledge base; a warning when
+    --host is not a loopback address (the site is then open to the network).
     """
     from kb.db.build import build_knowledge_base
-    from kb.web.serve import datasette_args, is_stale, run_datasette
+    from kb.db.validate import check_database
+    from kb.web.serve import datasette_args, exposure_warning, is_stale, run_datasette
 
     db = Path(db_path)
     if is_stale(db, data_paths):
@@ -112,6 +126,10 @@ def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metad
         for path, error in report.failed:
             click.echo(f"错误：{path}: {error}", err=True)
         click.echo(report.summary(), err=True)
+    check_database(db)
+    warning = exposure_warning(host)
+    if warning:
+        click.echo(warning, err=True)
     metadata = Path(metadata_path) if metadata_path else None
     click.echo(f"绩效指标知识库：http://{host}:{port}/{db.stem}", err=True)
     run_datasette(datasette_args(db, metadata, host, port))

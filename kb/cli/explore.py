@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli.common import DB_OPTION, FORMAT_OPTION, LIMIT_OPTION, echo_json, notify, reports_errors
+from kb.cli.common import DB_OPTION, FORMAT_OPTION, LIMIT_OPTION, echo, echo_json, notify, reports_errors
 
 
 @click.command(
@@ -84,18 +84,20 @@ def search(
     terms = the_plan.query.terms()
     asked = " ".join([*terms, *(c.label() for c in the_plan.query.targets)])
     tiers = "，".join(f"{label} {count} 条" for label, count in Counter(h.label for h in hits).items())
-    click.echo(f"{len(hits)} 条结果（Whoosh BM25F；查询词：{asked}" + (f"；{tiers}" if tiers else "") + "）")
+    echo(f"{len(hits)} 条结果（Whoosh BM25F；查询词：{asked}" + (f"；{tiers}" if tiers else "") + "）")
     for note in the_plan.notes:
-        click.echo(f"  相近写法：{note}")
+        echo(f"  相近写法：{note}")
     if hits:
         color = sys.stdout.isatty()
-        click.echo(
+        # The table's cells are cleaned of control characters before the highlighting colours them.
+        echo(
             indicator_table(
                 [rows[h.id] for h in hits],
                 [f"{h.label} {h.score:.2f}" for h in hits],
                 "匹配 得分",
                 decorate=highlighter(terms, color),
-            )
+            ),
+            styled=True,
         )
 
 
@@ -124,15 +126,16 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
     from indexer.similarity import probe_for_indicator, probe_for_text
     from indexer.similarity import similar as find_similar
     from kb.cli.render.indicators import indicator_record, indicator_table
-    from kb.db.read import indicator_rows, open_database
+    from kb.db.read import indicator_rows, open_database, parse_id
     from kb.errors import UsageError
 
     conn = open_database(db_path)
     if what.strip().isdigit():
-        probe = probe_for_indicator(conn, int(what))
-        if probe is None:
-            raise UsageError(f"没有编号为 {what} 的指标 (unknown indicator id)")
-        subject = indicator_rows(conn, [int(what)])[int(what)]
+        indicator_id = parse_id(what)
+        probe = None if indicator_id is None else probe_for_indicator(conn, indicator_id)
+        if indicator_id is None or probe is None:
+            raise UsageError(f"没有编号为 {what.strip()} 的指标 (unknown indicator id)")
+        subject = indicator_rows(conn, [indicator_id])[indicator_id]
         context = f"{subject['project_name']}，{subject['project_year']}，{subject['target_raw']}"
         title = f"与 {probe.id}「{probe.level3}」（{context}）相似的指标"
     else:
@@ -156,10 +159,10 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
             }
         )
         return
-    click.echo(title + f"：{len(matches)} 条（✓ 同一指标族）")
+    echo(title + f"：{len(matches)} 条（✓ 同一指标族）")
     if matches:
         scores = [f"{'✓ ' if m.same_family else ''}{m.score:.2f}" for m in matches]
-        click.echo(indicator_table([rows[m.id] for m in matches], scores, "相似度"))
+        echo(indicator_table([rows[m.id] for m in matches], scores, "相似度"))
 
 
 @click.command(
@@ -197,8 +200,8 @@ def series(which: str | None, db_path: str, fmt: str) -> None:
         if fmt == "json":
             echo_json(rows)
         else:
-            click.echo(f"跨年度或跨文号重复出现的项目系列 {len(rows)} 个：")
-            click.echo(
+            echo(f"跨年度或跨文号重复出现的项目系列 {len(rows)} 个：")
+            echo(
                 format_table(
                     ["编号", "系列", "项目数", "年度"],
                     [[str(r["id"]), r["name"], str(r["project_count"]), r["years"]] for r in rows],
@@ -209,4 +212,4 @@ def series(which: str | None, db_path: str, fmt: str) -> None:
     if fmt == "json":
         echo_json(details)
     else:
-        click.echo("\n\n".join(series_table(d) for d in details))
+        echo("\n\n".join(series_table(d) for d in details))

@@ -22,7 +22,7 @@ from kb.checks.context import CheckContext, load_context
 from kb.checks.engine import check_context, finding_order
 from kb.checks.registry import SEVERITIES, select_rules
 from kb.checks.store import stored_findings
-from kb.cli.common import EXIT_PROBLEMS, reports_errors
+from kb.cli.common import EXIT_PROBLEMS, echo, echo_json_text, reports_errors
 from kb.cli.render.findings import (
     finding_record,
     format_csv,
@@ -149,7 +149,7 @@ def lint(
     from kb.db.read import open_database
 
     selected = select_rules(rules)
-    conn = open_database(db_path)
+    conn = open_database(db_path, full_text=False)
     ctx = load_context(conn)
     in_scope = _in_scope(conn, ctx, projects, years)
     # Rules on single documents (the budget reconciliation) need the parsed tables, so kb build ran them;
@@ -164,11 +164,12 @@ def lint(
     )
     records = [finding_record(ctx, f) for f in findings]
     if fmt == "json":
-        click.echo(format_json(records))
+        echo_json_text(format_json(records))
     elif fmt == "csv":
-        click.echo(format_csv(records), nl=False)
+        echo(format_csv(records), nl=False)
     else:
         summary = summary_line(findings, len(selected))
-        click.echo(format_report(records, summary, _painter(sys.stdout.isatty())))
+        # The report cleans the documents' texts before the severity labels are coloured.
+        echo(format_report(records, summary, _painter(sys.stdout.isatty())), styled=True)
     if any(f.severity == "error" for f in findings):
         sys.exit(EXIT_PROBLEMS)

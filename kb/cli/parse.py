@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli.common import EXIT_PROBLEMS, EXIT_UNUSABLE, reports_errors
+from kb.cli.common import EXIT_PROBLEMS, EXIT_UNUSABLE, echo, echo_json_text, reports_errors
 from kb.errors import KbError, UsageError
 from kb.models import Document
 
@@ -43,7 +43,11 @@ def parse(path: str, fmt: str) -> None:
         from kb.parse.document import parse_document
 
         document = parse_document(path)
-        click.echo(document.model_dump_json(indent=2) if fmt == "json" else _summary(document))
+        # pydantic writes numbers that are not finite as null; echo_json_text escapes the controls JSON leaves raw.
+        if fmt == "json":
+            echo_json_text(document.model_dump_json(indent=2))
+        else:
+            echo(_summary(document))
         return
     _parse_folder(Path(path), fmt)
 
@@ -69,15 +73,15 @@ def _parse_folder(folder: Path, fmt: str) -> None:
             document = parse_document(file)
         except KbError as exc:
             failed += 1
-            click.echo(f"错误：{exc}", err=True)
+            echo(f"错误：{exc}", err=True)
             continue
         parsed.append(document)
         if fmt == "summary":
-            click.echo(f"{'═' * 30} {file}\n{_summary(document)}\n")
+            echo(f"{'═' * 30} {file}\n{_summary(document)}\n")
     if fmt == "json":
-        click.echo("[\n" + ",\n".join(d.model_dump_json(indent=2) for d in parsed) + "\n]" if parsed else "[]")
+        echo_json_text("[\n" + ",\n".join(d.model_dump_json(indent=2) for d in parsed) + "\n]" if parsed else "[]")
     else:
-        click.echo(f"kb parse：{folder} 中 {len(files)} 份文档，解析成功 {len(parsed)} 份，失败 {failed} 份")
+        echo(f"kb parse：{folder} 中 {len(files)} 份文档，解析成功 {len(parsed)} 份，失败 {failed} 份")
     if not parsed:
         sys.exit(EXIT_UNUSABLE)
     if failed:

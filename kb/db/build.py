@@ -1,27 +1,42 @@
 """Building the knowledge base: documents → SQLite (+ full-text indexes).
 
-``build_knowledge_base`` parses every document in parallel (parsing,
-segmenting and flattening into rows happen in the worker processes, see
-:mod:`kb.db.rows`), inserts the rows in bulk, derives what spans documents
-(series, families, consistency findings), and writes a new database beside
-the old one. Only a complete database is moved into place, so a failed build
-never leaves a broken or half-built file where the old one was. Ids are
-derived from document order and sequence numbers, so rebuilding the same
-documents gives the same rows with the same ids.
+A build runs in stages, each a function of its own:
+
+1. **discover** (:func:`discover_documents`) the document files under the paths given, and
+   **read** (:func:`read_sources`) their bytes' hashes: the same content under two names is built once;
+2. **per-document rows** (:func:`source_rows`, run in a process pool by :func:`load_documents`):
+   parsing, segmenting and flattening into rows happen in the worker processes (:mod:`kb.db.rows`);
+3. **writer** (:func:`_load_into`): the one process that inserts the rows (:class:`kb.db.writer.Writer`);
+4. **derive**, **checks**, **indexes** (:meth:`Writer.derive`, :meth:`Writer.check`,
+   :meth:`Writer.index`), while a forked process writes the Whoosh index (:func:`_start_whoosh`);
+5. **swap** (:func:`_swap_in`): the new database and index replace the old ones.
+
+Everything is written beside the old files and only complete files are moved
+into place, so a failed, killed or interrupted build leaves the old knowledge
+base as it was. A build holds a lock on the database (:mod:`kb.db.lock`),
+removes what dead builds left behind (:mod:`kb.db.files`), turns disk-full and
+permission failures into one message naming the file, and its child
+processes die with it (:mod:`kb.db.processes`). Ids follow document order, so
+rebuilding the same documents gives the same rows with the same ids.
 """
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.process
 import os
 import shutil
+import signal
 import sqlite3
+import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,15 +44,31 @@ from indexer import whoosh_index
 from indexer.texts import IndexedText
 from indexer.tokenizer import index_terms
 from kb import __version__
-from kb.db.rows import DocumentRows, load_document
-from kb.db.schema import DOCUMENTS
+from kb.db.files import (
+    check_writable_folder,
+    describe_os_error,
+    remove_quietly,
+    remove_stale_temporaries,
+    storage_error,
+    storage_errors,
+    temporary_db_path,
+)
+from kb.db.lock import BuildLock
+from kb.db.processes import forking, init_child, interruptible
+from kb.db.rows import DocumentRows, failed_document, load_document
+from kb.db.schema import DOCUMENTS, PARSE_WARNINGS
+from kb.db.validate import check_database
 from kb.db.writer import Writer
-from kb.errors import UsageError
+from kb.errors import BuildFailedError, DocumentError, UsageError
+from kb.read.sniff import KNOWN_UNSUPPORTED, SUFFIXES
 
 TOOL_VERSION = __version__
-DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".text"})
+# Every form kb/read reads, and the document types it recognises but cannot read (reported as failures).
+DOCUMENT_SUFFIXES = frozenset(SUFFIXES) | frozenset(KNOWN_UNSUPPORTED)
 # Parsed documents waiting for the writer, per worker: enough to keep workers busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
+# What a failed build means for the user's files, said after the failure.
+KEPT = "构建未完成，原知识库保持不变 (the build did not finish; the old knowledge base is unchanged)"
 
 ProgressCallback = Callable[["BuildProgress"], None]
 
@@ -55,11 +86,26 @@ class BuildProgress:
 
 @dataclass
 class BuildReport:
-    """What a build did and where its time went."""
+    """What a build did and where its time went.
+
+    ``failed`` are documents that could not be parsed or read (recorded in the
+    database); ``unreadable`` folders whose documents could not even be listed;
+    ``duplicates`` files built once under another name (duplicate, kept);
+    ``known`` files ``--add`` skipped because the knowledge base holds them;
+    ``removed`` temporaries of dead builds this build deleted; ``notes`` what
+    else the user should know (an index rebuilt, and why).
+    """
 
     db_path: Path
     documents: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Files in the folders that are not documents of any kind (data, notes): not built, but named.
+    skipped: list[str] = field(default_factory=list)
     projects: int = 0
     indicators: int = 0
     goal_indicators: int = 0
@@ -77,7 +123,19 @@ class BuildReport:
         )
         if self.failed:
             text += f"，失败 {len(self.failed)} 份"
+        if self.duplicates:
+            text += f"，内容重复 {len(self.duplicates)} 份（只构建一次）"
+        if self.unreadable:
+            text += f"，无法读取的文件夹 {len(self.unreadable)} 个"
+        if self.skipped:
+            names = "、".join(Path(p).name for p in self.skipped[:3]) + ("…" if len(self.skipped) > 3 else "")
+            text += f"，跳过 {len(self.skipped)} 个不是文档的文件（{names}）"
         return text + f"（{self.seconds:.1f} 秒）"
+
+    @property
+    def problems(self) -> bool:
+        """Whether something went wrong that the exit status should say (exit 1)."""
+        return bool(self.failed or self.unreadable)
 
     def add(self, rows: DocumentRows) -> None:
         """Count one document in."""
@@ -93,73 +151,236 @@ class BuildReport:
             self.timings[f"worker_{phase}_cpu"] = self.timings.get(f"worker_{phase}_cpu", 0.0) + seconds
 
 
-def discover(paths: Sequence[str | Path]) -> list[Path]:
-    """The document files named by ``paths``: files as given, folders searched for .txt/.md.
+# ---------------------------------------------------------------- stage 1: discover and read
 
-    Raises :class:`UsageError` for a path that does not exist.
+
+@dataclass
+class Discovery:
+    """The document files under the paths of a build, and the folders that could not be listed."""
+
+    files: list[Path]
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    # Files in the folders that are no document type (data, notes): not built, named in the summary.
+    skipped: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document to build: its file, the hash of its bytes, and the files holding the same bytes.
+
+    ``error`` says why the file cannot be read (it is then recorded as a failed document).
+    """
+
+    path: Path
+    sha256: str = ""
+    error: str | None = None
+    duplicates: tuple[str, ...] = ()
+
+
+def _is_document(path: Path) -> bool:
+    return path.suffix.lower() in DOCUMENT_SUFFIXES and path.is_file()
+
+
+def _walk(
+    folder: Path, found: list[Path], unreadable: list[tuple[Path, str]], skipped: list[Path] | None = None
+) -> None:
+    """Document files under ``folder``, hidden files and folders left out; folders that cannot be listed noted,
+    files of no document type collected in ``skipped``."""
+
+    def note(exc: OSError) -> None:
+        unreadable.append((Path(exc.filename or folder), describe_os_error(exc)))
+
+    for root, folders, names in os.walk(folder, onerror=note):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
+    if skipped is not None:
+        skipped.extend(path for path in found if not _is_document(path) and path.is_file())
+    found[:] = [path for path in found if _is_document(path)]
+
+
+def discover_documents(paths: Sequence[str | Path]) -> Discovery:
+    """The document files named by ``paths``: files as given, folders searched for every document type
+    (:data:`DOCUMENT_SUFFIXES`: the forms kb/read reads, and the types reported as unsupported).
+
+    Raises :class:`UsageError` for a path that does not exist. A file that
+    cannot even be looked at (inside a folder without permission) is kept:
+    reading it fails and it is recorded as a failed document.
     """
     found: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in DOCUMENT_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        elif path.exists():
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists()
+        except OSError:
+            # stat itself refused (a folder on the way without permission): reading will say so.
+            found.append(path)
+            continue
+        if is_dir:
+            in_folder: list[Path] = []
+            _walk(path, in_folder, unreadable, skipped)
+            found.extend(in_folder)
+        elif exists:
             found.append(path)
         else:
             raise UsageError(f"{path}: 文件或目录不存在 (no such file or directory)")
     # The same file named twice (data/ and data/x.txt) is built once; paths stay as given.
-    unique = {p.resolve(): p for p in reversed(found)}
-    return sorted(unique.values(), key=str)
+    unique: dict[Path, Path] = {}
+    for path in reversed(found):
+        try:
+            unique[path.resolve()] = path
+        except OSError:
+            unique[path.absolute()] = path
+    return Discovery(sorted(unique.values(), key=str), unreadable, skipped)
 
 
-def load_documents(paths: Sequence[Path], first_id: int = 1, workers: int | None = None) -> Iterator[DocumentRows]:
-    """Rows of each file in order (ids from ``first_id``), from a process pool when it pays.
+def discover(paths: Sequence[str | Path]) -> list[Path]:
+    """The document files named by ``paths`` (see :func:`discover_documents`)."""
+    return discover_documents(paths).files
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def read_sources(files: Sequence[Path], known: Iterable[str] = ()) -> tuple[list[Source], list[Path]]:
+    """The documents to build from ``files`` (in order), and the files skipped because ``known`` holds their hash.
+
+    A file with the same bytes as an earlier one is not built again: it is
+    listed in the earlier one's ``duplicates``. A file that cannot be read is
+    a source with an ``error``.
+    """
+    known = set(known)
+    sources: list[Source] = []
+    first_of: dict[str, int] = {}
+    duplicates: dict[int, list[str]] = {}
+    skipped: list[Path] = []
+    for path in files:
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            sources.append(Source(path, error=f"无法读取：{describe_os_error(exc)}"))
+            continue
+        if digest in known:
+            skipped.append(path)
+        elif digest in first_of:
+            duplicates.setdefault(first_of[digest], []).append(str(path))
+        else:
+            first_of[digest] = len(sources)
+            sources.append(Source(path, digest))
+    return [
+        Source(s.path, s.sha256, s.error, tuple(duplicates.get(i, ()))) if i in duplicates else s
+        for i, s in enumerate(sources)
+    ], skipped
+
+
+# ---------------------------------------------------------------- stage 2: per-document rows
+
+
+def _with_duplicates(rows: DocumentRows, duplicates: Sequence[str]) -> DocumentRows:
+    """The document's rows with a warning for each file that held the same bytes and was not built."""
+    if not duplicates:
+        return rows
+    warnings = rows.tables.setdefault(PARSE_WARNINGS.name, [])
+    for duplicate in duplicates:
+        warnings.append(
+            PARSE_WARNINGS.row(
+                id=len(warnings) + 1,
+                document_id=rows.doc_id,
+                file=duplicate,
+                line=None,
+                code="duplicate_document",
+                message=f"与 {rows.path} 内容完全相同，只构建一次 (identical to {rows.path}; built once)",
+            )
+        )
+    rows.warnings += len(duplicates)
+    rows.tables[DOCUMENTS.name] = [
+        DOCUMENTS.replace(row, warning_count=(DOCUMENTS.value(row, "warning_count") or 0) + len(duplicates))
+        for row in rows.tables[DOCUMENTS.name]
+    ]
+    return rows
+
+
+def source_rows(doc_id: int, source: Source) -> DocumentRows:
+    """Every row one document contributes (as :func:`kb.db.rows.load_document`); never raises for bad input."""
+    if source.error is not None:
+        rows = failed_document(doc_id, str(source.path), DocumentError(source.path, source.error))
+    else:
+        rows = load_document(doc_id, str(source.path))
+    return _with_duplicates(rows, source.duplicates)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now, whatever they are doing (the build is failing or interrupted)."""
+    # ProcessPoolExecutor has no public way to stop busy workers before Python 3.14 (terminate_workers).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+
+
+def load_documents(
+    sources: Sequence[Source], first_id: int = 1, workers: int | None = None
+) -> Generator[DocumentRows, None, None]:
+    """Rows of each document in order (ids from ``first_id``), from a process pool when it pays.
 
     At most ``IN_FLIGHT_PER_WORKER`` documents per worker wait for the
-    writer, so memory stays flat however many documents there are.
+    writer, so memory stays flat however many documents there are. Workers
+    die with the build process; if the build fails or is interrupted (or this
+    generator is closed early), they are stopped at once.
     """
-    jobs = [(first_id + i, str(p)) for i, p in enumerate(paths)]
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(jobs) <= 1:
-        for doc_id, path in jobs:
-            yield load_document(doc_id, path)
+    jobs = [(first_id + i, source) for i, source in enumerate(sources)]
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        for doc_id, source in jobs:
+            yield source_rows(doc_id, source)
         return
     index_terms("预热")  # load the dictionary once; forked workers share it
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[DocumentRows]] = deque()
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=init_child,
+        initargs=(os.getpid(),),
+    )
+    try:
+        pending: deque[tuple[Source, Future[DocumentRows]]] = deque()
         queue = iter(jobs)
-        for doc_id, path in queue:
-            pending.append(pool.submit(load_document, doc_id, path))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                break
+        with forking():  # the first submit forks every worker
+            for doc_id, source in queue:
+                pending.append((source, pool.submit(source_rows, doc_id, source)))
+                if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                    break
         while pending:
-            yield pending.popleft().result()
-            for doc_id, path in queue:
-                pending.append(pool.submit(load_document, doc_id, path))
+            source, future = pending.popleft()
+            try:
+                rows = future.result()
+            except BrokenProcessPool:
+                raise BuildFailedError(
+                    f"{source.path}: 解析进程意外终止（可能因内存不足被系统终止）"
+                    f"(a parser process died, perhaps killed for lack of memory)；{KEPT}"
+                ) from None
+            yield rows
+            for doc_id, next_source in queue:
+                pending.append((next_source, pool.submit(source_rows, doc_id, next_source)))
                 break
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _temporary_path(db_path: Path) -> Path:
-    return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-
-
-def _start_whoosh(staging: Path, texts: list[IndexedText], build_id: str) -> multiprocessing.process.BaseProcess:
-    """Write the Whoosh index in a forked process (it shares the texts in memory without copying them)."""
-    context = multiprocessing.get_context("fork")
-    process = context.Process(target=whoosh_index.write_index, args=(staging, texts, build_id), daemon=True)
-    process.start()
-    return process
+# ---------------------------------------------------------------- stage 3: the writer
 
 
 def _load_into(
     writer: Writer,
-    files: Sequence[Path],
+    sources: Sequence[Source],
     first_id: int,
     report: BuildReport,
     workers: int | None,
@@ -167,20 +388,130 @@ def _load_into(
 ) -> None:
     started = time.perf_counter()
     insert_seconds = 0.0
-    for done, rows in enumerate(load_documents(files, first_id, workers=workers), start=1):
-        inserting = time.perf_counter()
-        writer.add(rows)
-        insert_seconds += time.perf_counter() - inserting
-        report.add(rows)
-        if progress:
-            progress(BuildProgress(done, len(files), report.indicators, report.warnings, len(report.failed)))
+    # closing(): if inserting fails, the workers are stopped now, not when the traceback is freed.
+    with closing(load_documents(sources, first_id, workers=workers)) as documents:
+        for done, rows in enumerate(documents, start=1):
+            inserting = time.perf_counter()
+            writer.add(rows)
+            insert_seconds += time.perf_counter() - inserting
+            report.add(rows)
+            if progress:
+                progress(BuildProgress(done, len(sources), report.indicators, report.warnings, len(report.failed)))
     report.timings["load_and_insert"] = time.perf_counter() - started
     report.timings["sqlite_insert"] = insert_seconds
     if report.documents == 0:
         raise UsageError(
             "没有任何文档可以解析，知识库未更新 (no document could be parsed): "
-            + "; ".join(f"{p}: {e}" for p, e in report.failed)
+            + "; ".join(f"{p}: {e}" for p, e in [*report.failed, *report.unreadable])
         )
+
+
+# ---------------------------------------------------------------- stage 4: the Whoosh index, in a forked process
+
+
+@dataclass
+class _WhooshChild:
+    process: multiprocessing.process.BaseProcess
+    errors: multiprocessing.connection.Connection
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.errors.close()
+
+
+def _write_whoosh(
+    errors: multiprocessing.connection.Connection,
+    parent: int,
+    staging: Path,
+    texts: Callable[[], Iterable[IndexedText]],
+    build_id: str,
+) -> None:
+    """The Whoosh process: write the index; a file-system failure is sent back as (errno, strerror, filename)."""
+    init_child(parent)
+    try:
+        whoosh_index.write_index(staging, texts(), build_id)
+    except OSError as exc:
+        errors.send((exc.errno, exc.strerror, os.fsdecode(exc.filename) if exc.filename else None))
+        sys.exit(1)
+    except MemoryError:
+        errors.send((None, "内存不足 (out of memory)", None))
+        sys.exit(1)
+
+
+def _start_whoosh(staging: Path, texts: Callable[[], Iterable[IndexedText]], build_id: str) -> _WhooshChild:
+    """Write the Whoosh index in a forked process (it shares the texts in memory without copying them)."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_write_whoosh, args=(send, os.getpid(), staging, texts, build_id), daemon=True)
+    with forking():
+        process.start()
+    send.close()
+    return _WhooshChild(process, receive)
+
+
+def _wait_for_whoosh(child: _WhooshChild, db_path: Path, report: BuildReport) -> None:
+    """Wait for the Whoosh process; raise the error it met, or say it was killed."""
+    waiting = time.perf_counter()
+    child.process.join()
+    report.timings["whoosh_wait"] = time.perf_counter() - waiting
+    code = child.process.exitcode
+    if code == 0:
+        child.errors.close()
+        return
+    directory = whoosh_index.index_dir_for(db_path)
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        raise BuildFailedError(
+            f"{directory}: Whoosh 索引进程被信号 {name} 终止（可能因内存不足被系统终止）"
+            f"(the Whoosh indexing process was killed by {name})；{KEPT}"
+        )
+    try:
+        failure = child.errors.recv() if child.errors.poll() else None
+    except EOFError:  # the process died of something else (a bug: it printed its traceback)
+        failure = None
+    child.errors.close()
+    if failure is None:
+        raise RuntimeError(f"Whoosh 索引构建失败（退出码 {code}）")
+    number, text, filename = failure
+    raise storage_error(OSError(number, text, filename or str(directory)), db_path, KEPT)
+
+
+# ---------------------------------------------------------------- stage 5: swap
+
+
+def _swap_in(temporary: Path, db_path: Path, staging: Path | None) -> None:
+    """Move the new index (when one was written) and then the new database into place."""
+    if staging is not None:
+        whoosh_index.swap_in(staging, whoosh_index.index_dir_for(db_path))
+    os.replace(temporary, db_path)
+
+
+# ---------------------------------------------------------------- the whole build
+
+
+@contextmanager
+def _building(db_path: Path, report: BuildReport) -> Iterator[None]:
+    """Hold the build lock (SIGTERM handled as Ctrl-C) and remove what dead builds left behind."""
+    check_writable_folder(db_path)
+    lock = BuildLock(db_path)
+    with interruptible():
+        with storage_errors(db_path):
+            lock.acquire()
+        try:
+            removed = remove_stale_temporaries(db_path, whoosh_index.index_dir_for(db_path))
+            report.removed = [str(path) for path in removed]
+            yield
+        finally:
+            lock.release()
+
+
+def _no_documents(paths: Sequence[str | Path], found: Discovery) -> UsageError:
+    text = f"{', '.join(map(str, paths))}: 没有找到文档（.txt/.md/.html/.pdf/.xlsx/.docx）(no documents found)"
+    if found.unreadable:
+        text += "；无法读取：" + "; ".join(f"{path}: {error}" for path, error in found.unreadable)
+    return UsageError(text)
 
 
 def build_knowledge_base(
@@ -193,44 +524,77 @@ def build_knowledge_base(
     """Build the database at ``db_path`` (and its Whoosh index) from the documents under ``paths``.
 
     Documents that cannot be parsed are recorded (status ``failed`` and a
-    parse warning) and the others are built. Raises :class:`UsageError` when
-    nothing could be built; the old database is then left untouched.
+    parse warning) and the others are built. Raises a :class:`~kb.errors.KbError`
+    when nothing could be built, the disk is full, the folder cannot be
+    written, another build holds the database or a build process died; the
+    old database is then left untouched.
     """
     started = time.perf_counter()
     db_path = Path(db_path)
-    files = discover(paths)
-    if not files:
-        raise UsageError(f"{', '.join(map(str, paths))}: 没有找到文档（.txt/.md）(no documents found)")
-    report = BuildReport(db_path=db_path)
-    temporary = _temporary_path(db_path)
-    temporary.unlink(missing_ok=True)
-    writer = Writer(temporary)
-    directory = whoosh_index.index_dir_for(db_path)
-    staging = whoosh_index.staging_dir_for(directory)
-    whoosh = None
-    try:
-        _load_into(writer, files, 1, report, workers, progress)
-        # The Whoosh index is written by a forked process while this one derives, checks and indexes.
-        whoosh = _start_whoosh(staging, writer.texts.changed(), writer.build_id)
-        build_id = writer.finish(report.timings)
-        waiting = time.perf_counter()
-        whoosh.join()
-        report.timings["whoosh_wait"] = time.perf_counter() - waiting
-        if whoosh.exitcode != 0:
-            raise RuntimeError(f"Whoosh 索引构建失败（退出码 {whoosh.exitcode}）")
-        assert build_id == writer.build_id
-        whoosh_index.swap_in(staging, directory)
-        os.replace(temporary, db_path)
-    except BaseException:
-        if whoosh is not None and whoosh.is_alive():
-            whoosh.terminate()
-            whoosh.join()
-        writer.abort()
-        temporary.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    found = discover_documents(paths)
+    if not found.files:
+        raise _no_documents(paths, found)
+    report = BuildReport(
+        db_path=db_path,
+        unreadable=[(str(p), e) for p, e in found.unreadable],
+        skipped=[str(p) for p in found.skipped],
+    )
+    with _building(db_path, report):
+        sources, _ = read_sources(found.files)
+        report.duplicates = [(d, str(s.path)) for s in sources for d in s.duplicates]
+        temporary = temporary_db_path(db_path)
+        staging = whoosh_index.staging_dir_for(whoosh_index.index_dir_for(db_path))
+        writer: Writer | None = None
+        whoosh: _WhooshChild | None = None
+        try:
+            with storage_errors(db_path, KEPT):
+                remove_quietly(temporary)
+                writer = Writer(temporary)
+                _load_into(writer, sources, 1, report, workers, progress)
+                # The Whoosh index is written by a forked process while this one derives, checks and indexes.
+                texts = writer.texts.changed()
+                whoosh = _start_whoosh(staging, lambda: texts, writer.build_id)
+                build_id = writer.finish(report.timings)
+                _wait_for_whoosh(whoosh, db_path, report)
+                assert build_id == writer.build_id
+                _swap_in(temporary, db_path, staging)
+        except BaseException:
+            if whoosh is not None:
+                whoosh.stop()
+            if writer is not None:
+                writer.abort()
+            remove_quietly(temporary)
+            remove_quietly(staging)
+            raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _update_whoosh(db_path: Path, temporary: Path, writer: Writer, build_id: str, report: BuildReport) -> Path | None:
+    """Put the added texts into the Whoosh index; if it is missing, stale or damaged, write a new one.
+
+    Returns the folder holding a new index to swap in, or None when the index was updated in place.
+    """
+    directory = whoosh_index.index_dir_for(db_path)
+    problem = whoosh_index.index_problem(directory)
+    changed = writer.texts.changed()
+    if problem is None and whoosh_index.add_texts(directory, changed, build_id, writer.previous_build_id):
+        return None
+    reason = problem or "已过期（与数据库的构建标识不一致）"
+    report.notes.append(f"{directory}: Whoosh 索引{reason}，已从数据库重建 (the Whoosh index was rebuilt)")
+    staging = whoosh_index.staging_dir_for(directory)
+
+    def texts() -> list[IndexedText]:
+        with closing(sqlite3.connect(temporary)) as conn:
+            return whoosh_index.texts_from_database(conn)
+
+    child = _start_whoosh(staging, texts, build_id)
+    try:
+        _wait_for_whoosh(child, db_path, report)
+    except BaseException:
+        child.stop()
+        raise
+    return staging
 
 
 def add_to_knowledge_base(
@@ -242,48 +606,65 @@ def add_to_knowledge_base(
 ) -> BuildReport:
     """Add the documents under ``paths`` to the built knowledge base at ``db_path``.
 
-    The database is copied, the documents added and what spans documents
-    (series, families) derived again, then the copy replaces the original:
-    as with a full build, a failure leaves the old database in place. Files
-    already in the knowledge base (same SHA-256) are skipped. The Whoosh
-    index takes the new indicators in; it is rebuilt if it was missing or stale.
+    The database is checked (a corrupt or foreign file is refused) and copied,
+    the documents added and what spans documents (series, families) derived
+    again, then the copy replaces the original: as with a full build, a
+    failure leaves the old database in place. Files already in the knowledge
+    base (same SHA-256) are skipped. The Whoosh index takes the new
+    indicators in; it is rebuilt if it was missing, stale or damaged.
     """
     started = time.perf_counter()
     db_path = Path(db_path)
-    if not db_path.is_file():
+    if not db_path.exists():
         raise UsageError(f"{db_path}: 知识库不存在，请先运行 kb build (no knowledge base to add to)")
-    known = _known_documents(db_path)
-    files = [f for f in discover(paths) if hashlib.sha256(f.read_bytes()).hexdigest() not in known]
-    report = BuildReport(db_path=db_path)
-    if not files:
-        report.seconds = time.perf_counter() - started
-        return report
-    temporary = _temporary_path(db_path)
-    shutil.copyfile(db_path, temporary)
-    report.timings["copy"] = time.perf_counter() - started
-    writer = Writer(temporary, fresh=False)
-    try:
-        first_id = writer.next_document_id()
-        _load_into(writer, files, first_id, report, workers, progress)
-        build_id = writer.finish(report.timings)
-        indexing = time.perf_counter()
-        directory = whoosh_index.index_dir_for(db_path)
-        if not whoosh_index.add_texts(directory, writer.texts.changed(), build_id, writer.previous_build_id):
-            with sqlite3.connect(temporary) as conn:
-                whoosh_index.build_index(
-                    directory, whoosh_index.texts_from_database(conn), build_id, procs=workers or os.cpu_count() or 1
-                )
-        report.timings["whoosh"] = time.perf_counter() - indexing
-        os.replace(temporary, db_path)
-    except BaseException:
-        writer.abort()
-        temporary.unlink(missing_ok=True)
-        raise
+    found = discover_documents(paths)
+    if not found.files:
+        raise _no_documents(paths, found)
+    report = BuildReport(
+        db_path=db_path,
+        unreadable=[(str(p), e) for p, e in found.unreadable],
+        skipped=[str(p) for p in found.skipped],
+    )
+    with _building(db_path, report), ThreadPoolExecutor(1, thread_name_prefix="kb-quick-check") as checker:
+        check_database(db_path)  # a foreign, truncated or other-version file is refused at once
+        sources, known = read_sources(found.files, _known_documents(db_path))
+        report.known = [str(path) for path in known]
+        report.duplicates = [(d, str(s.path)) for s in sources for d in s.duplicates]
+        if not sources:
+            report.seconds = time.perf_counter() - started
+            return report
+        # SQLite's check of every page (0.6 s at 1,000 documents) runs beside the copy and the parsing; it is
+        # awaited before the pool forks (no fork while a thread is inside SQLite) and before anything is kept.
+        integrity = checker.submit(check_database, db_path, thorough=True)
+        forks = len(sources) > 1 and (workers or os.cpu_count() or 1) > 1
+        temporary = temporary_db_path(db_path)
+        writer: Writer | None = None
+        try:
+            with storage_errors(db_path, KEPT):
+                shutil.copyfile(db_path, temporary)
+                report.timings["copy"] = time.perf_counter() - started
+                writer = Writer(temporary, fresh=False)
+                first_id = writer.next_document_id()
+                if forks:
+                    integrity.result()
+                _load_into(writer, sources, first_id, report, workers, progress)
+                integrity.result()
+                build_id = writer.finish(report.timings)
+                indexing = time.perf_counter()
+                staging = _update_whoosh(db_path, temporary, writer, build_id, report)
+                report.timings["whoosh"] = time.perf_counter() - indexing
+                _swap_in(temporary, db_path, staging)
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            remove_quietly(temporary)
+            remove_quietly(whoosh_index.staging_dir_for(whoosh_index.index_dir_for(db_path)))
+            raise
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _known_documents(db_path: Path) -> set[str]:
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+    with storage_errors(db_path), closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
         d = DOCUMENTS.c
         return {sha for (sha,) in conn.execute(f"SELECT {d.sha256} FROM {DOCUMENTS.name} WHERE {d.status} = 'ok'")}

@@ -17,6 +17,7 @@ from statistics import median
 from indexer.families import assign_families
 from kb.db.schema import INDICATOR_FAMILIES, INDICATORS
 from kb.db.spec import insert_records
+from kb.jsonsafe import dumps
 from kb.models import IndicatorFamily
 
 
@@ -152,7 +153,7 @@ class FamilyCounts:
             min_value=main.get("min"),
             median_value=main.get("median"),
             max_value=main.get("max"),
-            target_spread=json.dumps(spread, ensure_ascii=False),
+            target_spread=dumps(spread, ensure_ascii=False),  # a target too large for a float: null
             name_counts=json.dumps(dict(sorted(self.names.items())), ensure_ascii=False),
             value_counts=json.dumps(
                 {u: {str(v): n for v, n in sorted(h.items())} for u, h in sorted(self.values.items())},

@@ -8,22 +8,36 @@ from pathlib import Path
 from typing import Any
 
 from indexer import whoosh_index
+from kb.db.files import storage_errors
+from kb.db.lock import BuildLock
+from kb.db.validate import check_database
 from kb.errors import UsageError
 
+# SQLite's integers are 64-bit: a larger number cannot be an id (and SQLite refuses to compare with it).
+MAX_ID = 2**63 - 1
 
-def open_database(db_path: str | Path) -> sqlite3.Connection:
-    """A read-only connection to a built knowledge base; UsageError when there is none."""
+
+def open_database(db_path: str | Path, *, full_text: bool = True) -> sqlite3.Connection:
+    """A read-only connection to a built knowledge base.
+
+    UsageError when there is none; DatabaseFileError (naming the file as
+    corrupt, foreign or of another version) when the file is not one.
+    ``full_text=False`` accepts a knowledge base without its FTS5 indexes (the rules do not read them).
+    """
     path = Path(db_path)
-    if not path.is_file():
-        raise UsageError(f"{path}: 知识库不存在，请先运行 kb build (no knowledge base; run kb build first)")
+    check_database(path, full_text=full_text)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
-    try:
-        conn.execute("SELECT 1 FROM indicators LIMIT 1")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise UsageError(f"{path}: 不是本工具构建的知识库 (not a knowledge base: {exc})") from None
     return conn
+
+
+def parse_id(text: str) -> int | None:
+    """``text`` as an id: a number SQLite can hold, else None (no row can have it)."""
+    text = text.strip()
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 def build_id(conn: sqlite3.Connection) -> str:
@@ -33,17 +47,22 @@ def build_id(conn: sqlite3.Connection) -> str:
 
 
 def fresh_whoosh_index(db_path: Path, conn: sqlite3.Connection, notify: Callable[[str], None]) -> Path:
-    """The Whoosh index of this database, rebuilt first when missing or built from other data."""
-    directory = whoosh_index.index_dir_for(Path(db_path))
+    """The Whoosh index of this database, rebuilt first when missing, damaged or built from other data.
+
+    The rebuild holds the build lock of the database: while a build of it
+    runs, it is refused with a message rather than racing the build's swap.
+    """
+    db_path = Path(db_path)
+    directory = whoosh_index.index_dir_for(db_path)
     wanted = build_id(conn)
-    found = whoosh_index.index_build_id(directory)
-    if found != wanted:
-        reason = "缺失" if found is None else "已过期（与数据库的构建标识不一致）"
-        notify(f"Whoosh 索引{reason}，正在从 {db_path} 重建…")
-        try:
-            whoosh_index.build_index(directory, whoosh_index.texts_from_database(conn), wanted)
-        except OSError as exc:
-            raise UsageError(f"{directory}: Whoosh 索引{reason}且无法重建 ({exc.strerror})") from None
+    problem = whoosh_index.index_problem(directory)
+    if problem is None and whoosh_index.index_build_id(directory) == wanted:
+        return directory
+    reason = problem or "已过期（与数据库的构建标识不一致）"
+    notify(f"Whoosh 索引{reason}，正在从 {db_path} 重建… (rebuilding the Whoosh index)")
+    consequence = f"Whoosh 索引{reason}且无法重建 (cannot rebuild the Whoosh index)"
+    with storage_errors(directory, consequence), BuildLock(db_path):
+        whoosh_index.build_index(directory, whoosh_index.texts_from_database(conn), wanted)
     return directory
 
 
@@ -65,7 +84,7 @@ def project_ids(conn: sqlite3.Connection, spec: str) -> list[int]:
     """Projects named by ``spec``: a project id, a sequence number in its document, a code or part of the name."""
     spec = spec.strip()
     if spec.isdigit():
-        number = int(spec)
+        number = parse_id(spec)
         rows = conn.execute("SELECT id FROM projects WHERE id = ? OR seq = ? ORDER BY id", (number, number))
     else:
         rows = conn.execute(
@@ -81,7 +100,7 @@ def series_ids(conn: sqlite3.Connection, spec: str) -> list[int]:
     """Series named by ``spec``: a series id, or part of a series or project name."""
     spec = spec.strip()
     if spec.isdigit():
-        rows = conn.execute("SELECT id FROM project_series WHERE id = ?", (int(spec),))
+        rows = conn.execute("SELECT id FROM project_series WHERE id = ?", (parse_id(spec),))
     else:
         rows = conn.execute(
             "SELECT DISTINCT s.id FROM project_series s JOIN projects p ON p.series_id = s.id "

@@ -30,10 +30,12 @@ from kb.db.schema import (
     INDICATORS,
     PARSE_WARNINGS,
     PROJECTS,
+    SOURCE_LINES,
     UNITS,
 )
 from kb.errors import DocumentError
 from kb.models import Document, Finding, Indicator, Project
+from kb.parse.source import read_source
 
 Row = tuple[Any, ...]
 
@@ -175,6 +177,27 @@ def _digest(document: Document, out: DocumentRows) -> str:
     return content.hexdigest()
 
 
+def source_text_rows(doc_id: int, document: Document) -> list[Row]:
+    """The ``source_lines`` rows of a document: each non-empty line of the text the parser read, ids local.
+
+    This is the one step from a document to its text in the knowledge base. The
+    lines are read again from the file the document was parsed from (the same
+    bytes: a file changed since is left out rather than shown wrongly); a form
+    read page by page (PDF) gives each line its page here.
+    """
+    try:
+        source = read_source(document.source_path)
+    except DocumentError:
+        return []
+    if source.sha256 != document.sha256:
+        return []
+    numbered = ((number, text) for number, text in enumerate(source.lines, start=1) if text.strip())
+    return [
+        SOURCE_LINES.row(id=local_id, document_id=doc_id, line=number, page=None, text=text)
+        for local_id, (number, text) in enumerate(numbered, start=1)
+    ]
+
+
 def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
     """Every row one parsed document contributes (the department id is the build's to set)."""
     out = DocumentRows(doc_id=doc_id, path=document.source_path, department=(document.dept_code, document.dept_name))
@@ -204,6 +227,7 @@ def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
         PARSE_WARNINGS.row(warning, id=local_id, document_id=doc_id)
         for local_id, warning in enumerate(document.warnings, start=1)
     ]
+    out.tables[SOURCE_LINES.name] = source_text_rows(doc_id, document)
     specs = {spec.name: spec for spec in BUDGET_TABLE_SPECS}
     for name, budget_rows in budget_rows_for(doc_id, document.budget_tables).items():
         out.tables[name] = [specs[name].row(**row) for row in budget_rows]

@@ -32,6 +32,7 @@ from kb.models import (
     ProcurementItem,
     Project,
     ProjectSeries,
+    SourceLine,
     Unit,
 )
 from kb.models.base import listing
@@ -68,6 +69,21 @@ DOCUMENTS = TableSpec(
     indexes=(("budget_year",), ("department_id",), ("status",)),
     exclude=frozenset({"budget_tables"}),
     label_column="title",
+)
+
+SOURCE_LINES = TableSpec(
+    name="source_lines",
+    model=SourceLine,
+    title="源文件原文",
+    description=(
+        "每份文档解析时读到的原文，逐行存放（空行不存）：指标与项目页面的“原文”由此显示，"
+        "内网服务器无需保留源文件。行号与指标、项目、解析警告的来源行号一致。"
+    ),
+    leading=(id_column("原文行编号（按文档顺序连续编号）", "原文行编号"), fk_column("document_id", "文档编号")),
+    foreign_keys=(("document_id", "documents"),),
+    # An indicator's page reads the lines around its rows: one document, a range of line numbers.
+    indexes=(("document_id", "line"),),
+    label_column="text",
 )
 
 DEPARTMENTS = TableSpec(
@@ -143,6 +159,8 @@ INDICATORS = TableSpec(
         # Covering indexes for adding documents: each name's family, and the units per 二级指标.
         ("level3", "family_id"),
         ("target_kind", "level2", "target_op", "target_unit", "target_value"),
+        # The family page's chart: a family's numeric targets per unit and operator, read from the index alone.
+        ("family_id", "target_kind", "target_unit", "target_op", "target_value"),
     ),
     label_column="level3",
 )
@@ -347,7 +365,17 @@ ANOMALIES = TableSpec(
         ),
     ),
     foreign_keys=(("document_id", "documents"), ("project_id", "projects"), ("indicator_id", "indicators")),
-    indexes=(("rule",), ("rule_family",), ("severity",), ("project_id",), ("indicator_id",), ("document_id",)),
+    # The overview and the findings page count findings by rule and severity under each filter, and page
+    # through one severity in id order: these indexes answer both without reading the (wide) rows.
+    indexes=(
+        ("rule", "severity"),
+        ("rule_family", "rule", "severity"),
+        ("severity",),
+        ("severity", "rule"),
+        ("project_id",),
+        ("indicator_id",),
+        ("document_id", "rule", "severity"),
+    ),
     label_column="message",
 )
 
@@ -384,6 +412,7 @@ FTS_TABLES: tuple[FtsSpec, ...] = (INDICATOR_FTS, TEXT_FTS, GOAL_INDICATOR_FTS)
 TABLES: tuple[TableSpec, ...] = (
     DEPARTMENTS,
     DOCUMENTS,
+    SOURCE_LINES,
     BUDGET_TABLES,
     BUDGET_ROWS,
     PROCUREMENT_ITEMS,
@@ -411,6 +440,7 @@ DOCUMENT_TABLES: tuple[TableSpec, ...] = (
     GOAL_INDICATORS,
     PARSE_WARNINGS,
     *BUDGET_TABLE_SPECS,
+    SOURCE_LINES,
 )
 
 # ---------------------------------------------------------------- views

@@ -182,7 +182,21 @@ class Writer:
         return self.content.hexdigest()
 
     def finish(self, timings: dict[str, float]) -> str:
-        """Write what spans documents, index, commit; returns the build id."""
+        """Write what spans documents, check, index, commit; returns the build id.
+
+        The stages run in this order and each can be called on its own by a
+        build that schedules them itself: :meth:`derive`, :meth:`check`,
+        :meth:`record_build`, :meth:`index`.
+        """
+        families = self.derive(timings)
+        self.check(families, timings)
+        build_id = self.record_build()
+        self.index(timings)
+        return build_id
+
+    def derive(self, timings: dict[str, float]) -> dict[int, FamilyStats | None]:
+        """Departments, distinct texts, series and families; returns the families' statistics before the
+        added documents (empty for a fresh build), which the peer rules compare against."""
         started = time.perf_counter()
         self.conn.execute(f"DELETE FROM {DEPARTMENTS.name}")
         insert_records(
@@ -197,19 +211,26 @@ class Writer:
         write_series(self.conn, None if self.fresh else self.first_new_id(PROJECTS))
         families = write_families(self.conn, None if self.fresh else self.first_new_id(INDICATORS))
         timings["derive"] = time.perf_counter() - started
+        if self.fresh:
+            return {}
+        return {
+            fid: family_stats(fid, family.name, family.operators, family.main_unit, family.target_spread)
+            if family
+            else None
+            for fid, family in families.before.items()
+        }
+
+    def check(self, families_before: dict[int, FamilyStats | None], timings: dict[str, float]) -> None:
+        """The consistency findings: every rule on a fresh build, the affected ones on an addition."""
         started = time.perf_counter()
         if self.fresh:
             write_anomalies(self.conn, self.document_findings)
         else:
-            self._add_findings(
-                {
-                    fid: family_stats(fid, family.name, family.operators, family.main_unit, family.target_spread)
-                    if family
-                    else None
-                    for fid, family in families.before.items()
-                }
-            )
+            self._add_findings(families_before)
         timings["checks"] = time.perf_counter() - started
+
+    def record_build(self) -> str:
+        """Store the build id (the content hash of every document added) and the document count; returns it."""
         build_id = self.content.hexdigest()
         documents = self.conn.execute(f"SELECT count(*) FROM {DOCUMENTS.name}").fetchone()[0]
         self.conn.execute(f"DELETE FROM {BUILD_INFO.name}")
@@ -218,6 +239,10 @@ class Writer:
             BUILD_INFO,
             [BuildInfo(id=1, build_id=build_id, tool_version=__version__, document_count=documents)],
         )
+        return build_id
+
+    def index(self, timings: dict[str, float]) -> None:
+        """Secondary indexes and views, then commit (and, on a fresh build, merge FTS segments and analyse)."""
         started = time.perf_counter()
         create_indexes(self.conn)
         create_views(self.conn)
@@ -231,7 +256,6 @@ class Writer:
             self.conn.execute("ANALYZE")
         self.conn.close()
         timings["sqlite_index"] = time.perf_counter() - started
-        return build_id
 
     def _add_findings(self, families_before: dict[int, FamilyStats | None]) -> None:
         """Findings of the added documents, and the earlier findings their arrival changed."""

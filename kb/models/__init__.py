@@ -2,7 +2,8 @@
 
 ``document`` holds what the parser extracts from one disclosure, ``budget``
 its budget tables, ``finding`` what a consistency check reports, ``derived``
-the tables the build computes across documents. The SQLite schema
+the tables the build computes across documents, ``source`` the document's
+text line by line. The SQLite schema
 (``kb.db.schema``) and the JSON output are derived from these fields.
 """
 
@@ -31,6 +32,7 @@ from kb.models.document import (
     Unit,
 )
 from kb.models.finding import Finding, Severity
+from kb.models.source import SourceLine
 
 __all__ = [
     "AssetRow",
@@ -55,6 +57,7 @@ __all__ = [
     "ProjectSeries",
     "Record",
     "Severity",
+    "SourceLine",
     "SpendPlan",
     "Target",
     "TargetKind",

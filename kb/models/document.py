@@ -8,21 +8,50 @@ The JSON field names are a public interface: extend them, never rename them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from kb.models.base import Record, listing, values
 from kb.models.budget import BudgetTables
 
 Operator = Literal["≥", "≤", "=", ">", "<"]
 TargetKind = Literal["numeric", "deadline", "qualitative", "unparsed"]
+# The forms kb/read reads (kb.read.blocks.FORMS), as a reader names them.
+FORM_LABELS: dict[str, str] = {
+    "txt": "制表符文本",
+    "md": "Markdown",
+    "html": "HTML",
+    "pdf": "PDF",
+    "layout": "版式文本（pdftotext -layout）",
+    "xlsx": "Excel 工作簿",
+    "docx": "Word 文档",
+}
 TARGET_KIND_LABELS: dict[str, str] = {
     "numeric": "数值",
     "deadline": "期限",
     "qualitative": "定性",
     "unparsed": "未解析",
 }
+
+
+# Where a record was read in a form with pages or sheets; absent (not null) from the JSON of text forms.
+PLACE_FIELDS = frozenset({"page", "last_page", "sheet", "sheet_row", "last_sheet_row"})
+
+
+class _Placed(Record):
+    """A record that may carry page or sheet provenance: the JSON leaves those fields out where they are unknown."""
+
+    _omitted_when_none: ClassVar[frozenset[str]] = PLACE_FIELDS
+
+    @model_serializer(mode="wrap")
+    def _without_unknown_places(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self._omitted_when_none:
+                if name in data and data[name] is None:
+                    del data[name]
+        return data
 
 
 class Target(Record):
@@ -39,7 +68,7 @@ class Target(Record):
     )
 
 
-class Indicator(Record):
+class Indicator(_Placed):
     """One row of a project's 绩效目标表 (三级指标 with its target)."""
 
     position: int = Field(description="在表中的行序（从 1 开始）", title="行序")
@@ -49,8 +78,15 @@ class Indicator(Record):
     description: str = Field(description="绩效指标描述")
     target: Target = Field(description="指标值")
     basis: str = Field(description="指标值确定依据")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
+    page: int | None = Field(None, description="来源首页页码（PDF）", title="页码")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）", title="末页页码")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）", title="工作表行号")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）", title="工作表末行号")
 
 
 class SpendPlan(Record):
@@ -62,7 +98,7 @@ class SpendPlan(Record):
     by_december: float | None = Field(None, description="12月底支出进度 %")
 
 
-class Project(Record):
+class Project(_Placed):
     """One 项目绩效目标表 of section 七."""
 
     seq: int = Field(description="项目序号（文档中的顺序）", title="项目序号")
@@ -75,8 +111,15 @@ class Project(Record):
     spend_plan: SpendPlan = Field(default_factory=SpendPlan, description="资金支出计划（%）")
     goal: str = Field("", description="绩效目标")
     year: int | None = Field(None, description="项目设立年度（取自项目编码）", title="项目年度")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
+    page: int | None = Field(None, description="来源首页页码（PDF）", title="页码")
+    last_page: int | None = Field(None, description="来源末页页码（PDF）", title="末页页码")
+    sheet: str | None = Field(None, description="来源工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="来源工作表首行号（XLSX）", title="工作表行号")
+    last_sheet_row: int | None = Field(None, description="来源工作表末行号（XLSX）", title="工作表末行号")
     indicators: list[Indicator] = Field(default_factory=list)
 
 
@@ -87,8 +130,10 @@ class GoalIndicator(Record):
     name: str = Field(description="指标名")
     target: Target = Field(description="指标值")
     text: str = Field(description="原文整行")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
 
 
 class DeptGoal(Record):
@@ -96,8 +141,10 @@ class DeptGoal(Record):
 
     seq: int = Field(description="分项目标序号")
     goal: str = Field(description="绩效目标")
-    first_line: int = Field(description="来源首行号")
-    last_line: int = Field(description="来源末行号")
+    first_line: int = Field(
+        description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
+    )
+    last_line: int = Field(description="来源末行号（同上）", title="来源末行号")
     indicators: list[GoalIndicator] = Field(default_factory=list)
 
 
@@ -112,21 +159,30 @@ class Unit(Record):
     line: int = Field(description="来源行号")
 
 
-class ParseWarning(Record):
+class ParseWarning(_Placed):
     """Something the parser could not fully understand; the rest was kept."""
 
     file: str = Field(description="文件")
     line: int | None = Field(None, description="行号")
+    page: int | None = Field(None, description="页码（PDF）", title="页码")
+    sheet: str | None = Field(None, description="工作表（XLSX）", title="工作表")
+    sheet_row: int | None = Field(None, description="工作表行号（XLSX）", title="工作表行号")
     code: str = Field(description="警告类别")
     message: str = Field(description="说明")
 
 
-class Document(Record):
+class Document(_Placed):
     """A whole 部门预算信息公开 document."""
+
+    _omitted_when_none: ClassVar[frozenset[str]] = frozenset({"page_count"})
 
     source_path: str = Field(description="源文件路径")
     sha256: str = Field(description="源文件 SHA-256")
     encoding: str = Field(description="源文件编码")
+    form: str = Field(
+        "txt", description=listing("文档形式", FORM_LABELS), title="文档形式", json_schema_extra=values(FORM_LABELS)
+    )
+    page_count: int | None = Field(None, description="页数（PDF）", title="页数")
     dept_code: str | None = Field(None, description="部门编码")
     dept_name: str | None = Field(None, description="部门名称")
     budget_year: int | None = Field(None, description="预算年度")

@@ -23,6 +23,7 @@ rows and tables are unaffected.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -40,16 +41,10 @@ from kb.models.budget import (
     ProcurementTable,
     TableKind,
 )
-from kb.parse.layout import (
-    cells,
-    compact,
-    is_section_heading,
-    is_subsection_heading,
-    is_table_row,
-    is_toc_entry,
-    plain,
-)
+from kb.parse.layout import compact, is_section_heading, is_subsection_heading, is_toc_entry
 from kb.parse.notes import ParseNotes
+from kb.read.blocks import NOWHERE
+from kb.read.lines import DocLine, as_doc_lines
 
 # Most specific first: 财政拨款收支总表 before 收支总表, 基本支出表 before 支出表.
 _TITLE_CORES: tuple[tuple[TableKind, str], ...] = (
@@ -234,61 +229,61 @@ class _Section:
     title: str
     first_line: int
     last_line: int
-    rows: list[tuple[int, str]] = field(default_factory=list)
+    rows: list[DocLine] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
     texts: list[tuple[int, str]] = field(default_factory=list)
 
 
-def table_kind(line_text: str) -> TableKind | None:
-    """The kind of table whose title ``line_text`` is, or None.
+def table_kind(line: DocLine | str) -> TableKind | None:
+    """The kind of table whose title ``line`` is, or None.
 
     Heading markers and tags are ignored; table rows and table-of-contents
     entries (dot leaders) are never titles.
     """
+    if isinstance(line, str):
+        line = as_doc_lines([line])[0] if line.strip() else DocLine(0, "", None, False, NOWHERE)
     # Every title names a 表 or the 采购预算; most lines of a document are neither.
-    if "表" not in line_text and "采购预算" not in line_text:
+    if "表" not in line.text and "采购预算" not in line.text:
         return None
-    if is_table_row(line_text) or is_toc_entry(line_text):
+    if line.is_row or is_toc_entry(line.text):
         return None
-    text = compact(plain(line_text))
+    text = compact(line.text)
     for kind, pattern in _TITLE.items():
         if pattern.match(text):
             return kind
     return None
 
 
-def _ends_table(line_text: str, text: str) -> bool:
+def _ends_table(line: DocLine) -> bool:
     """A numbered heading or a sentence: the table is over."""
-    return is_section_heading(line_text) or is_subsection_heading(line_text) or "。" in text
+    return is_section_heading(line) or is_subsection_heading(line) or "。" in line.text
 
 
-def _split_sections(lines: list[str]) -> list[_Section]:
+def _split_sections(lines: list[DocLine]) -> list[_Section]:
     """Cut the document into one section per table; everything else is skipped."""
     sections: list[_Section] = []
     current: _Section | None = None
-    for index, line_text in enumerate(lines):
-        line = index + 1
-        if not line_text.strip():
-            continue
-        if is_table_row(line_text):
-            if current is not None and not is_toc_entry(line_text):
-                current.rows.append((line, line_text))
+    for item in lines:
+        line = item.number
+        if item.is_row:
+            if current is not None and not is_toc_entry(item.text):
+                current.rows.append(item)
                 current.last_line = line
             continue
-        kind = table_kind(line_text)
+        kind = table_kind(item)
         if kind is not None:
             # A section heading naming the same table just before it (八、政府采购预算) is one table.
             if current is None or current.kind != kind or current.rows:
-                current = _Section(kind=kind, title=plain(line_text), first_line=line, last_line=line)
+                current = _Section(kind=kind, title=item.text, first_line=line, last_line=line)
                 sections.append(current)
             continue
         if current is None:
             continue
-        text = plain(line_text)
+        text = item.text
         if _NOTE.match(text):
             current.notes.append((line, text))
             current.last_line = line
-        elif _ends_table(line_text, text):
+        elif _ends_table(item):
             current = None
         else:
             # Page headers: department, 预算年度, 单位：万元, 截止时间.
@@ -520,8 +515,8 @@ class _AccountTable:
         self.header_rows = []
         self.in_header = False
 
-    def read(self, line: int, line_text: str) -> None:
-        row = cells(line_text)
+    def read(self, item: DocLine) -> None:
+        line, line_text, row = item.number, item.raw, list(item.cells or [""])
         first = compact(row[0])
         if first in _HEADER_END:
             self.finish_header(line)
@@ -662,8 +657,8 @@ def _head(section: _Section, has_rows: bool, name: str, notes: ParseNotes) -> _H
 def _parse_account_table(section: _Section, notes: ParseNotes) -> BudgetTable:
     """One of the nine tables: headers read, page-break tails joined, rows typed."""
     table = _AccountTable(section, notes)
-    for line, line_text in section.rows:
-        table.read(line, line_text)
+    for item in section.rows:
+        table.read(item)
     table.finish_header(section.last_line)
     if table.spec is None:
         if table.printed:
@@ -706,8 +701,8 @@ class _ProcurementReader:
     positions: dict[str, int] | None = None
     printed: list[_Printed] = field(default_factory=list)
 
-    def read(self, line: int, line_text: str) -> None:
-        row = cells(line_text)
+    def read(self, item: DocLine) -> None:
+        line, line_text, row = item.number, item.raw, list(item.cells or [""])
         first = compact(row[0])
         if first in _PROCUREMENT_HEADER_START:
             self.header_rows.append(row)
@@ -763,8 +758,8 @@ def _procurement_item(
 def _parse_procurement(section: _Section, notes: ParseNotes) -> ProcurementTable:
     """The 部门政府采购预算: each item under the unit of the 小计 above it."""
     reader = _ProcurementReader()
-    for line, line_text in section.rows:
-        reader.read(line, line_text)
+    for item in section.rows:
+        reader.read(item)
     positions = reader.positions or _procurement_columns(reader.header_rows)
     items: list[ProcurementItem] = []
     unit = ""
@@ -803,8 +798,8 @@ def _parse_assets(section: _Section, notes: ParseNotes) -> AssetTable:
     """The 部门固定资产占用情况表: one row per line, “—” read as no quantity."""
     header: list[str] | None = None
     rows: list[AssetRow] = []
-    for line, line_text in section.rows:
-        row = cells(line_text)
+    for item in section.rows:
+        line, line_text, row = item.number, item.raw, list(item.cells or [""])
         name = compact(row[0])
         if name == "项目":
             header = row
@@ -846,13 +841,13 @@ def _warn_missing(tables: list[BudgetTable], notes: ParseNotes) -> None:
             notes.warn(None, "budget_missing_table", f"未找到{TABLE_TITLES[kind]}")
 
 
-def parse_budget_tables(lines: list[str], notes: ParseNotes) -> BudgetTables:
-    """Every budget table in ``lines`` (0-based; warnings and provenance use 1-based lines).
+def parse_budget_tables(lines: Sequence[DocLine] | Sequence[str], notes: ParseNotes) -> BudgetTables:
+    """Every budget table in ``lines`` (raw text lines are read as tab text; provenance uses 1-based lines).
 
     Never raises: whatever cannot be read becomes a warning in ``notes``.
     """
     result = BudgetTables()
-    for section in _split_sections(lines):
+    for section in _split_sections(as_doc_lines(lines)):
         if section.kind in ACCOUNT_KINDS:
             result.tables.append(_parse_account_table(section, notes))
         elif section.kind == "procurement" and result.procurement is None:

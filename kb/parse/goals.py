@@ -8,20 +8,15 @@ the number inside (``计划完成职业技能培训4000人；``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 from kb.models import DeptGoal, GoalIndicator
-from kb.parse.layout import (
-    is_heading_marked,
-    is_section_heading,
-    is_subsection_heading,
-    is_table_row,
-    is_toc_entry,
-    plain,
-)
+from kb.parse.layout import is_section_heading, is_subsection_heading, is_toc_entry
 from kb.parse.notes import ParseNotes
 from kb.parse.targets import parse_target
+from kb.read.lines import DocLine, as_doc_lines
 
 _GOAL = re.compile(r"^(\d{1,3})\s*[.．、]\s*(绩效目标\s*[：:])?\s*(.*)$")
 _INDICATORS_LABEL = re.compile(r"^绩效指标\s*(?:[：:]\s*(.*))?$")
@@ -42,19 +37,19 @@ class _Goal:
     indicators: list[GoalIndicator] = field(default_factory=list)
 
 
-def _find_heading(lines: list[str], words: str, start: int = 0) -> int | None:
+def _find_heading(lines: list[DocLine], words: str, start: int = 0) -> int | None:
     for index in range(start, len(lines)):
         line = lines[index]
-        if is_table_row(line) or is_toc_entry(line):
+        if line.is_row or is_toc_entry(line.text):
             continue
-        text = plain(line)
+        text = line.text
         if words in text and len(text) <= len(words) + 12:
             return index
     return None
 
 
-def _ends_block(line: str) -> bool:
-    return is_section_heading(line) or is_subsection_heading(line) or is_heading_marked(line)
+def _ends_block(line: DocLine) -> bool:
+    return is_section_heading(line) or is_subsection_heading(line) or line.heading
 
 
 def split_indicator_line(text: str) -> tuple[str, str] | None:
@@ -71,20 +66,19 @@ def split_indicator_line(text: str) -> tuple[str, str] | None:
     return None
 
 
-def parse_overall_goal(lines: list[str]) -> tuple[str, int | None]:
+def parse_overall_goal(lines: Sequence[DocLine] | Sequence[str]) -> tuple[str, int | None]:
     """The 总体绩效目标 text and the line it starts on."""
+    lines = as_doc_lines(lines)
     start = _find_heading(lines, "总体绩效目标")
     if start is None:
         return "", None
     parts: list[str] = []
     first: int | None = None
-    for index in range(start + 1, len(lines)):
-        line = lines[index]
+    for line in lines[start + 1 :]:
         if _ends_block(line):
             break
-        if line.strip():
-            first = first or index + 1
-            parts.append(plain(line))
+        first = first or line.number
+        parts.append(line.text)
     return "\n".join(parts), first
 
 
@@ -110,20 +104,18 @@ def _indicator(goal: _Goal, text: str, line: int, notes: ParseNotes) -> None:
     goal.last_line = line
 
 
-def parse_dept_goals(lines: list[str], notes: ParseNotes) -> list[DeptGoal]:
+def parse_dept_goals(lines: Sequence[DocLine] | Sequence[str], notes: ParseNotes) -> list[DeptGoal]:
     """Every 分项绩效目标 with its indicators, in document order."""
+    lines = as_doc_lines(lines)
     start = _find_heading(lines, "分项绩效目标")
     if start is None:
         return []
     goals: list[_Goal] = []
-    for index in range(start + 1, len(lines)):
-        line_text = lines[index]
-        line = index + 1
-        if _ends_block(line_text):
+    for item in lines[start + 1 :]:
+        line = item.number
+        if _ends_block(item):
             break
-        if not line_text.strip():
-            continue
-        text = plain(line_text)
+        text = item.text
         numbered = _GOAL.match(text)
         current = goals[-1] if goals else None
         starts_goal = numbered and (

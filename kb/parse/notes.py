@@ -10,8 +10,11 @@ registered in :data:`WARNING_CODES` with what it means and what was kept;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kb.models import ParseWarning
+from kb.read.blocks import NOWHERE, ReadNote, Where
+from kb.read.lines import DocLine
 
 # code → (what happened, what the parser kept). Documented in docs/parse_warnings.md.
 WARNING_CODES: dict[str, tuple[str, str]] = {
@@ -24,6 +27,20 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "no_department": ("未找到部门名称", "文档标题用文件名"),
     "no_projects": ("只有部门整体绩效目标，没有项目绩效目标表", "部门分项目标照常保存"),
     "stray_text": ("表格或分项目标之间出现无法归类的文字", "忽略这段文字，前后的内容照常读取"),
+    # Reading the file (kb/read): what a reader repaired or left out
+    "undecodable_bytes": ("文本中有无法按 UTF-8 解码的字节（如被截断的汉字）", "这些字节替换为 �，其余文字照常读取"),
+    "truncated_table": ("表格在文件结尾处被截断（HTML 缺少 </table>）", "已读到的行照常读取"),
+    "cid_glyphs": (
+        "PDF 中有无法映射到文字的字形（(cid:NN)），该页文字无法完整提取",
+        "改用第二条提取路径（pdfium）取文字；仍无法识别的字形不保存",
+    ),
+    "image_only_pages": ("PDF 中有只含图像、没有文字层的页（扫描件）", "跳过这些页，其余页照常读取"),
+    "unreadable_page": ("PDF 的某一页无法解析", "跳过该页，其余页照常读取"),
+    "unreadable_sheet_cell": ("表格文件中有无法读取的单元格或工作表", "跳过该处，其余内容照常读取"),
+    "duplicate_document": (
+        "另一个文件与本文档内容完全相同（文件名不同），警告记在保留的文档下，file 为未构建的文件",
+        "只构建按文件名排序在前的一份",
+    ),
     # 项目绩效目标表
     "empty_project_table": ("项目绩效目标表只有标题，没有项目编码行和指标行", "不生成项目"),
     "missing_code": ("项目缺少项目编码行", "项目编码为空，年度取预算年度"),
@@ -36,6 +53,12 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "missing_level2": ("二级指标为空，且没有上一行可继承", "二级指标留空"),
     "incomplete_row": ("指标行缺少三级指标或指标值", "其余单元格照常保存"),
     "bad_amount": ("预算数、财政资金或其他资金无法识别为金额", "该金额为空"),
+    "amount_out_of_range": (
+        "预算数、财政资金或其他资金不是有限数值（inf、NaN）或超出合理范围（100 万亿元）",
+        "该金额为空",
+    ),
+    "negative_amount": ("预算数、财政资金或其他资金为负数", "该金额为空"),
+    "duplicate_project_code": ("同一文档中两个项目绩效目标表的项目编码相同", "两个项目都照常保存"),
     "bad_spend_plan": ("资金支出计划的百分比无法识别", "无法识别的月份为空"),
     # 部门整体绩效目标与机构设置
     "unreadable_goal_indicator": ("分项绩效目标的指标行无法拆分为指标名和指标值", "整行作为指标名，指标值为空"),
@@ -64,13 +87,69 @@ class ParseNotes:
 
     path: str
     warnings: list[ParseWarning] = field(default_factory=list)
+    # Where each line number of the reading order was read (page, sheet row), for warnings given by number.
+    places: dict[int, Where] = field(default_factory=dict)
 
-    def warn(self, line: int | None, code: str, message: str) -> None:
-        """Record a warning at 1-based ``line`` (None when not tied to a line).
+    def locate(self, lines: list[DocLine]) -> None:
+        """Remember where each line was read, so a warning given by line number names its page or sheet row."""
+        for line in lines:
+            if line.where.page is not None or line.where.sheet is not None:
+                self.places.setdefault(line.number, line.where)
+
+    def warn(self, at: int | DocLine | None, code: str, message: str) -> None:
+        """Record a warning at ``at``: a line of the reading order, a 1-based line number, or None.
 
         ``code`` must be registered in :data:`WARNING_CODES`: an unregistered
         code is a bug in the parser, not a problem of the document.
         """
         if code not in WARNING_CODES:
             raise ValueError(f"unregistered parse warning code {code!r}; add it to kb.parse.notes.WARNING_CODES")
-        self.warnings.append(ParseWarning(file=self.path, line=line, code=code, message=message))
+        if isinstance(at, DocLine):
+            line: int | None = at.number
+            where = at.where
+        else:
+            line = at
+            where = self.places.get(at, NOWHERE) if at is not None else NOWHERE
+        self.warnings.append(
+            ParseWarning(
+                file=self.path,
+                line=line,
+                page=where.page,
+                sheet=where.sheet,
+                sheet_row=where.row if where.sheet is not None else None,
+                code=code,
+                message=message,
+            )
+        )
+
+    def read_note(self, note: ReadNote) -> None:
+        """Record what a reader repaired or left out (its code is registered like the parsers' own)."""
+        where = note.where
+        if note.code not in WARNING_CODES:
+            raise ValueError(f"unregistered read note code {note.code!r}; add it to kb.parse.notes.WARNING_CODES")
+        self.warnings.append(
+            ParseWarning(
+                file=self.path,
+                line=where.line,
+                page=where.page,
+                sheet=where.sheet,
+                sheet_row=where.row if where.sheet is not None else None,
+                code=note.code,
+                message=note.message,
+            )
+        )
+
+
+def provenance(first: DocLine, last: DocLine) -> dict[str, Any]:
+    """The source fields of a record read from ``first`` to ``last``: lines, and pages or sheet rows where known."""
+    start, end = first.where, last.where
+    in_sheet = start.sheet is not None
+    return {
+        "first_line": first.number,
+        "last_line": last.number,
+        "page": start.page,
+        "last_page": end.page if start.page is not None else None,
+        "sheet": start.sheet,
+        "sheet_row": start.row if in_sheet else None,
+        "last_sheet_row": end.row if in_sheet and end.sheet == start.sheet else None,
+    }

@@ -9,20 +9,16 @@ joined back onto the row it belongs to.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb.models import Indicator, Project, SpendPlan
-from kb.parse.layout import (
-    cells,
-    compact,
-    is_heading_marked,
-    is_section_heading,
-    is_table_row,
-    plain,
-)
-from kb.parse.notes import ParseNotes
+from kb.parse.layout import compact, is_section_heading
+from kb.parse.notes import ParseNotes, provenance
 from kb.parse.targets import parse_target
+from kb.read.lines import DocLine, as_doc_lines
 
 TITLE = re.compile(r"^(\d{1,3})\s*[、.．]\s*(.+?)绩效目标表\s*$")
 INDICATOR_COLUMNS = 6
@@ -32,24 +28,42 @@ _CODE_YEAR = re.compile(r"^\d{6}(\d{2})")
 _NOISE = re.compile(r"^(单位[：:]\s*万元|续表|（续）|\(续\))$")
 
 
-def parse_money(text: str, notes: ParseNotes, line: int, what: str) -> float | None:
-    """An amount in 万元; empty is None, unreadable is None with a warning."""
+# The largest amount a project can plausibly hold, in 万元: 100 万亿元, several years of the national budget.
+# Beyond it a figure is a typo or an attack (1e308 makes every sum infinite), not a budget.
+MAX_AMOUNT = 1e10
+
+
+def parse_money(text: str, notes: ParseNotes, line: int | DocLine, what: str) -> float | None:
+    """An amount in 万元; empty is None.
+
+    Unreadable, not finite (``inf``, ``NaN``), beyond :data:`MAX_AMOUNT` or
+    negative (a budget cannot be) is None with a warning naming the line.
+    """
     value = compact(text).replace(",", "").replace("，", "")
     if not value:
         return None
     try:
-        return float(value)
+        amount = float(value)
     except ValueError:
         notes.warn(line, "bad_amount", f"{what}无法识别为金额：{text!r}")
         return None
+    if not math.isfinite(amount) or amount > MAX_AMOUNT:
+        notes.warn(line, "amount_out_of_range", f"{what}不是有限数值或超出合理范围（{MAX_AMOUNT:.0e} 万元）：{text!r}")
+        return None
+    if amount < 0:
+        notes.warn(line, "negative_amount", f"{what}不能为负数：{text!r}")
+        return None
+    return amount
 
 
 def _parse_percent(text: str) -> float | None:
     value = compact(text).rstrip("%％")
     try:
-        return float(value) if value else None
+        percent = float(value) if value else None
     except ValueError:
         return None
+    # inf% and NaN% are as unreadable as any other word.
+    return percent if percent is None or math.isfinite(percent) else None
 
 
 def project_year(code: str) -> int | None:
@@ -63,18 +77,18 @@ class _Row:
     """An indicator row while it may still receive a page-break tail."""
 
     values: list[str]
-    first_line: int
-    last_line: int
+    first: DocLine
+    last: DocLine
 
 
 @dataclass
 class _ProjectTable:
     """The rows of one project table as they are read."""
 
+    first: DocLine
+    last: DocLine
     title_seq: int | None = None
     title_name: str = ""
-    first_line: int = 0
-    last_line: int = 0
     code: str | None = None
     name: str = ""
     budget: float | None = None
@@ -88,6 +102,7 @@ class _ProjectTable:
     state: str = "head"
     after_header: bool = False
     saw_header: bool = False
+    previous_label: str = ""
 
     def is_empty(self) -> bool:
         return self.code is None and not self.rows
@@ -115,7 +130,7 @@ def _first_filled(row: list[str], start: int, stop: set[str]) -> str:
     return ""
 
 
-def _read_amounts(table: _ProjectTable, row: list[str], line: int, notes: ParseNotes) -> None:
+def _read_amounts(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> None:
     for index, cell in enumerate(row):
         label = compact(cell)
         if label == "预算数":
@@ -126,14 +141,19 @@ def _read_amounts(table: _ProjectTable, row: list[str], line: int, notes: ParseN
             table.other_funds = parse_money(_next_value(row, index), notes, line, "其他资金")
 
 
-def _read_plan(table: _ProjectTable, row: list[str], line: int, notes: ParseNotes) -> None:
+def _read_plan(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> None:
     header = table.plan_header or []
     by_column: dict[str, float | None] = {}
     for index, label in enumerate(header):
         for prefix, name in _PLAN_COLUMNS:
             if compact(label).startswith(prefix):
                 by_column[name] = _parse_percent(row[index]) if index < len(row) else None
-    filled = [cell for cell in row[1:] if cell]
+    # A value under a label repeated by a converter (a merged cell's text in every position) counts once.
+    filled = [
+        cell
+        for index, cell in enumerate(row[1:], start=1)
+        if cell and not (index < len(header) and header[index] == header[index - 1] and cell == row[index - 1])
+    ]
     if sum(v is not None for v in by_column.values()) < len(filled) and len(filled) == len(_PLAN_COLUMNS):
         # The values do not sit under their labels; read them in order instead.
         by_column = {name: _parse_percent(cell) for (_, name), cell in zip(_PLAN_COLUMNS, filled, strict=True)}
@@ -143,39 +163,61 @@ def _read_plan(table: _ProjectTable, row: list[str], line: int, notes: ParseNote
     table.plan.update(by_column)
 
 
-def _is_continuation(table: _ProjectTable, row: list[str]) -> bool:
-    """A page-break tail: no 一级/二级, some cells missing, right after a header."""
+def _is_continuation(table: _ProjectTable, row: list[str], line: DocLine) -> bool:
+    """A page-break tail: no 一级/二级, some cells missing, right after a header.
+
+    An 一级/二级 cell covered by a merged cell above (a form that keeps merges)
+    belongs to a row of the group above, never to a tail.
+    """
     if not table.rows or row[0] or row[1] or all(row[2:INDICATOR_COLUMNS]):
+        return False
+    if line.covered(0) or line.covered(1):
         return False
     return table.after_header or not row[2]
 
 
-def _append_tail(previous: _Row, row: list[str], line: int) -> None:
+def _append_tail(previous: _Row, row: list[str], line: DocLine) -> None:
     for index in range(2, INDICATOR_COLUMNS):
         tail = row[index]
         # The cut sometimes repeats the last characters already printed (标准 + 准).
         if tail and not previous.values[index].endswith(tail):
             previous.values[index] += tail
-    previous.last_line = line
+    previous.last = line
 
 
-def _read_indicator_row(table: _ProjectTable, row: list[str], line: int, notes: ParseNotes) -> None:
-    extra = [cell for cell in row[INDICATOR_COLUMNS:] if cell]
+def _joined(cells: list[str]) -> str:
+    """The texts of a row's cells after its label, once each where a merged cell repeats its text."""
+    texts: list[str] = []
+    for cell in cells:
+        if cell and (not texts or texts[-1] != cell):
+            texts.append(cell)
+    return " ".join(texts)
+
+
+def _read_indicator_row(table: _ProjectTable, row: list[str], line: DocLine, notes: ParseNotes) -> None:
+    basis = row[INDICATOR_COLUMNS - 1] if len(row) >= INDICATOR_COLUMNS else ""
+    # A converter that repeats a merged cell's text in every position it covers repeats the basis (spanning the
+    # 7th column) too: that is the same cell, not an extra one.
+    extra = [cell for cell in row[INDICATOR_COLUMNS:] if cell and cell != basis]
     row = (row + [""] * INDICATOR_COLUMNS)[:INDICATOR_COLUMNS]
     if extra:
         notes.warn(line, "extra_cells", f"指标行多出 {len(extra)} 个单元格，已并入指标值确定依据：{extra}")
         row[5] = " ".join([row[5], *extra]).strip()
-    if _is_continuation(table, row):
+    if _is_continuation(table, row, line):
         _append_tail(table.rows[-1], row, line)
         return
     if not any(row):
         return
-    table.rows.append(_Row(values=row, first_line=line, last_line=line))
+    table.rows.append(_Row(values=row, first=line, last=line))
 
 
-def _read_row(table: _ProjectTable, line_text: str, line: int, notes: ParseNotes) -> None:
-    row = cells(line_text)
+def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
+    row = list(line.cells or [])
     label = compact(row[0])
+    if label and label == table.previous_label and table.state in ("usage", "plan") and not line.covered(0):
+        # The label of a cell merged over two rows, repeated on the second (as some converters write it).
+        label = row[0] = ""
+    table.previous_label = label
     if label == "项目编码":
         _read_code_row(table, row)
         table.state = "head"
@@ -186,7 +228,7 @@ def _read_row(table: _ProjectTable, line_text: str, line: int, notes: ParseNotes
         table.plan_header = row
         table.state = "plan"
     elif label == "绩效目标":
-        table.goal.append(" ".join(cell for cell in row[1:] if cell))
+        table.goal.append(_joined(row[1:]))
         table.state = "goal"
     elif label == "一级指标":
         table.state = "indicators"
@@ -196,11 +238,11 @@ def _read_row(table: _ProjectTable, line_text: str, line: int, notes: ParseNotes
     elif table.state == "indicators":
         _read_indicator_row(table, row, line, notes)
     elif label == "" and table.state == "usage":
-        table.usage.append(" ".join(cell for cell in row[1:] if cell))
+        table.usage.append(_joined(row[1:]))
     elif label == "" and table.state == "plan":
         _read_plan(table, row, line, notes)
     elif label == "" and table.state == "goal":
-        table.goal.append(" ".join(cell for cell in row[1:] if cell))
+        table.goal.append(_joined(row[1:]))
     else:
         notes.warn(line, "unknown_row", f"项目表中无法识别的行：{' | '.join(c for c in row if c)[:80]}")
     table.after_header = False
@@ -215,14 +257,14 @@ def _fill_levels(table: _ProjectTable, seq: int, notes: ParseNotes) -> list[Indi
         if values[0]:
             level1 = values[0]
         elif not level1:
-            notes.warn(row.first_line, "missing_level1", f"项目 {seq} 第 {position} 行一级指标为空，且无上一行可继承")
+            notes.warn(row.first, "missing_level1", f"项目 {seq} 第 {position} 行一级指标为空，且无上一行可继承")
         if values[1]:
             level2 = values[1]
         elif not level2:
-            notes.warn(row.first_line, "missing_level2", f"项目 {seq} 第 {position} 行二级指标为空，且无上一行可继承")
+            notes.warn(row.first, "missing_level2", f"项目 {seq} 第 {position} 行二级指标为空，且无上一行可继承")
         if not values[2] or not values[4]:
             missing = "三级指标" if not values[2] else "指标值"
-            notes.warn(row.first_line, "incomplete_row", f"项目 {seq} 第 {position} 行缺少{missing}")
+            notes.warn(row.first, "incomplete_row", f"项目 {seq} 第 {position} 行缺少{missing}")
         indicators.append(
             Indicator(
                 position=position,
@@ -232,15 +274,14 @@ def _fill_levels(table: _ProjectTable, seq: int, notes: ParseNotes) -> list[Indi
                 description=values[3],
                 target=parse_target(values[4]),
                 basis=values[5],
-                first_line=row.first_line,
-                last_line=row.last_line,
+                **provenance(row.first, row.last),
             )
         )
     return indicators
 
 
 def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
-    where = table.first_line
+    where = table.first
     if table.is_empty():
         notes.warn(
             where,
@@ -268,19 +309,25 @@ def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: Pa
         spend_plan=SpendPlan(**table.plan),
         goal="\n".join(part for part in table.goal if part),
         year=project_year(code) or fallback_year,
-        first_line=table.first_line,
-        last_line=table.last_line,
+        **provenance(table.first, table.last),
         indicators=_fill_levels(table, seq, notes),
     )
 
 
-def _title(line_text: str) -> re.Match[str] | None:
-    if is_table_row(line_text):
+def _title(line: DocLine) -> re.Match[str] | None:
+    if line.is_row:
         return None
-    return TITLE.match(plain(line_text))
+    return TITLE.match(line.text)
 
 
-def parse_projects(lines: list[str], notes: ParseNotes, fallback_year: int | None = None) -> list[Project]:
+def project_titles(lines: Sequence[DocLine]) -> int:
+    """How many lines are titles of a 项目绩效目标表 (``N、…绩效目标表``)."""
+    return sum(1 for line in lines if "绩效目标表" in line.text and _title(line))
+
+
+def parse_projects(
+    lines: Sequence[DocLine] | Sequence[str], notes: ParseNotes, fallback_year: int | None = None
+) -> list[Project]:
     """Every 项目绩效目标表 in ``lines``, in document order."""
     projects: list[Project] = []
     table: _ProjectTable | None = None
@@ -293,35 +340,48 @@ def parse_projects(lines: list[str], notes: ParseNotes, fallback_year: int | Non
                 projects.append(project)
         table = None
 
-    for index, line_text in enumerate(lines):
-        line = index + 1
-        if not line_text.strip():
-            continue
-        title = _title(line_text)
+    for line in as_doc_lines(lines):
+        title = _title(line)
         if title:
             close()
             table = _ProjectTable(
-                title_seq=int(title.group(1)), title_name=title.group(2).strip(), first_line=line, last_line=line
+                first=line, last=line, title_seq=int(title.group(1)), title_name=title.group(2).strip()
             )
             continue
-        if is_table_row(line_text):
-            if table is None and "项目编码" not in line_text:
+        if line.cells is not None:
+            if table is None and "项目编码" not in line.text:
                 continue  # a row of some other table (budget tables, procurement)
-            first = compact(cells(line_text)[0])
+            first = compact(line.cells[0])
             if first == "项目编码" and table is not None and table.code is not None:
                 close()
             if first == "项目编码" and table is None:
-                table = _ProjectTable(first_line=line)
+                table = _ProjectTable(first=line, last=line)
             if table is None:
                 continue
-            _read_row(table, line_text, line, notes)
-            table.last_line = line
+            _read_row(table, line, notes)
+            table.last = line
             continue
         if table is None:
             continue
-        if is_section_heading(line_text) or is_heading_marked(line_text):
+        if is_section_heading(line) or line.heading:
             close()
-        elif not _NOISE.match(plain(line_text)):
-            notes.warn(line, "stray_text", f"项目表中出现无法归类的文字：{plain(line_text)[:60]}")
+        elif not _NOISE.match(line.text):
+            notes.warn(line, "stray_text", f"项目表中出现无法归类的文字：{line.text[:60]}")
     close()
+    _warn_repeated_codes(projects, notes)
     return projects
+
+
+def _warn_repeated_codes(projects: list[Project], notes: ParseNotes) -> None:
+    """A project code names one project: the same code twice in a document is a copy or a typo."""
+    first: dict[str, Project] = {}
+    for project in projects:
+        if not project.code:
+            continue
+        earlier = first.setdefault(project.code, project)
+        if earlier is not project:
+            notes.warn(
+                project.first_line,
+                "duplicate_project_code",
+                f"项目 {project.seq} 的项目编码 {project.code} 与项目 {earlier.seq}（第 {earlier.first_line} 行）重复",
+            )

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kb.models import Unit
-from kb.parse.layout import (
-    cells,
-    compact,
-    is_heading_marked,
-    is_section_heading,
-    is_table_row,
-)
+from kb.parse.layout import compact, is_section_heading
 from kb.parse.notes import ParseNotes
+from kb.read.lines import DocLine, as_doc_lines
 
 _HEADER = ("单位名称", "单位性质", "单位规格", "经费保障形式")
 
@@ -19,23 +16,23 @@ def _is_header(row: list[str]) -> bool:
     return [compact(cell) for cell in row[: len(_HEADER)]] == list(_HEADER)
 
 
-def parse_units(lines: list[str], notes: ParseNotes) -> list[Unit]:
+def parse_units(lines: Sequence[DocLine] | Sequence[str], notes: ParseNotes) -> list[Unit]:
     """Every row under a 单位名称 | 单位性质 | 单位规格 | 经费保障形式 header.
 
     The header repeats after a page break; rows continue until a heading.
     """
     units: list[Unit] = []
     in_table = False
-    for index, line_text in enumerate(lines):
-        line = index + 1
-        if not is_table_row(line_text):
-            if in_table and (is_section_heading(line_text) or is_heading_marked(line_text)):
+    for item in as_doc_lines(lines):
+        line = item.number
+        if item.cells is None:
+            if in_table and (is_section_heading(item) or item.heading):
                 in_table = False
             continue
         # Most table rows of a document belong to other tables; skip them cheaply.
-        if not in_table and _HEADER[0] not in line_text:
+        if not in_table and _HEADER[0] not in item.text:
             continue
-        row = cells(line_text)
+        row = list(item.cells)
         if _is_header(row):
             in_table = True
             continue

@@ -32,6 +32,7 @@ from datasette.utils.asgi import Response
 from indexer.planner import read_query
 from indexer.tokenizer import index_text
 from kb.web import search as planned
+from kb.web.guard import SqlLimits, exception_response, forbidden_response, guard
 
 ORIGINAL_KEY = "kb_search_original"
 LIGHTENED_KEY = "kb_search_lightened"
@@ -98,7 +99,7 @@ def _lightened(query_string: str, matches: int) -> tuple[str, list[str]]:
     return urlencode(params), skipped
 
 
-@hookimpl
+@hookimpl(trylast=True)  # called last, so its wrapper (the guard) is the outermost
 def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
     def wrap(app: App) -> App:
         async def segmenting_app(scope: Scope, receive: Any, send: Any) -> None:
@@ -128,7 +129,7 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
                 if token is not None:
                     planned.current_search.reset(token)
 
-        return segmenting_app
+        return guard(segmenting_app, datasette)
 
     return wrap
 
@@ -247,6 +248,19 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 @hookimpl
-def prepare_connection(conn: Any) -> None:
-    planned.register_functions(conn)
-    conn.create_function("kb_terms", 1, lambda text: index_text(text or ""), deterministic=True)
+def prepare_connection(conn: Any, datasette: Any) -> None:
+    # Bounded in input and in time per statement (kb/web/guard.py: MAX_QUERY_CHARS, MAX_TEXT_CHARS).
+    limits = SqlLimits.attach(conn, datasette)
+    planned.register_functions(conn, limits)
+    conn.create_function("kb_terms", 1, limits.text(index_text), deterministic=True)
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+    """Error pages in Chinese first, without internals (kb/web/guard.py)."""
+    return exception_response(datasette, request, exception)
+
+
+@hookimpl
+def forbidden(datasette: Any, request: Any, message: str) -> Any:
+    return forbidden_response(datasette, request, message)

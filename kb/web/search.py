@@ -39,9 +39,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from indexer.fts import covers, match_expression
 from indexer.match import GOAL_COLUMNS, restrict, text_index_fts5
-from indexer.planner import TIER_LABELS, Plan, plan
+from indexer.planner import TIER_LABELS, Plan, build_key, plan
 from indexer.ranking import GOALS_KIND, INDICATORS_KIND, Hit, Ranking, matched_through_projects, ranking
 from kb.db.schema import GOAL_INDICATOR_FTS, INDICATOR_FTS, TEXT_FTS
+from kb.web.guard import SqlLimits
 
 SEARCH = "_search"
 RENAMED = "_kb_search"
@@ -300,22 +301,20 @@ def _found(conn: sqlite3.Connection, the_plan: Plan, ranked: Ranking, row_id: in
     return None if hit is None else (hit, ranked.position[hit.id])
 
 
-# The rankings a connection's SQL functions used last: a page ordered by kb_search_rank calls it once per row.
-RANKINGS_PER_CONNECTION = 32
+def register_functions(conn: sqlite3.Connection, limits: SqlLimits | None = None) -> None:
+    """The search's SQL functions on a connection (Datasette's, or any other).
 
-
-def register_functions(conn: sqlite3.Connection) -> None:
-    """The search's SQL functions on a connection (Datasette's, or any other)."""
-    recent: dict[tuple[str, str], tuple[Plan, Ranking]] = {}
+    With ``limits`` (Datasette's connections, :mod:`kb.web.guard`) a query is
+    bounded in length and every call in the statement's time.
+    """
+    # The knowledge base behind a connection does not change: its build key is read once, not once per row.
+    build: list[str] = []
 
     def ranked_for(query: str | None, kind: str | None) -> tuple[Plan, Ranking]:
-        key = (query or "", kind or INDICATORS_KIND)
-        found = recent.get(key)
-        if found is None:
-            if len(recent) >= RANKINGS_PER_CONNECTION:
-                recent.clear()
-            found = recent[key] = _rank_of(conn, *key)
-        return found
+        if not build:
+            build.append(build_key(conn))
+        the_plan = plan(conn, query or "", build[0])
+        return the_plan, ranking(conn, the_plan, kind or INDICATORS_KIND, build[0])
 
     def hit(query: str | None, row_id: int | None, kind: str | None) -> tuple[Hit, int] | None:
         return None if row_id is None else _found(conn, *ranked_for(query, kind), row_id)
@@ -352,13 +351,26 @@ def register_functions(conn: sqlite3.Connection) -> None:
         the_plan, ranked = ranked_for(query, kind)
         return ranked.sort_key(conn, the_plan, int(row_id), text_id)
 
-    conn.create_function("kb_fts_match", -1, fts_match)
-    conn.create_function("kb_covers", -1, lambda query, *texts: int(covers(conn, query or "", *texts)))
-    conn.create_function("kb_search_ids", -1, search_ids)
-    conn.create_function("kb_search_rank", -1, search_rank)
-    conn.create_function("kb_search_tier", -1, search_tier)
-    conn.create_function("kb_search_score", -1, search_score)
-    conn.create_function("kb_search_order", -1, search_order)
+    def bounded(func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func(query, …)`` with the query bounded and the call timed, when there are limits."""
+        if limits is None:
+            return func
+
+        def call(query: object = None, *rest: Any) -> Any:
+            return limits.query(lambda text: func(text, *rest))(query)
+
+        return call
+
+    def covered(query: str | None, *texts: str | None) -> int:
+        return int(covers(conn, query or "", *texts))
+
+    conn.create_function("kb_fts_match", -1, bounded(fts_match))
+    conn.create_function("kb_covers", -1, limits.covers(covered) if limits is not None else covered)
+    conn.create_function("kb_search_ids", -1, bounded(search_ids))
+    conn.create_function("kb_search_rank", -1, bounded(search_rank))
+    conn.create_function("kb_search_tier", -1, bounded(search_tier))
+    conn.create_function("kb_search_score", -1, bounded(search_score))
+    conn.create_function("kb_search_order", -1, bounded(search_order))
 
 
 # ---------------------------------------------------------------- counting, tiers on the page

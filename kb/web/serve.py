@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,3 +64,31 @@ def run_datasette(args: list[str]) -> None:
     from datasette.cli import cli as datasette_cli
 
     datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name) reaches this machine only."""
+    bare = host.strip("[]")
+    try:
+        return ipaddress.ip_address(bare).is_loopback
+    except ValueError:
+        pass
+    if bare.lower() == "localhost":
+        return True
+    try:
+        found = socket.getaddrinfo(bare, None)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(address).is_loopback for address in addresses)
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning ``kb serve`` prints when it would serve beyond this machine, or None on loopback."""
+    if is_loopback(host):
+        return None
+    return (
+        f"警告：--host {host} 不是本机回环地址，网络上的其他人也能打开这个站点，并在其上执行只读 SQL 查询；"
+        f"只在本机使用请去掉 --host（默认 {DEFAULT_HOST}）。"
+        f"(warning: {host} is not a loopback address; the site and its SQL are open to the network)"
+    )

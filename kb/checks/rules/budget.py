@@ -7,10 +7,14 @@ dict for machines. :func:`reconcile` runs them all.
 
 Figures are published in 万元 rounded to cents, so two figures agree when
 they differ by at most :data:`TOLERANCE`. A sum of ``n`` rounded figures may
-legitimately miss its rounded total by up to half a cent per figure; such a
-difference is reported as a ``warning`` (可能为四舍五入误差), anything larger
-as an ``error``. Missing cells count as zero. A check whose tables the
-document lacks is skipped: the parser has already warned about them.
+legitimately miss its rounded total by up to half a cent per figure. A
+difference of one cent (:data:`ROUNDING_CENT`) is rounding and nothing else:
+a reviewer needs to know it is there, not to read it cell by cell, so each
+check reports all of a table's one-cent differences as one ``info`` finding
+(:func:`_rounding_summarised`). A larger difference rounding can still
+explain is a ``warning``, anything larger an ``error``. Missing cells count
+as zero. A check whose tables the document lacks is skipped: the parser has
+already warned about them.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec
 
 from kb.models import Finding, Severity
 from kb.models.budget import (
@@ -34,6 +39,10 @@ from kb.models.budget import (
 TOLERANCE = 0.005
 # Half a cent: the most one figure rounded to cents can be off by.
 _HALF_CENT = 0.005
+# A difference of at most one cent is reported once per table, as a 提示 (see _rounding_summarised).
+ROUNDING_CENT = 0.01
+_ROUNDING_MARK = "rounding_cent"
+_CENT_NOTE = re.compile(r"，相差 [0-9.]+ 万元（在四舍五入误差之内）$")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _DOC = "见 docs/budget_tables.md"
 
@@ -82,15 +91,73 @@ def _compare(
     difference = round(actual - expected, 2)
     if abs(actual - expected) <= TOLERANCE:
         return None
+    cent = abs(difference) <= ROUNDING_CENT + 1e-9
     rounding = abs(difference) <= _HALF_CENT * (addends + 1) + 1e-9
-    severity: Severity = "warning" if rounding else "error"
-    suffix = "（在四舍五入误差之内）" if rounding else ""
+    severity: Severity = "info" if cent else "warning" if rounding else "error"
+    suffix = "（在四舍五入误差之内）" if cent else "（可能为四舍五入误差）" if rounding else ""
     message = (
         f"{stated_label} {expected:.2f} 万元，{computed_label} {actual:.2f} 万元，"
         f"相差 {abs(difference):.2f} 万元{suffix}"
     )
     evidence = {**evidence, "expected": expected, "actual": actual, "difference": difference}
+    if cent:
+        evidence[_ROUNDING_MARK] = True
     return Finding(rule=rule, severity=severity, message=message, principle=principle, evidence=evidence)
+
+
+def _table_name(kind: str | None) -> str:
+    return TABLE_TITLES[kind].removeprefix("部门预算") if kind in TABLE_TITLES else "预算表"
+
+
+def summarise_rounding(findings: list[Finding]) -> list[Finding]:
+    """``findings`` with each table's one-cent differences of one rule merged into one 提示.
+
+    The merged finding keeps the rule and names every cell (its message
+    without the rounding note); its evidence lists the cells' evidence under
+    ``cells``. Other findings pass through in order; the summaries follow.
+    """
+    kept: list[Finding] = []
+    cents: dict[tuple[str, str | None], list[Finding]] = {}
+    for finding in findings:
+        if finding.evidence.get(_ROUNDING_MARK):
+            cents.setdefault((finding.rule, finding.evidence.get("table")), []).append(finding)
+        else:
+            kept.append(finding)
+    for (rule, table), group in cents.items():
+        # Each cell as its finding said it, less what the summary says once: the table, the cent, the note.
+        cells = [
+            _CENT_NOTE.sub("", f.message).removeprefix(f"{_table_name(table)} ").removeprefix(_table_name(table))
+            for f in group
+        ]
+        message = (
+            f"{_table_name(table)}有 {len(group)} 处相差不超过 {ROUNDING_CENT:.2f} 万元，在四舍五入误差之内，"
+            f"仅供核对：{'；'.join(cells)}"
+        )
+        evidence: dict[str, Any] = {
+            "table": table,
+            "count": len(group),
+            "cells": [
+                {**{k: v for k, v in f.evidence.items() if k != _ROUNDING_MARK}, "message": cell}
+                for f, cell in zip(group, cells, strict=True)
+            ],
+        }
+        kept.append(
+            Finding(rule=rule, severity="info", message=message, principle=group[0].principle, evidence=evidence)
+        )
+    return kept
+
+
+_P = ParamSpec("_P")
+
+
+def _rounding_summarised(check: Callable[_P, list[Finding]]) -> Callable[_P, list[Finding]]:
+    """A check whose one-cent differences come back as one 提示 per table (:func:`summarise_rounding`)."""
+
+    @wraps(check)
+    def summarised(*args: _P.args, **kwargs: _P.kwargs) -> list[Finding]:
+        return summarise_rounding(check(*args, **kwargs))
+
+    return summarised
 
 
 def _row_evidence(table: BudgetTable, row: BudgetRow, column: str) -> dict[str, Any]:
@@ -141,6 +208,7 @@ def _children(table: BudgetTable) -> list[tuple[BudgetRow, list[BudgetRow]]]:
     return list(groups.values())
 
 
+@_rounding_summarised
 def check_parent_sums(tables: BudgetTables) -> list[Finding]:
     """Every parent equals the sum of its children, column by column.
 
@@ -221,6 +289,7 @@ def _row_identity_findings(rule: str, tables: BudgetTables) -> list[Finding]:
     return findings
 
 
+@_rounding_summarised
 def check_basic_plus_project(tables: BudgetTables) -> list[Finding]:
     """基本支出 + 项目支出 (+ 经营支出 …) = 合计 on every row of every expense table.
 
@@ -229,6 +298,7 @@ def check_basic_plus_project(tables: BudgetTables) -> list[Finding]:
     return _row_identity_findings("budget.basic_plus_project", tables)
 
 
+@_rounding_summarised
 def check_row_sums(tables: BudgetTables) -> list[Finding]:
     """The other column identities, row by row.
 
@@ -292,6 +362,7 @@ def _summary_side_findings(table: BudgetTable, side: str) -> list[Finding]:
     )
 
 
+@_rounding_summarised
 def check_summary_totals(tables: BudgetTables) -> list[Finding]:
     """The two-sided 收支总表 and 财政拨款收支总表 add up on each side.
 
@@ -314,6 +385,7 @@ def _side_figure(row: BudgetRow | None) -> float | None:
     return row.amount("amount") if "amount" in row.amounts else row.amount("total")
 
 
+@_rounding_summarised
 def check_income_equals_expense(tables: BudgetTables) -> list[Finding]:
     """收入总计 = 支出总计 in both 收支总表, and the 收入总表 合计 = the 支出总表 合计.
 
@@ -548,6 +620,7 @@ def _account_findings(tables: BudgetTables) -> list[Finding]:
     return findings
 
 
+@_rounding_summarised
 def check_cross_table_totals(tables: BudgetTables) -> list[Finding]:
     """Each figure printed in two tables is the same in both.
 
@@ -562,6 +635,7 @@ def check_cross_table_totals(tables: BudgetTables) -> list[Finding]:
 # ---------------------------------------------------------------- budget.projects_total
 
 
+@_rounding_summarised
 def check_projects_total(tables: BudgetTables, project_budgets: list[float]) -> list[Finding]:
     """The 预算数 of the 项目绩效目标表 add up to the 项目支出 of the 支出总表.
 
@@ -585,6 +659,7 @@ def check_projects_total(tables: BudgetTables, project_budgets: list[float]) -> 
 # ---------------------------------------------------------------- budget.hospitality_fee
 
 
+@_rounding_summarised
 def check_hospitality_fee(tables: BudgetTables) -> list[Finding]:
     """The “三公” 公务接待费 equals the 30217 公务接待费 row of the 基本支出表.
 
@@ -611,6 +686,7 @@ def check_hospitality_fee(tables: BudgetTables) -> list[Finding]:
 # ---------------------------------------------------------------- budget.three_public_sum
 
 
+@_rounding_summarised
 def check_three_public(tables: BudgetTables) -> list[Finding]:
     """The “三公” table adds up: 合计 = 小计 = 一 + 二 + 三, 二 = 购置费 + 运行维护费.
 
@@ -676,6 +752,7 @@ def _procurement_finding(
     )
 
 
+@_rounding_summarised
 def check_procurement_subtotals(tables: BudgetTables) -> list[Finding]:
     """Each unit's 小计 is the sum of its items; the 合计 is the sum of the 小计.
 
@@ -703,6 +780,7 @@ def check_procurement_subtotals(tables: BudgetTables) -> list[Finding]:
 # ---------------------------------------------------------------- budget.asset_total
 
 
+@_rounding_summarised
 def check_asset_total(tables: BudgetTables) -> list[Finding]:
     """资产总额 = 房屋 + 车辆 + 设备 + 其他固定资产 (the 其中 rows are not added).
 

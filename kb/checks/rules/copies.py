@@ -133,8 +133,70 @@ def _shared_names(ctx: CheckContext, project: ProjectRow, shared: frozenset) -> 
     return [r.level3 for r in rows if _family_key(r) in shared]
 
 
+def _plain(text: str) -> str:
+    """A text compared as a reader compares it: full-width forms folded, spaces ignored."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+@dataclass(frozen=True)
+class SharedRow:
+    """One measure both tables of a pair hold: this project's row and the partner's."""
+
+    mine: IndicatorRow
+    theirs: IndicatorRow
+
+    @property
+    def same_name(self) -> bool:
+        """Both rows name the measure alike (not only the same family)."""
+        return _plain(self.mine.level3) == _plain(self.theirs.level3)
+
+    @property
+    def same_target(self) -> bool:
+        """Both rows promise the same 指标值."""
+        return _plain(self.mine.target_raw) == _plain(self.theirs.target_raw)
+
+
+def shared_rows(ctx: CheckContext, project: ProjectRow, pair: CopyPair) -> list[SharedRow]:
+    """The rows ``project`` shares with its partner in ``pair``, in the order of ``project``'s table."""
+
+    def first_rows(of: ProjectRow) -> dict[int | str, IndicatorRow]:
+        rows: dict[int | str, IndicatorRow] = {}
+        for row in ctx.indicators_by_project.get(of.id, []):
+            rows.setdefault(_family_key(row), row)
+        return rows
+
+    mine, theirs = first_rows(project), first_rows(pair.other(project))
+    return [SharedRow(row, theirs[key]) for key, row in mine.items() if key in pair.shared and key in theirs]
+
+
+def _shared_text(rows: list[SharedRow], partner: str) -> str:
+    """What a table shares with one partner, exactly: names and targets, names only, or the measure reworded.
+
+    「6 行与项目「B」（2023年）名称相同，其中 3 行指标值也相同、3 行指标值不同（资金拨付情况：精准核算／…）」
+    """
+    head = f"{len(rows)} 行与{partner}"
+    reworded = [r for r in rows if not r.same_name]
+    differing = [r for r in rows if not r.same_target]
+    if not reworded and not differing:
+        return f"{head}名称和指标值都相同"
+    if reworded:
+        pairs = "、".join(f"{r.mine.level3}／{r.theirs.level3}" for r in reworded)
+        names = f"是同一指标（{len(reworded)} 行措辞不同：{pairs}）"
+    else:
+        names = "名称相同"
+    if not differing:
+        return f"{head}{names}，指标值也都相同"
+    targets = "；".join(f"{r.mine.level3}：{r.mine.target_raw}／{r.theirs.target_raw}" for r in differing)
+    if len(differing) == len(rows):
+        return f"{head}{'只有名称相同' if not reworded else names}，指标值都不同（{targets}）"
+    return (
+        f"{head}{names}，其中 {len(rows) - len(differing)} 行指标值也相同、{len(differing)} 行指标值不同（{targets}）"
+    )
+
+
 def _partner_evidence(ctx: CheckContext, project: ProjectRow, pair: CopyPair) -> dict:
     other = pair.other(project)
+    rows = shared_rows(ctx, project, pair)
     return {
         "project_id": other.id,
         "name": other.name,
@@ -143,6 +205,18 @@ def _partner_evidence(ctx: CheckContext, project: ProjectRow, pair: CopyPair) ->
         "rows": len(ctx.indicators_by_project.get(project.id, [])),
         "partner_rows": len(ctx.indicators_by_project.get(other.id, [])),
         "shared": _shared_names(ctx, project, pair.shared),
+        "same_targets": [r.mine.level3 for r in rows if r.same_target],
+        "different_targets": [
+            {
+                "level3": r.mine.level3,
+                "target": r.mine.target_raw,
+                "partner_level3": r.theirs.level3,
+                "partner_target": r.theirs.target_raw,
+            }
+            for r in rows
+            if not r.same_target
+        ],
+        "reworded": [{"level3": r.mine.level3, "partner_level3": r.theirs.level3} for r in rows if not r.same_name],
         "related": pair.related,
     }
 
@@ -157,9 +231,9 @@ def _pairs_by_project(ctx: CheckContext, related: bool) -> dict[int, list[CopyPa
 
 
 def _partners_text(ctx: CheckContext, project: ProjectRow, pairs: list[CopyPair]) -> str:
-    """「A 的 6 行指标中有 5 行与项目「B」（2024年）相同、6 行与…相同」."""
+    """「A 的 6 行指标中有 6 行与项目「B」（2023年）名称相同，其中 3 行指标值也相同、3 行指标值不同（…）」."""
     rows = len(ctx.indicators_by_project.get(project.id, []))
-    partners = "、".join(f"{len(pair.shared)} 行与{pair.other(project).label()}相同" for pair in pairs)
+    partners = "；".join(_shared_text(shared_rows(ctx, project, pair), pair.other(project).label()) for pair in pairs)
     return f"{project.label()}的 {rows} 行指标中有 {partners}"
 
 
@@ -169,7 +243,7 @@ def table_copied(ctx: CheckContext) -> Iterator[Hit]:
         project = ctx.projects[project_id]
         names = _shared_names(ctx, project, frozenset().union(*(p.shared for p in pairs)))
         yield Hit(
-            f"{_partners_text(ctx, project, pairs)}（{'、'.join(names)}）；两者名称和资金用途不同，"
+            f"{_partners_text(ctx, project, pairs)}。共同的指标：{'、'.join(names)}。两者名称和资金用途不同，"
             f"也没有相同的绩效目标，疑为整表照搬，指标未反映本项目的产出",
             {"partners": [_partner_evidence(ctx, project, pair) for pair in pairs]},
             project=project,
@@ -182,7 +256,7 @@ def table_shared_related(ctx: CheckContext) -> Iterator[Hit]:
         project = ctx.projects[project_id]
         reasons = "；".join(sorted({p.related for p in pairs if p.related}))
         yield Hit(
-            f"{_partners_text(ctx, project, pairs)}；两者属同一类资金（{reasons}），沿用同一指标表可以理解，仅供核对",
+            f"{_partners_text(ctx, project, pairs)}。两者属同一类资金（{reasons}），沿用同一指标表可以理解，仅供核对",
             {"partners": [_partner_evidence(ctx, project, pair) for pair in pairs]},
             project=project,
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import groupby
@@ -12,6 +11,8 @@ from typing import Any
 
 from kb.checks.context import CheckContext, IndicatorRow
 from kb.checks.registry import PRINCIPLES_DOC, RULES, SEVERITIES, SEVERITY_NAMES
+from kb.cli.render.text import printable
+from kb.jsonsafe import dumps
 from kb.models import Finding
 
 CSV_COLUMNS = (
@@ -102,7 +103,11 @@ def _finding_line(record: dict[str, Any], paint: Callable[[str, str], str]) -> s
 def format_report(
     records: Sequence[dict[str, Any]], summary: str, paint: Callable[[str, str], str] = lambda text, _severity: text
 ) -> str:
-    """The findings grouped by project (in project order), each group headed by the project's name and year."""
+    """The findings grouped by project (in project order), each group headed by the project's name and year.
+
+    The documents' texts are cleaned of control characters here, before ``paint`` adds colours.
+    """
+    records = [{key: printable(v) if isinstance(v, str) else v for key, v in r.items()} for r in records]
     blocks = []
     for _, group in groupby(records, key=lambda r: r["project_id"]):
         members = list(group)
@@ -112,7 +117,7 @@ def format_report(
 
 def format_json(records: Sequence[dict[str, Any]]) -> str:
     """The records as a JSON array."""
-    return json.dumps(list(records), ensure_ascii=False, indent=2)
+    return dumps(list(records), ensure_ascii=False, indent=2)
 
 
 def format_csv(records: Sequence[dict[str, Any]]) -> str:
@@ -121,5 +126,5 @@ def format_csv(records: Sequence[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({**record, "evidence": json.dumps(record["evidence"], ensure_ascii=False, sort_keys=True)})
+        writer.writerow({**record, "evidence": dumps(record["evidence"], ensure_ascii=False, sort_keys=True)})
     return out.getvalue()

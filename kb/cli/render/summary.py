@@ -6,10 +6,28 @@ from kb.cli.render.table import format_table
 from kb.models import Document, ParseWarning
 
 
+def where_text(warning: ParseWarning) -> str:
+    """``file:line`` for text forms (the form editors and terminals link), ``file:第 N 页`` for PDF,
+    ``file:工作表 第 N 行`` for spreadsheets."""
+    if warning.page is not None:
+        return f"{warning.file}:第 {warning.page} 页"
+    if warning.sheet is not None:
+        row = f" 第 {warning.sheet_row} 行" if warning.sheet_row is not None else ""
+        return f"{warning.file}:{warning.sheet}{row}"
+    return f"{warning.file}:{warning.line}" if warning.line else warning.file
+
+
 def format_warning(warning: ParseWarning) -> str:
-    """``file:line [code] message``, the form editors and terminals link."""
-    where = f"{warning.file}:{warning.line}" if warning.line else warning.file
-    return f"{where} [{warning.code}] {warning.message}"
+    """``file:line [code] message`` (or ``file:第 N 页 …`` for a PDF)."""
+    return f"{where_text(warning)} [{warning.code}] {warning.message}"
+
+
+def _form(document: Document) -> str:
+    """``txt, utf-8`` or ``pdf, 81 页``: the form the document was read in."""
+    if document.form in ("txt", "md", "html", "layout"):
+        return f"{document.form}，{document.encoding}"
+    pages = f"，{document.page_count} 页" if document.page_count else ""
+    return f"{document.form}{pages}"
 
 
 def _amount(value: float | None) -> str:
@@ -23,7 +41,7 @@ def format_summary(document: Document) -> str:
     goal_indicators = sum(len(g.indicators) for g in document.dept_goals)
     budget = sum(p.budget or 0 for p in projects)
     lines = [
-        f"文件：{document.source_path}（{document.encoding}，sha256 {document.sha256[:12]}…）",
+        f"文件：{document.source_path}（{_form(document)}，sha256 {document.sha256[:12]}…）",
         f"部门：{document.dept_code or '?'} {document.dept_name or '?'}　预算年度：{document.budget_year or '?'}",
         f"机构 {len(document.units)} 个；分项绩效目标 {len(document.dept_goals)} 个（指标 {goal_indicators} 条）；"
         f"项目 {len(projects)} 个（指标 {project_indicators} 条）；项目预算合计 {budget:.2f} 万元",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 
+from kb.cli.render.text import printable
+
 
 def display_width(text: str) -> int:
     """Columns the text takes in a terminal: CJK and full-width count twice."""
@@ -42,13 +44,14 @@ def format_table(
 ) -> str:
     """A table with one space-padded column per header; long cells are cut.
 
-    ``max_widths`` sets a column's own limit (None: ``max_width``).
-    ``decorate`` (e.g. highlighting) is applied to each cell after padding,
-    so escape codes it adds never upset the alignment.
+    ``max_widths`` sets a column's own limit (None: ``max_width``). Cells are
+    cleaned of control characters and escape sequences (:func:`printable`),
+    then ``decorate`` (e.g. highlighting) is applied to each cell after
+    padding, so escape codes it adds never upset the alignment.
     """
     align = align or ["<"] * len(headers)
     limits = [(max_widths[i] or max_width) if max_widths else max_width for i in range(len(headers))]
-    cut = [[truncate(str(cell), limits[i]) for i, cell in enumerate(row)] for row in rows]
+    cut = [[truncate(printable(str(cell)), limits[i]) for i, cell in enumerate(row)] for row in rows]
     widths = [max([display_width(h)] + [display_width(row[i]) for row in cut]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))

@@ -1,0 +1,419 @@
+"""``pdftotext -layout`` text: columns aligned with spaces, pages separated by form feeds.
+
+The ruling of the PDF is gone, so tables are recovered from positions. This is
+a best effort (``docs/forms.md`` says what it gets wrong):
+
+* **the head of a 项目绩效目标表** (``项目编码`` … ``绩效目标``): each printed line
+  is split into its runs of text (two or more spaces apart; a known label
+  followed by one space is split off too); a label wrapped onto the next line
+  (``预算规模及`` / ``资金用途``) is joined back, a line that only continues the
+  cell above (an indented run) is appended to it, and the 资金支出计划 values
+  are cut at the positions of their month labels;
+* **a table with a header line** (``一级指标  二级指标 …``, ``序号  科目编码 …``):
+  the start of each label is where its column starts; every following line is
+  cut at those starts, and printed lines are gathered into rows: a line
+  continues the row above while it only adds text to cells that are still
+  empty or whose text ran up to the column's end (a wrapped cell);
+* **merged 一级/二级指标 labels** are printed at the vertical middle of their
+  span: a 二级 label fills the rows below it until the next one, and the 一级
+  label follows from the 二级 (产出指标 for 数量/质量/时效/成本指标 …).
+
+Lines that are not part of a table are paragraphs; a form feed starts a new
+page, and every line knows its page and file line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.read.blocks import Block, Cell, Line, Paragraph, ReadDocument, Row, Table, Where
+from kb.read.decode import SourceText
+
+_RUN = re.compile(r"\S(?: ?\S)*")  # runs of text separated by two or more spaces
+_TITLE = re.compile(r"^\d{1,3}\s*[、.．].*绩效目标表\s*$")
+_SECTION = re.compile(r"^[一二三四五六七八九十]+、")
+_ASCII = re.compile(r"[0-9A-Za-z]")
+# The first label of a header line whose labels give the columns of the table below it.
+_HEADER_FIRST = ("一级指标", "序号", "单位名称", "政府采购项目来源")
+_INDICATOR_HEADER = "一级指标"
+# Labels of a 项目绩效目标表's head, as they may be printed wrapped over two lines.
+_HEAD_LABELS = ("预算规模及资金用途", "资金支出计划（%）", "资金支出计划(%)")
+_HEAD_SPLIT = re.compile(
+    r"^(项目编码|项目名称|预算规模及|预算数|其中：财政资金|其他资金|资金用途|资金支出计|划（%）|绩效目标) (\S.*)$"
+)
+_LEVEL1_OF: dict[str, str] = {
+    "数量指标": "产出指标",
+    "质量指标": "产出指标",
+    "时效指标": "产出指标",
+    "成本指标": "产出指标",
+    "经济效益指标": "效益指标",
+    "社会效益指标": "效益指标",
+    "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标",
+    "服务对象满意度指标": "满意度指标",
+}
+
+
+@dataclass
+class _Printed:
+    text: str
+    number: int
+    page: int
+
+    def runs(self) -> list[tuple[int, str]]:
+        """``(start, text)`` of each run of text, runs being two or more spaces apart."""
+        return [(m.start(), m.group(0)) for m in _RUN.finditer(self.text)]
+
+    @property
+    def where(self) -> Where:
+        return Where(line=self.number, last_line=self.number, page=self.page)
+
+
+def _join(parts: list[str]) -> str:
+    """Pieces of a wrapped cell joined: CJK directly, two ASCII words with a space."""
+    text = ""
+    for part in parts:
+        if text and _ASCII.match(text[-1]) and _ASCII.match(part[0]):
+            text += " " + part
+        else:
+            text += part
+    return text
+
+
+# --- tables with a header line ---------------------------------------------------------------------------------
+
+
+def _cut(text: str, starts: list[int]) -> list[tuple[str, bool]]:
+    """``text`` cut into the columns that start at ``starts``: each cell's text and whether it ran up to the
+    next column (a wrapped cell).
+
+    pdftotext places a piece of text at the column of its position on the page, but pushes it right when the
+    text before it on the same line is wider than its columns: a run goes to the rightmost column starting at
+    or before it, and never left of the run before it; a run holding a single space at a column start is two
+    cells (``薪酬制度改革合同数量 薪酬制度改革合同数量``).
+    """
+    width = len(starts)
+    cells: list[list[str]] = [[] for _ in range(width)]
+    ends = [0] * width
+    previous = -1
+    for start, run in _RUN_AT.findall_positions(text):
+        for piece_start, piece in _split_at_columns(start, run, starts):
+            column = max(i for i in range(width) if i == 0 or starts[i] <= piece_start + 1)
+            if column <= previous:
+                column = min(previous + 1, width - 1)
+            cells[column].append(piece)
+            ends[column] = piece_start + len(piece)
+            previous = column
+    out: list[tuple[str, bool]] = []
+    for i in range(width):
+        boundary = starts[i + 1] if i + 1 < width else None
+        full = boundary is not None and bool(cells[i]) and ends[i] >= boundary - 2
+        out.append((" ".join(cells[i]), full))
+    return out
+
+
+def _split_at_columns(start: int, run: str, starts: list[int]) -> list[tuple[int, str]]:
+    """A run cut at each single space that falls where a column starts."""
+    pieces: list[tuple[int, str]] = []
+    piece_start = start
+    column = max(i for i in range(len(starts)) if i == 0 or starts[i] <= start + 1)
+    boundary = starts[column + 1] if column + 1 < len(starts) else None
+    for match in re.finditer(" ", run):
+        after = start + match.end()
+        before_char, after_char = run[match.start() - 1], run[match.end()] if match.end() < len(run) else ""
+        # Two CJK texts one space apart in a run that overflows its column: two cells.
+        overflowing = boundary is not None and start + len(run) > boundary + 1 and after >= boundary - 4
+        cjk_gap = not _ASCII.match(before_char) and bool(after_char) and not _ASCII.match(after_char)
+        if any(abs(after - s) <= 1 for s in starts if s > piece_start + 1) or (overflowing and cjk_gap):
+            pieces.append((piece_start, run[piece_start - start : match.start()]))
+            piece_start = after
+    pieces.append((piece_start, run[piece_start - start :]))
+    return [(s, text) for s, text in pieces if text]
+
+
+class _Runs:
+    """``findall_positions(text)``: the runs of ``text`` and where they start."""
+
+    @staticmethod
+    def findall_positions(text: str) -> list[tuple[int, str]]:
+        return [(m.start(), m.group(0)) for m in _RUN.finditer(text)]
+
+
+_RUN_AT = _Runs()
+
+
+def _true_starts(header: list[int], lines: list[_Printed]) -> list[int]:
+    """Where the columns really start: pdftotext pushes a header label right of its column when the label
+    before it is wide; the leftmost start of text seen between two header labels is the column's start."""
+    starts = list(header)
+    runs = [start for line in lines for start, _ in line.runs()]
+    for i in range(1, len(starts)):
+        low = starts[i - 1] + 2
+        seen = [s for s in runs if low <= s <= header[i]]
+        if seen:
+            starts[i] = min(min(seen), header[i])
+    return starts
+
+
+@dataclass
+class _RowDraft:
+    parts: list[list[str]]
+    full: list[bool]
+    first: _Printed
+    last: _Printed
+    levels: list[list[str]] = field(default_factory=lambda: [[], []])
+
+
+def _header_starts(line: _Printed) -> list[int] | None:
+    runs = line.runs()
+    if len(runs) < 3 or not any(runs[0][1].replace(" ", "").startswith(first) for first in _HEADER_FIRST):
+        return None
+    if runs[0][1].startswith(_INDICATOR_HEADER):
+        # The indicator header's labels hold no space: one space apart they are still two columns.
+        return [start + m.start() for start, text in runs for m in re.finditer(r"\S+", text)]
+    return [start for start, _ in runs]
+
+
+def _table_rows(lines: list[_Printed], starts: list[int], indicator: bool) -> list[_RowDraft]:
+    width = len(starts)
+    body = range(2, width) if indicator else range(width)
+    rows: list[_RowDraft] = []
+    pending: list[list[str]] = [[], []]  # level labels on lines of their own: they belong to the next row
+    for line in lines:
+        pieces = _cut(line.text, starts)
+        pieces = (pieces + [("", False)] * width)[:width]
+        texts = [text for text, _ in pieces]
+        if indicator:
+            _move_overflow(texts)
+        adds = [c for c in body if texts[c]]
+        if indicator and not adds:
+            for c in (0, 1):
+                if texts[c]:
+                    pending[c].append(texts[c])
+            continue
+        row = rows[-1] if rows else None
+        if row is None or not _continues(row, adds, body, indicator):
+            row = _RowDraft([[] for _ in range(width)], [False] * width, line, line)
+            rows.append(row)
+        if indicator:
+            for c in (0, 1):
+                row.levels[c].extend(pending[c])
+                if texts[c]:
+                    row.levels[c].append(texts[c])
+            pending = [[], []]
+        for c in adds if indicator else range(width):
+            if texts[c]:
+                row.parts[c].append(texts[c])
+                row.full[c] = pieces[c][1]
+        row.last = line
+    if rows and any(pending):
+        for c in (0, 1):
+            rows[-1].levels[c].extend(pending[c])
+    return rows
+
+
+def _continues(row: _RowDraft, adds: list[int], body: range, indicator: bool) -> bool:
+    """Whether a printed line adding text to the columns ``adds`` continues ``row``.
+
+    An incomplete row (a cell of its body still empty: single-line cells are printed at the row's middle)
+    takes the line unless it starts another 三级指标 (or, outside indicator tables, adds to a cell whose text
+    did not run to the column's end); a complete row takes only the wrapped rest of one or two of its cells.
+    """
+    if not all(row.parts[c] for c in body):
+        if indicator:
+            return not (2 in adds and row.parts[2] and not row.full[2])
+        return all(not row.parts[c] or row.full[c] for c in adds)
+    return len(adds) <= 2 and all(row.full[c] for c in adds)
+
+
+_LEVEL_LABELS = (*_LEVEL1_OF, *set(_LEVEL1_OF.values()))
+
+
+def _move_overflow(texts: list[str]) -> None:
+    """A level label wider than its column pushes the next cell's text left into it (``社会效益指标 社会氛围``):
+    what follows a known label and a space belongs to the next column."""
+    for c in (0, 1):
+        label, _, rest = texts[c].partition(" ")
+        if rest and label in _LEVEL_LABELS:
+            texts[c] = label
+            texts[c + 1] = _join([rest, texts[c + 1]]) if texts[c + 1] else rest
+
+
+def _indicator_levels(rows: list[_RowDraft]) -> list[tuple[str, str]]:
+    """一级/二级 of each row: 二级 labels (wrapped pieces joined) fill down; 一级 follows from 二级."""
+    levels: list[tuple[str, str]] = []
+    level1 = level2 = ""
+    pending2 = ""
+    for row in rows:
+        own2 = _join(row.levels[1])
+        own1 = _join(row.levels[0])
+        if pending2 and own2 and _join([pending2, own2]) in _LEVEL1_OF:
+            own2 = _join([pending2, own2])  # the rest of a label wrapped over two rows
+        pending2 = ""
+        if own2 and own2 not in _LEVEL1_OF and any(label.startswith(own2) for label in _LEVEL1_OF):
+            pending2 = own2  # the first half of a wrapped label: its rest is on the next row
+        if own2:
+            level2 = own2
+        if level2 in _LEVEL1_OF:
+            level1 = _LEVEL1_OF[level2]
+        elif own1:
+            level1 = own1
+        levels.append((level1, level2))
+    return levels
+
+
+def _table(header: _Printed, starts: list[int], lines: list[_Printed]) -> Table:
+    indicator = header.text.strip().startswith(_INDICATOR_HEADER)
+    header_cells = [Cell(text) for text, _ in _cut(header.text, starts)][: len(starts)]
+    starts = _true_starts(starts, lines)
+    drafts = _table_rows(lines, starts, indicator)
+    rows = [Row(header_cells, header.where)]
+    levels = _indicator_levels(drafts) if indicator else []
+    previous = ("", "")
+    for index, draft in enumerate(drafts):
+        texts = [_join(parts) for parts in draft.parts]
+        if indicator:
+            level1, level2 = levels[index]
+            # As in the text form: a level is printed where it changes, empty where it repeats.
+            texts[0] = level1 if level1 != previous[0] else ""
+            texts[1] = level2 if (level1, level2) != previous else ""
+            previous = (level1, level2)
+        where = Where(line=draft.first.number, last_line=draft.last.number, page=draft.first.page)
+        rows.append(Row([Cell(text) for text in texts], where))
+    return Table(rows, header.where, header_rows=1)
+
+
+# --- the head of a 项目绩效目标表 ------------------------------------------------------------------------------
+
+
+_LABEL_INSIDE = re.compile(r" (?=(?:项目名称|预算数|其中：财政资金|其他资金)(?: |$))")
+
+
+def _head_cells(line: _Printed) -> list[tuple[int, str]]:
+    cells: list[tuple[int, str]] = []
+    runs: list[tuple[int, str]] = []
+    for start, text in line.runs():
+        offset = 0
+        for part in _LABEL_INSIDE.split(text):
+            runs.append((start + offset, part))
+            offset += len(part) + 1
+    for start, text in runs:
+        split = _HEAD_SPLIT.match(text)
+        while split:
+            cells.append((start, split.group(1)))
+            start += len(split.group(1)) + 1
+            text = split.group(2)
+            split = _HEAD_SPLIT.match(text)
+        cells.append((start, text))
+    return cells
+
+
+def _project_head(lines: list[_Printed]) -> Table:
+    """The rows of a project table above its indicator header."""
+    rows: list[tuple[list[tuple[int, str]], _Printed, _Printed]] = []
+    plan_starts: list[int] | None = None
+    for line in lines:
+        cells = _head_cells(line)
+        if not cells:
+            continue
+        if rows:
+            previous, first, _ = rows[-1]
+            label = _join([previous[0][1], cells[0][1]]) if previous[0][1] else ""
+            if previous[0][0] == 0 and cells[0][0] == 0 and label in _HEAD_LABELS:
+                previous[0] = (0, label)
+                cells[0] = (0, "")
+            elif len(cells) == 1 and cells[0][0] >= 4:
+                # An indented run alone: the wrapped rest of the last cell above.
+                start, text = previous[-1]
+                previous[-1] = (start, _join([text, cells[0][1]]))
+                rows[-1] = (previous, first, line)
+                continue
+        label = cells[0][1]
+        if label.startswith("资金支出计") or label.startswith("资金支出计划"):
+            plan_starts = [start for start, _ in cells]
+        elif plan_starts and cells[0][1] in ("划（%）", "") and len(cells) > 1:
+            cut = _cut(line.text, plan_starts)
+            cells = [(0, cells[0][1]), *((plan_starts[i], text) for i, (text, _) in enumerate(cut) if i)]
+        rows.append((cells, line, line))
+    out = [
+        Row([Cell(text) for _, text in cells], Where(line=first.number, last_line=last.number, page=first.page))
+        for cells, first, last in rows
+    ]
+    return Table(out, out[0].where if out else Where(), header_rows=0)
+
+
+# --- the document ----------------------------------------------------------------------------------------------
+
+
+def _ends_table(line: _Printed) -> bool:
+    text = line.text.strip()
+    return bool(_TITLE.match(text) or _SECTION.match(text)) or text.startswith("单位：") or text.startswith("项目编码")
+
+
+def layout_blocks(lines: list[str]) -> list[Block]:
+    """The blocks of ``pdftotext -layout`` lines."""
+    printed: list[_Printed] = []
+    page = 1
+    for number, raw in enumerate(lines, start=1):
+        text = raw.replace("\f", "").rstrip()
+        if text.strip():
+            printed.append(_Printed(text, number, page))
+        page += raw.count("\f")
+    blocks: list[Block] = []
+    index = 0
+    while index < len(printed):
+        line = printed[index]
+        if line.text.startswith("项目编码"):
+            end = index + 1
+            while end < len(printed) and not printed[end].text.startswith(_INDICATOR_HEADER):
+                if _ends_table(printed[end]):
+                    break
+                end += 1
+            blocks.append(_project_head(printed[index:end]))
+            index = end
+            continue
+        starts = _header_starts(line)
+        if starts is None:
+            blocks.append(Paragraph([Line(line.text.strip(), line.where)]))
+            index += 1
+            continue
+        end = index + 1
+        while end < len(printed) and not _ends_table(printed[end]) and _header_starts(printed[end]) is None:
+            if not _in_table(printed[end], starts):
+                break
+            end += 1
+        blocks.append(_table(line, starts, printed[index + 1 : end]))
+        index = end
+    return blocks
+
+
+def _in_table(line: _Printed, starts: list[int]) -> bool:
+    """A line belongs to the table above while it has several runs or is indented (a paragraph is neither)."""
+    runs = line.runs()
+    if not runs:
+        return False
+    first_word = runs[0][1].split(" ")[0]
+    return len(runs) >= 2 or runs[0][0] >= 2 or first_word in _LEVEL_LABELS
+
+
+def _page_count(lines: list[str]) -> int | None:
+    """pdftotext ends every page with a form feed, the last one included."""
+    feeds = sum(line.count("\f") for line in lines)
+    if not feeds:
+        return None
+    ends_with_feed = "".join(lines).rstrip("\n ").endswith("\f")
+    return feeds if ends_with_feed else feeds + 1
+
+
+def read_layout(source: SourceText) -> ReadDocument:
+    """``pdftotext -layout`` text as blocks."""
+    return ReadDocument(
+        path=source.path,
+        sha256=source.sha256,
+        form="layout",
+        encoding=source.encoding,
+        blocks=layout_blocks(source.lines),
+        page_count=_page_count(source.lines),
+        notes=list(source.notes),
+    )

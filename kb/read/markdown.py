@@ -1,0 +1,153 @@
+"""Markdown as PDF converters write it: pipe tables (marker, pandoc) and ``<table>`` blocks (MinerU).
+
+Read line by line like tab text (:mod:`kb.read.text`: headings, paragraphs,
+tab-separated rows all still understood), plus:
+
+* **pipe tables** — ``| a | b |`` rows around a ``| --- | --- |`` separator;
+  ``\\|`` is a pipe inside a cell, ``<br>`` a line break, ``**…**`` bold. Pipe
+  tables cannot merge cells: a merged cell comes back as its text in the first
+  position and empty (or repeated) text in the others, as in tab text;
+* **HTML tables** — a line starting with ``<table`` up to the line holding its
+  ``</table>`` is read by :mod:`kb.read.html` (spans resolved);
+* **page separators** — marker's ``{N}------…`` lines set the page (N + 1) of
+  what follows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.read.blocks import Block, Cell, Heading, Line, Paragraph, ReadDocument, ReadNote, Row, Table, Where
+from kb.read.decode import SourceText
+from kb.read.html import html_blocks
+from kb.read.markup import heading_level, is_bold, plain, strip_markup
+from kb.read.text import text_row
+
+_PAGE_SEPARATOR = re.compile(r"^\{(\d+)\}-{8,}\s*$")
+_PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_TABLE_START = re.compile(r"^\s*<table\b", re.IGNORECASE)
+_TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
+_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def pipe_cells(line: str) -> list[Cell]:
+    """The cells of one pipe-table row: outer pipes dropped, ``\\|`` unescaped, ``<br>`` a line break."""
+    text = line.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1]
+    cells = []
+    for field in _UNESCAPED_PIPE.split(text):
+        raw = field.replace("\\|", "|")
+        lines = [strip_markup(part).strip() for part in _BR.split(raw)]
+        cells.append(Cell("\n".join(lines).strip("\n"), bold=is_bold(raw)))
+    return cells
+
+
+def _is_pipe_row(line: str) -> bool:
+    return bool(_UNESCAPED_PIPE.search(line)) and not _TABLE_START.match(line)
+
+
+def markdown_blocks(lines: list[str]) -> tuple[list[Block], list[ReadNote]]:
+    """The blocks of markdown ``lines`` (line 1 is ``lines[0]``)."""
+    blocks: list[Block] = []
+    notes: list[ReadNote] = []
+    current: Table | Paragraph | None = None
+    page: int | None = None
+    index = 0
+    while index < len(lines):
+        raw = lines[index]
+        number = index + 1
+        index += 1
+        if not raw.strip():
+            current = None
+            continue
+        separator = _PAGE_SEPARATOR.match(raw.strip())
+        if separator:
+            page = int(separator.group(1)) + 1
+            current = None
+            continue
+        where = Where(line=number, last_line=number, page=page)
+        if _TABLE_START.match(raw):
+            end = index - 1
+            depth = 0
+            while end < len(lines):
+                depth += len(_TABLE_OPEN.findall(lines[end])) - len(_TABLE_END.findall(lines[end]))
+                if depth <= 0:
+                    break
+                end += 1
+            chunk = "\n".join(lines[index - 1 : end + 1])
+            found, table_notes = html_blocks(chunk, first_line=number)
+            for block in found:
+                if page is not None:
+                    _set_page(block, page)
+            blocks.extend(found)
+            notes.extend(table_notes)
+            index = end + 1
+            current = None
+            continue
+        if (
+            _is_pipe_row(raw)
+            and index < len(lines)
+            and _PIPE_SEPARATOR.match(lines[index])
+            and "-" in lines[index]
+            and "\t" not in raw
+        ):
+            table = Table([Row(pipe_cells(raw), where)], where, header_rows=1)
+            index += 1  # the separator
+            while index < len(lines) and lines[index].strip() and _is_pipe_row(lines[index]):
+                row_where = Where(line=index + 1, last_line=index + 1, page=page)
+                table.rows.append(Row(pipe_cells(lines[index]), row_where))
+                index += 1
+            table.where = Where(line=number, last_line=index, page=page)
+            blocks.append(table)
+            current = None
+            continue
+        if "\t" in raw:
+            row = text_row(raw, where)
+            if isinstance(current, Table):
+                current.rows.append(row)
+            else:
+                current = Table([row], where)
+                blocks.append(current)
+            continue
+        level = heading_level(raw)
+        if level:
+            blocks.append(Heading([Line(plain(raw), where)], level=level))
+            current = None
+        elif isinstance(current, Paragraph):
+            current.lines.append(Line(plain(raw), where))
+        else:
+            current = Paragraph([Line(plain(raw), where)])
+            blocks.append(current)
+    return blocks, notes
+
+
+def _set_page(block: Block, page: int) -> None:
+    def placed(where: Where) -> Where:
+        return Where(line=where.line, last_line=where.last_line, page=page)
+
+    if isinstance(block, Table):
+        block.where = placed(block.where)
+        for row in block.rows:
+            row.where = placed(row.where)
+    else:
+        block.lines = [Line(line.text, placed(line.where)) for line in block.lines]
+
+
+def read_markdown(source: SourceText) -> ReadDocument:
+    """A markdown document as blocks (pages counted from marker's separators, if it has them)."""
+    blocks, notes = markdown_blocks(source.lines)
+    pages = sum(1 for line in source.lines if _PAGE_SEPARATOR.match(line.strip()))
+    return ReadDocument(
+        path=source.path,
+        sha256=source.sha256,
+        form="md",
+        encoding=source.encoding,
+        blocks=blocks,
+        page_count=pages or None,
+        notes=[*source.notes, *notes],
+    )

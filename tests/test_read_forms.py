@@ -1,0 +1,563 @@
+"""Every form of the seed parses to the same knowledge base: golden tests per form, provenance, bad input.
+
+The seed is rendered into each form by ``bench/docgen`` (the generators are
+checked on their own in ``test_docgen_forms.py``), once per session; the
+81-page PDF is parsed once per session (``seed_pdf_doc`` in conftest). The
+reference is the parse of the seed's own text (``data/``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.errors import DocumentError
+from kb.models import Document
+from kb.parse.document import parse_bytes, parse_document
+from kb.read import read_data
+from kb.read.normalise import fold
+from tests.conftest import SEED, need_tools, project
+
+# Kangxi radicals, CJK radicals supplement and CJK compatibility ideographs: never stored or indexed.
+VARIANT = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
+
+
+def indicators(doc: Document) -> list[tuple[Any, ...]]:
+    """Every indicator: project, position, the six cells and the parsed target."""
+    return [
+        (p.seq, i.position, i.level1, i.level2, i.level3, i.description, i.target.model_dump(), i.basis)
+        for p in doc.projects
+        for i in p.indicators
+    ]
+
+
+def projects(doc: Document) -> list[tuple[Any, ...]]:
+    return [
+        (p.seq, p.code, p.name, p.budget, p.fiscal_funds, p.other_funds, p.usage, p.goal, p.spend_plan, p.year)
+        for p in doc.projects
+    ]
+
+
+def goals(doc: Document) -> list[tuple[Any, ...]]:
+    return [(g.seq, g.goal, [(i.name, i.target.model_dump(), i.text) for i in g.indicators]) for g in doc.dept_goals]
+
+
+def budget(doc: Document) -> Any:
+    """The budget tables without the lines they were read from (which differ between forms)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("first_line", "last_line", "line", "raw")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(doc.budget_tables.model_dump())
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="session")
+def parsed_forms(rendered: dict[str, Path]) -> dict[str, Document]:
+    """The seed in every form without a browser, parsed."""
+    return {form: parse_document(path) for form, path in rendered.items()}
+
+
+# --- golden tests per form ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [("txt", "txt"), ("md", "md"), ("html", "html"), ("md-html", "md"), ("xlsx", "xlsx"), ("docx", "docx")],
+)
+def test_every_form_parses_to_the_seed(
+    parsed_forms: dict[str, Document], seed_doc: Document, form: str, expected: str
+) -> None:
+    """The whole document: 44 projects / 289 indicators / 21 goals / 64 goal indicators / 7 units, same texts."""
+    doc = parsed_forms[form]
+    assert doc.form == expected
+    assert (len(doc.projects), len(indicators(doc)), len(doc.dept_goals)) == (44, 289, 21)
+    assert sum(len(g.indicators) for g in doc.dept_goals) == 64 and len(doc.units) == 7
+    assert projects(doc) == projects(seed_doc)
+    assert indicators(doc) == indicators(seed_doc)
+    assert goals(doc) == goals(seed_doc)
+    assert doc.overall_goal == seed_doc.overall_goal
+    assert [u.model_dump(exclude={"line"}) for u in doc.units] == [
+        u.model_dump(exclude={"line"}) for u in seed_doc.units
+    ]
+    assert (doc.dept_code, doc.dept_name, doc.budget_year) == ("316", seed_doc.dept_name, 2024)
+    assert budget(doc) == budget(seed_doc)
+    assert doc.warnings == []
+
+
+def test_text_forms_point_at_their_file_lines(rendered: dict[str, Path], parsed_forms: dict[str, Document]) -> None:
+    """In txt, md and html an indicator's first line is the file line holding its row (no page, no sheet)."""
+    for form in ("txt", "md", "html"):
+        lines = rendered[form].read_text(encoding="utf-8").split("\n")
+        for p in parsed_forms[form].projects[::6]:
+            for indicator in p.indicators:
+                assert indicator.level3 in lines[indicator.first_line - 1], (form, p.seq, indicator.position)
+                assert indicator.page is None and indicator.sheet is None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"thead": True, "nested_bold": True, "entities": True, "one_line": True},
+        {"entities": True},
+    ],
+    ids=["thead-nested-bold-entities-one-line", "entities"],
+)
+def test_html_variants_parse_to_the_seed(gdoc: Any, out: Path, seed_doc: Document, options: dict[str, bool]) -> None:
+    from bench.docgen.render import render
+
+    name = "-".join(options)
+    doc = parse_document(render(gdoc, "html", out / f"variant-{name}.html", **options))
+    assert indicators(doc) == indicators(seed_doc) and goals(doc) == goals(seed_doc)
+    assert budget(doc) == budget(seed_doc)
+
+
+def test_paginated_markdown_knows_its_pages(gdoc: Any, out: Path, seed_doc: Document) -> None:
+    """marker's ``{N}----`` separators give each row its page; the content is the seed's."""
+    from bench.docgen.render import render
+
+    doc = parse_document(render(gdoc, "md", out / "paged.md", page_separators=True))
+    assert indicators(doc) == indicators(seed_doc)
+    assert doc.page_count == sum(type(block).__name__ == "PageBreak" for block in gdoc.blocks) + 1
+    first = project(doc, 1)
+    assert first.page is not None and all(i.page == first.page for i in first.indicators)
+
+
+def test_pipe_tables_that_repeat_merged_text_read_the_same(gdoc: Any, out: Path, seed_doc: Document) -> None:
+    """Converters repeating a merged cell's text in every position it covers: projects and goals as in the seed."""
+    from bench.docgen.render import render
+
+    doc = parse_document(render(gdoc, "md", out / "repeat.md", merged="repeat"))
+    assert projects(doc) == projects(seed_doc) and indicators(doc) == indicators(seed_doc)
+    assert goals(doc) == goals(seed_doc)
+    assert not [w for w in doc.warnings if not w.code.startswith("budget_")]
+
+
+def test_xlsx_rows_point_at_their_sheet_row(rendered: dict[str, Path], parsed_forms: dict[str, Document]) -> None:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(rendered["xlsx"]).active
+    assert sheet is not None
+    doc = parsed_forms["xlsx"]
+    checked = 0
+    for p in doc.projects[::7]:
+        for indicator in p.indicators[::3]:
+            assert indicator.sheet == sheet.title and indicator.sheet_row is not None
+            assert sheet.cell(row=indicator.sheet_row, column=3).value == indicator.level3
+            checked += 1
+    assert checked >= 10
+    assert project(doc, 1).sheet_row is not None and project(doc, 1).sheet_row < project(doc, 1).indicators[0].sheet_row
+
+
+def test_xlsx_over_several_sheets(gdoc: Any, out: Path, seed_doc: Document) -> None:
+    """Budget tables on one sheet, the goals and project tables on another: read in sheet order, sheet named."""
+    import dataclasses
+
+    from bench.docgen.render import render
+
+    start = next(i for i, block in enumerate(gdoc.blocks) if getattr(block, "text", "").startswith("1、"))
+    doc = dataclasses.replace(gdoc, sheets=[("预算表", 0), ("项目绩效目标", start)])
+    parsed = parse_document(render(doc, "xlsx", out / "sheets.xlsx"))
+    assert indicators(parsed) == indicators(seed_doc) and budget(parsed) == budget(seed_doc)
+    assert {i.sheet for p in parsed.projects for i in p.indicators} == {"项目绩效目标"}
+    assert parsed.budget_tables.tables[0].rows and parsed.warnings == []
+
+
+def test_xlsx_numbers_read_as_displayed(parsed_forms: dict[str, Document]) -> None:
+    """Amounts stored as numbers and percentages stored as fractions read as the sheet shows them."""
+    first = project(parsed_forms["xlsx"], 1)
+    assert (first.budget, first.spend_plan.by_march, first.spend_plan.by_december) == (25.23, 25.0, 100.0)
+    assert first.code == "13019024P0042TD10003H"
+
+
+# --- PDF ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_pdf_parses_to_the_seed(seed_pdf_doc: Document, seed_doc: Document) -> None:
+    """The whole seed from its PDF: every project, goal and budget table as in the text.
+
+    One target differs only by spaces the text had at a point where the PDF wraps the line
+    (``中 职职称``): a wrapped line drops the space, so the PDF cannot tell it was there.
+    """
+    doc = seed_pdf_doc
+    assert (doc.form, doc.page_count) == ("pdf", 81)
+    assert (len(doc.projects), len(indicators(doc)), len(doc.dept_goals), len(doc.units)) == (44, 289, 21, 7)
+    assert sum(len(g.indicators) for g in doc.dept_goals) == 64
+    assert projects(doc) == projects(seed_doc)
+    differing = [(got, want) for got, want in zip(indicators(doc), indicators(seed_doc), strict=True) if got != want]
+    assert [(got[0], got[1]) for got, _ in differing] == [(39, 4)]
+    got, want = differing[0]
+    assert _squeeze(str(got)) == _squeeze(str(want))
+    assert goals(doc) == goals(seed_doc)
+    assert budget(doc) == budget(seed_doc)
+    assert doc.warnings == []
+
+
+@pytest.mark.browser
+def test_pdf_rows_cut_by_a_page_break_are_whole(seed_pdf_doc: Document, seed_doc: Document) -> None:
+    """Project 13's 社会保险补贴人均标准 and project 39's cut row: head on one page, tail on the next."""
+    cut13 = next(i for i in project(seed_pdf_doc, 13).indicators if i.level3 == "社会保险补贴人均标准")
+    assert cut13.target.raw == "单位应缴纳的社会保险费原则上不超过社会保险费实际缴费额的 2/3"
+    assert cut13.last_page == cut13.page + 1
+    # Project 39's row cut by the break (吸引高校毕业生来到 | 石家庄高新区就业): joined, as in the text.
+    cut39 = next(i for i in project(seed_pdf_doc, 39).indicators if "石家庄高新区就业" in i.level3)
+    want39 = next(i for i in project(seed_doc, 39).indicators if i.position == cut39.position)
+    assert (cut39.level3, cut39.description, cut39.target, cut39.basis) == (
+        want39.level3,
+        want39.description,
+        want39.target,
+        want39.basis,
+    )
+    assert cut39.level3 == "吸引高校毕业生来到石家庄高新区就业" and cut39.last_page == cut39.page + 1
+
+
+@pytest.mark.browser
+def test_pdf_pages_are_where_poppler_prints_the_rows(seed_pdf: Path, seed_pdf_doc: Document) -> None:
+    """An indicator's page is the page poppler's pdftotext shows its text on (an independent reading)."""
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(seed_pdf), "-"], check=True, capture_output=True, text=True
+    )
+    pages = [_squeeze(page) for page in text.stdout.split("\f")]
+    checked = 0
+    for p in seed_pdf_doc.projects[::5]:
+        for indicator in p.indicators[::4]:
+            assert indicator.page is not None
+            assert _squeeze(indicator.description)[:12] in pages[indicator.page - 1], (p.seq, indicator.position)
+            checked += 1
+        assert p.page is not None and _squeeze(p.name)[:10] in pages[p.page - 1]
+    assert checked >= 15
+
+
+@pytest.mark.browser
+def test_pdf_knowledge_base_holds_no_look_alike_code_points(seed_pdf_db: Path) -> None:
+    """Chromium's PDFs make pdfminer return ⼀级指标 and ⽤: nothing of that is stored or indexed."""
+    with sqlite3.connect(seed_pdf_db) as conn:
+        tables = [name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")]
+        seen = 0
+        for table in tables:
+            for row in conn.execute(f"select * from [{table}]"):
+                for value in row:
+                    if isinstance(value, str):
+                        seen += 1
+                        assert not VARIANT.search(value), (table, value[:60])
+        assert seen > 5000
+        assert conn.execute("select form, page_count, status from documents").fetchall() == [("pdf", 81, "ok")]
+        assert conn.execute("select count(*) from indicators where page is not null").fetchone() == (289,)
+        hits = conn.execute("select count(*) from indicators_fts where indicators_fts match '满意度'").fetchone()
+        assert hits[0] > 0
+
+
+@pytest.mark.browser
+def test_pdf_warnings_name_the_page(seed_pdf: Path, seed_pdf_doc: Document) -> None:
+    """kb parse --format summary names a PDF warning by page, and the document's form and pages."""
+    from kb.cli.render.summary import format_summary, format_warning
+    from kb.models import ParseWarning
+
+    warning = ParseWarning(file=str(seed_pdf), line=12, page=7, code="unknown_row", message="x")
+    assert format_warning(warning) == f"{seed_pdf}:第 7 页 [unknown_row] x"
+    summary = format_summary(seed_pdf_doc)
+    assert "pdf，81 页" in summary and "项目 44 个（指标 289 条）" in summary
+
+
+def _mini_pdf_doc() -> Any:
+    from bench.docgen.blocks import Cell, GeneratedDoc, Heading, Paragraph, Table
+
+    header = ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]
+    table = Table(
+        rows=[
+            [Cell("项目编码", bold=True), Cell("13019024P0042TD10003H", colspan=2), Cell("项目名称", bold=True),
+             Cell("示例项目", colspan=2)],
+            [Cell(text, bold=True) for text in header],
+            [Cell("产出指标", rowspan=2), Cell("数量指标"), Cell("培训人数"), Cell("培训人数"), Cell("≥1100 人"),
+             Cell("年度工作计划")],
+            [Cell("质量指标"), Cell("培训合格率"), Cell("培训合格率"), Cell("≥95%"), Cell("年度工作计划")],
+            [Cell("满意度指标"), Cell("服务对象满意度指标"), Cell("受益对象满意度"), Cell("满意程度"), Cell("≥90%"),
+             Cell("历史标准")],
+        ]
+    )  # fmt: skip
+    return GeneratedDoc(
+        name="mini",
+        blocks=[Heading("七、部门项目预算安排情况及绩效目标", 2), Paragraph("1、示例项目绩效目标表"), table],
+        page_header=["999 示例部门", "单位：万元"],
+    )
+
+
+@pytest.mark.browser
+def test_kangxi_and_compatibility_code_points_are_folded(out: Path, browser: Any) -> None:
+    """A PDF whose text extracts as Kangxi radicals and compatibility ideographs parses to ordinary characters."""
+    from bench.docgen.render import render
+
+    path = render(_mini_pdf_doc(), "pdf", out / "mini-kangxi.pdf", kangxi=True, compat="率", browser=browser)
+    doc = parse_document(path)
+    rows = [(i.level1, i.level2, i.level3, i.target.raw) for i in doc.projects[0].indicators]
+    assert rows == [
+        ("产出指标", "数量指标", "培训人数", "≥1100 人"),
+        ("产出指标", "质量指标", "培训合格率", "≥95%"),
+        ("满意度指标", "服务对象满意度指标", "受益对象满意度", "≥90%"),
+    ]
+    assert not VARIANT.search(doc.model_dump_json())
+    # The running page header (printed in the margin of every page) is not read as text of the document.
+    assert all(w.code != "stray_text" for w in doc.warnings)
+
+
+@pytest.mark.browser
+def test_running_page_headers_are_dropped(out: Path, browser: Any) -> None:
+    """The page header printed in the margin of every page is not text of the document; the body is kept."""
+    from bench.docgen.blocks import GeneratedDoc, PageBreak, Paragraph
+    from bench.docgen.render import render
+
+    blocks: list[Any] = []
+    for page in range(1, 5):
+        blocks += [Paragraph(f"第{page}页的正文。"), PageBreak()]
+    doc = GeneratedDoc(name="headers", blocks=blocks[:-1], page_header=["999 示例部门", "单位：万元"])
+    read = read_data(render(doc, "pdf", out / "headers.pdf", browser=browser).read_bytes(), "headers.pdf")
+    texts = [line.text for block in read.blocks for line in getattr(block, "lines", [])]
+    assert texts == [f"第{page}页的正文。" for page in range(1, 5)]
+    assert read.page_count == 4
+
+
+def test_unmapped_glyphs_are_reported_not_stored() -> None:
+    from kb.read.blocks import Cell, Line, Paragraph, Row, Table, Where
+    from kb.read.normalise import normalise_blocks
+
+    where = Where(page=3, row=2)
+    blocks: list[Any] = [
+        Paragraph([Line("预算(cid:12)(cid:7)年度", Where(page=3))]),
+        Table([Row([Cell("满意度(cid:3)"), Cell("≥90%")], where)]),
+    ]
+    notes = normalise_blocks(blocks)
+    assert blocks[0].lines[0].text == "预算年度" and blocks[1].rows[0].cells[0].text == "满意度"
+    assert [(note.code, note.where.page) for note in notes] == [("cid_glyphs", 3), ("cid_glyphs", 3)]
+    assert "第 3 页" in notes[0].message
+
+
+def test_fold_touches_only_the_look_alike_ranges() -> None:
+    assert fold("⼀级指标 ⽤ ⾦ 率 ，１２％") == "一级指标 用 金 率 ，１２％"
+
+
+# --- layout text -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_layout_text_is_read_as_layout(seed_pdf: Path, out: Path, seed_doc: Document) -> None:
+    """``pdftotext -layout`` of the PDF: every project with its code, name and budget; most indicator rows whole.
+
+    The layout text loses the ruling, and pdftotext interleaves the lines of multi-line cells, so rows are
+    recovered from positions (docs/forms.md): a regression guard on how many come out exactly right.
+    """
+    from bench.docgen.render.layout import pdf_to_layout
+
+    need_tools("pdftotext")
+    path = out / "seed-layout-read.txt"
+    pdf_to_layout(seed_pdf, path)
+    doc = parse_document(path)
+    assert doc.form == "layout" and doc.page_count == 81
+    assert [(p.code, p.name, p.budget) for p in doc.projects] == [(p.code, p.name, p.budget) for p in seed_doc.projects]
+    by_project = {p.seq: [row[2:] for row in indicators(doc) if row[0] == p.seq] for p in seed_doc.projects}
+    want = {p.seq: [row[2:] for row in indicators(seed_doc) if row[0] == p.seq] for p in seed_doc.projects}
+    exact_projects = [seq for seq in want if by_project[seq] == want[seq]]
+    rows_right = sum(row in want[seq] for seq, rows in by_project.items() for row in rows)
+    assert len(exact_projects) >= 19 and rows_right >= 195, (len(exact_projects), rows_right)
+    assert len(doc.dept_goals) == 21 and len(doc.units) == 7
+
+
+# --- sniffing and decoding ---------------------------------------------------------------------------------------
+
+
+def test_content_decides_the_form_not_the_extension(rendered: dict[str, Path], tmp_path: Path) -> None:
+    """A workbook named .txt is read as a workbook; tab text named .md is tab text."""
+    misnamed = tmp_path / "budget.txt"
+    misnamed.write_bytes(rendered["xlsx"].read_bytes())
+    assert parse_document(misnamed).form == "xlsx"
+    assert read_data(SEED.read_bytes(), "seed.md").form == "txt"
+    assert read_data(rendered["md-html"].read_bytes(), "x.txt").form == "md"
+
+
+def test_utf8_with_a_cut_character_is_read_with_a_warning_naming_the_line(seed_bytes: bytes) -> None:
+    lines = seed_bytes.split(b"\n")
+    line = next(i for i, text in enumerate(lines) if "租赁办公用房面积".encode() in text)
+    lines[line] = lines[line].replace("租赁办公用房面积".encode(), "租赁办公用房面积".encode()[:-1])
+    doc = parse_bytes(b"\n".join(lines), "cut.txt")
+    assert [(w.code, w.line) for w in doc.warnings] == [("undecodable_bytes", line + 1)]
+    assert len(indicators(doc)) == 289 and doc.encoding == "utf-8"
+    assert project(doc, 1).indicators[0].description == "租赁办公用房面\ufffd"
+
+
+def test_utf16_with_a_bom_is_read(seed_bytes: bytes, seed_doc: Document) -> None:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+        doc = parse_bytes(bom + seed_bytes.decode("utf-8").encode(encoding), "seed-utf16.txt")
+        assert doc.encoding == "utf-16" and indicators(doc) == indicators(seed_doc)
+
+
+# --- bad input ---------------------------------------------------------------------------------------------------
+
+
+def _one_line_exit_2(path: Path, message: str) -> None:
+    result = CliRunner().invoke(cli, ["parse", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().split("\n")
+    assert len(lines) == 1 and str(path) in lines[0] and message in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ("encrypted-pdf", "PDF 已加密"),
+        ("corrupt-pdf", "文件损坏或不完整"),
+        ("xlsx-no-indicators", "未找到任何项目绩效目标表"),
+    ],
+)
+def test_bad_files_are_one_clear_line_and_exit_2(gdoc: Any, out: Path, form: str, message: str) -> None:
+    from bench.docgen.render import SUFFIXES, render
+
+    path = render(gdoc, form, out / f"bad-{form}{SUFFIXES[form]}")
+    _one_line_exit_2(path, message)
+
+
+@pytest.mark.browser
+def test_scanned_pdf_is_one_clear_line_and_exit_2(seed_pdf: Path, out: Path, browser: Any) -> None:
+    from bench.docgen.render.bad import write_scanned_pdf
+
+    path = out / "bad-scanned.pdf"
+    write_scanned_pdf(seed_pdf, path, first=1, last=2, browser=browser)
+    _one_line_exit_2(path, "扫描件")
+
+
+@pytest.mark.browser
+def test_truncated_pdf_is_one_clear_line_and_exit_2(seed_pdf: Path, out: Path) -> None:
+    from bench.docgen.render.bad import write_truncated_pdf
+
+    path = out / "bad-truncated.pdf"
+    write_truncated_pdf(seed_pdf, path, keep=0.5)
+    _one_line_exit_2(path, "文件损坏或不完整")
+
+
+def test_truncated_html_keeps_what_was_read_and_names_the_line(gdoc: Any, out: Path) -> None:
+    from bench.docgen.render import render
+
+    path = render(gdoc, "truncated-html", out / "bad-truncated.html")
+    result = CliRunner().invoke(cli, ["parse", str(path), "--format", "summary"])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    last_line = len(path.read_text(encoding="utf-8").split("\n"))
+    assert f"{path}:{last_line} [truncated_table]" in result.output
+    assert "项目 1 个" in result.output
+
+
+def test_markdown_without_readable_tables_is_a_failure_not_an_empty_success(tmp_path: Path) -> None:
+    """Titles of 绩效目标表 but no table the readers understand: exit 2 with a message, not 0 projects."""
+    path = tmp_path / "titles-only.md"
+    path.write_text(
+        "七、部门项目预算安排情况及绩效目标\n\n1、示例项目绩效目标表\n\n一级指标 二级指标\n", encoding="utf-8"
+    )
+    _one_line_exit_2(path, "却没有读出任何项目")
+
+
+def test_unsupported_types_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "old.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    _one_line_exit_2(path, "不支持的文件类型")
+    with pytest.raises(DocumentError):
+        read_data(b"PK\x03\x04 not really a zip", "x.xlsx")
+
+
+def test_folder_build_keeps_every_good_document_and_reports_the_rest(
+    gdoc: Any, rendered: dict[str, Path], out: Path, tmp_path: Path
+) -> None:
+    from bench.docgen.render import render
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a-seed.txt").write_bytes(SEED.read_bytes())
+    (folder / "b-seed.xlsx").write_bytes(rendered["xlsx"].read_bytes())
+    (folder / "c-seed.docx").write_bytes(rendered["docx"].read_bytes())
+    render(gdoc, "encrypted-pdf", folder / "d-encrypted.pdf")
+    render(gdoc, "corrupt-pdf", folder / "e-corrupt.pdf")
+    render(gdoc, "xlsx-no-indicators", folder / "f-no-indicators.xlsx")
+    (folder / "g-old.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    (folder / "notes.csv").write_text("not a document", encoding="utf-8")
+    db = tmp_path / "kb.db"
+    result = CliRunner().invoke(cli, ["build", str(folder), "--db", str(db)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "3 份文档" in result.output and "失败 4 份" in result.output and "跳过 1 个" in result.output
+    for name, message in [
+        ("d-encrypted.pdf", "PDF 已加密"),
+        ("e-corrupt.pdf", "不是文本文件，也无法作为 PDF 读取"),
+        ("f-no-indicators.xlsx", "未找到任何项目绩效目标表"),
+        ("g-old.doc", "不支持的文件类型"),
+    ]:
+        assert f"{folder / name}: {message}" in result.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select form, status from documents order by id").fetchall() == [
+            ("txt", "ok"),
+            ("xlsx", "ok"),
+            ("docx", "ok"),
+            (None, "failed"),
+            (None, "failed"),
+            (None, "failed"),
+            (None, "failed"),
+        ]
+        assert conn.execute("select count(*) from indicators").fetchone() == (3 * 289,)
+        assert conn.execute("select count(*) from parse_warnings where code = 'unreadable_document'").fetchone() == (4,)
+
+
+# --- fuzz: damaged binary files never crash ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def small_binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A small PDF (text, no browser needed), XLSX and DOCX of a made-up document, as bytes."""
+    from bench.docgen.render import render
+    from bench.docgen.render.pdfcrypt import write_encrypted_pdf
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    doc = _mini_pdf_doc()
+    write_encrypted_pdf(folder / "small.pdf", user_password="", lines=("Performance targets", "2024"))
+    return {
+        "pdf": (folder / "small.pdf").read_bytes(),
+        "xlsx": render(doc, "xlsx", folder / "small.xlsx").read_bytes(),
+        "docx": render(doc, "docx", folder / "small.docx").read_bytes(),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["pdf", "xlsx", "docx"])
+def test_damaged_binary_files_parse_or_refuse(small_binaries: dict[str, bytes], form: str) -> None:
+    """Cut, overwritten or shuffled bytes of a PDF, XLSX or DOCX: a result or a DocumentError, never a crash."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    data = small_binaries[form]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        cut=st.integers(min_value=1, max_value=len(data)),
+        at=st.integers(min_value=0, max_value=len(data) - 1),
+        noise=st.binary(min_size=0, max_size=64),
+    )
+    def check(cut: int, at: int, noise: bytes) -> None:
+        damaged = (data[:at] + noise + data[at + len(noise) :])[:cut]
+        try:
+            doc = parse_bytes(damaged, f"fuzz.{form}")
+        except DocumentError as exc:
+            assert exc.path == f"fuzz.{form}"
+            return
+        assert isinstance(doc, Document)
+
+    check()
