@@ -1,10 +1,11 @@
 """``python -m bench``: the benchmark (see :mod:`bench.run`), ``corpus`` to only generate, ``load`` the load test,
-``pdf`` the PDF column (see :mod:`bench.pdf`).
+``pdf`` the PDF column (see :mod:`bench.pdf`), ``templates`` the templates column (see :mod:`bench.templates`).
 
 python -m bench [--sizes 1,100,1000] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench corpus --count N --out DIR
-python -m bench pdf [--count 100] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench load [--seconds 30] [--clients 8,16,32,64] [--work bench/out] [--output bench/load_results.json]
+python -m bench pdf [--count 100] [--work bench/out] [--output bench/results.json] [--workers N]
+python -m bench templates [--count 100] [--work bench/out] [--output bench/results.json]
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["run", "corpus", "load", "pdf"], default="run")
+    parser.add_argument("command", nargs="?", choices=["run", "corpus", "load", "pdf", "templates"], default="run")
     parser.add_argument("--sizes", type=_sizes, default=[1, 100, 1000], help="document counts (default 1,100,1000)")
     parser.add_argument("--work", type=Path, default=None, help="folder for corpora and databases (default bench/out)")
     parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results.json)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="build and floor processes")
-    parser.add_argument("--count", type=int, help="corpus: how many documents; pdf: how many PDFs (default 100)")
+    parser.add_argument(
+        "--count",
+        type=int,
+        help="corpus: how many documents; pdf: how many PDFs; templates: how many documents (default 100)",
+    )
     parser.add_argument("--out", type=Path, help="corpus: the (existing) folder to write them to")
     parser.add_argument("--seconds", type=float, default=30.0, help="load: seconds per step (default 30)")
     parser.add_argument("--clients", type=_sizes, default=[8, 16, 32, 64], help="load: client counts (8,16,32,64)")
@@ -68,6 +73,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nwrote {output}")
             return 0
         output = args.output or RESULTS
+        if args.command == "templates":
+            from bench.templates import run_templates
+            from bench.templates import table as templates_table
+
+            result = run_templates(work, args.count or 100, output)
+            print(templates_table(result))
+            print(f"\nwrote {output}")
+            return 0
         results = run(args.sizes, work, output, args.workers)
     except (BenchError, ValueError, FileNotFoundError) as exc:
         print(f"bench: {exc}", file=sys.stderr)

@@ -38,6 +38,7 @@ _YEAR_END = re.compile(r"年底|年末")
 _SAME_DAY = re.compile(r"当日|当天|即时|即办")
 _SPACES = re.compile(r"\s+")
 _BARE_NUMBER = re.compile(r"[-+]?\d")
+_SYMBOL = re.compile(r"[≥≤≧≦⩾⩽<>=]")
 # A number with 年 is a year (2024年), not a target measured in years, from this year on.
 _FIRST_YEAR = 1900
 
@@ -175,7 +176,11 @@ def split_target(piece: str) -> tuple[str, TargetCondition | None]:
     for start in range(len(piece)):
         if start and not _could_start_target(piece, start):
             continue
-        condition = read_target(piece[start:])
+        tail = piece[start:]
+        if _SYMBOL.search(tail, 1) and not _SYMBOL.match(tail):
+            # The parser reads 名称≤数值 as a target naming its quantity; in a query the name is words.
+            continue
+        condition = read_target(tail)
         if condition is not None:
             return piece[:start], condition
     return piece, None

@@ -152,24 +152,35 @@ def seed_pdf(gdoc, out: Path, browser: Any, timings: dict[str, float]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def seed_pdf_doc(seed_pdf: Path) -> Document:
-    """The seed PDF parsed, once per session (the 81-page PDF parse is the slow part of the readers' tests)."""
-    return parse_document(seed_pdf)
+def seed_pdf_parsed(seed_pdf: Path) -> tuple[Document, Any]:
+    """The seed PDF read and parsed once per session (the 81-page PDF parse is the slow part of the readers' tests):
+    the document and its text as read."""
+    from kb.db.rows import parse_file
+
+    return parse_file(str(seed_pdf))
 
 
 @pytest.fixture(scope="session")
-def seed_pdf_db(seed_pdf: Path, seed_pdf_doc: Document, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seed_pdf_doc(seed_pdf_parsed: tuple[Document, Any]) -> Document:
+    """The seed PDF parsed."""
+    return seed_pdf_parsed[0]
+
+
+@pytest.fixture(scope="session")
+def seed_pdf_db(
+    seed_pdf: Path, seed_pdf_parsed: tuple[Document, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """The knowledge base built from the seed PDF, reusing the session's parse of it (one worker, in process)."""
-    import kb.parse
+    import kb.db.rows
     from kb.db.build import build_knowledge_base
 
     db = tmp_path_factory.mktemp("kb-pdf") / "kb.db"
-    parse = kb.parse.parse_document
+    parse = kb.db.rows.parse_file
 
-    def cached(path: str | Path) -> Document:
-        return seed_pdf_doc if Path(path) == seed_pdf else parse(path)
+    def cached(path: str) -> tuple[Document, Any]:
+        return seed_pdf_parsed if Path(path) == seed_pdf else parse(path)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kb.parse, "parse_document", cached)
+        patch.setattr(kb.db.rows, "parse_file", cached)
         build_knowledge_base([seed_pdf], db, workers=1)
     return db

@@ -55,3 +55,26 @@ def test_lines_are_read_from_the_parsed_bytes_only(tmp_path: Path, seed_doc: Doc
     # A file changed since it was parsed is left out rather than shown wrongly; a missing one too.
     assert source_text_rows(7, seed_doc.model_copy(update={"source_path": str(changed)})) == []
     assert source_text_rows(7, seed_doc.model_copy(update={"source_path": str(tmp_path / "gone.txt")})) == []
+
+
+def test_a_pdf_keeps_its_text_by_page_and_every_indicator_points_into_it(seed_pdf_db: Path) -> None:
+    with sqlite3.connect(seed_pdf_db) as conn:
+        pages = conn.execute("select min(page), max(page), count(*) from source_lines").fetchone()
+        # The indicator of project 13 whose target a page break cut: its rows span two pages, and the lines
+        # between its first and last line hold the head and the tail of the cut cell.
+        first, last, page, last_page, target = conn.execute(
+            "select i.first_line, i.last_line, i.page, i.last_page, i.target_raw from indicators i "
+            "join projects p on p.id = i.project_id where p.seq = 13 and i.target_raw like '%2/3%'"
+        ).fetchone()
+        lines = conn.execute(
+            "select page, text from source_lines where line between ? and ? order by line", (first, last)
+        ).fetchall()
+        unanchored = conn.execute(
+            "select count(*) from indicators i where not exists (select 1 from source_lines s "
+            "where s.document_id = i.document_id and s.line = i.first_line and s.page = i.page)"
+        ).fetchone()[0]
+    assert pages[0] == 1 and pages[1] >= 80 and pages[2] > 1000
+    assert last_page == page + 1 and {p for p, _ in lines} == {page, last_page}
+    assert "".join(text for _, text in lines).replace("\t", "").replace(" ", "").count("社会保险") >= 1
+    assert "2/3" in target
+    assert unanchored == 0

@@ -36,6 +36,10 @@ from kb.db.schema import (
 from kb.errors import DocumentError
 from kb.models import Document, Finding, Indicator, Project
 from kb.parse.source import read_source
+from kb.read import read_data
+from kb.read.blocks import ReadDocument
+from kb.read.decode import read_bytes, source_text
+from kb.read.lines import doc_lines
 
 Row = tuple[Any, ...]
 
@@ -177,29 +181,50 @@ def _digest(document: Document, out: DocumentRows) -> str:
     return content.hexdigest()
 
 
-def source_text_rows(doc_id: int, document: Document) -> list[Row]:
-    """The ``source_lines`` rows of a document: each non-empty line of the text the parser read, ids local.
+# The forms whose text is lines of a file: their 原文 is the file's lines, numbered as the parser numbered them.
+_TEXT_FORMS = frozenset({"txt", "md", "html", "layout"})
+SourceLines = list[tuple[int, int | None, str]]
 
-    This is the one step from a document to its text in the knowledge base. The
-    lines are read again from the file the document was parsed from (the same
-    bytes: a file changed since is left out rather than shown wrongly); a form
-    read page by page (PDF) gives each line its page here.
+
+def document_source_lines(read: ReadDocument, data: bytes | None) -> SourceLines:
+    """``(line, page, text)`` of each non-empty line of a document as the parser read it.
+
+    A text form gives its file's lines (``data`` decoded the way the reader
+    decoded it); a form without lines (PDF, XLSX, DOCX) gives the lines of its
+    reading order, numbered as the records' ``first_line`` count them, with
+    the page each stands on.
     """
-    try:
-        source = read_source(document.source_path)
-    except DocumentError:
-        return []
-    if source.sha256 != document.sha256:
-        return []
-    numbered = ((number, text) for number, text in enumerate(source.lines, start=1) if text.strip())
+    if read.form in _TEXT_FORMS and data is not None:
+        lines = source_text(data, read.path).lines
+        return [(number, None, text) for number, text in enumerate(lines, start=1) if text.strip()]
+    return [(line.number, line.where.page, line.raw) for line in doc_lines(read.blocks) if line.raw.strip()]
+
+
+def source_text_rows(doc_id: int, document: Document, lines: SourceLines | None = None) -> list[Row]:
+    """The ``source_lines`` rows of a document (ids local): ``lines`` as read, or else its file read again.
+
+    Reading the file again serves callers that hold only the parsed document;
+    a file changed since the parse is left out rather than shown wrongly.
+    """
+    if lines is None:
+        try:
+            source = read_source(document.source_path)
+        except DocumentError:
+            return []
+        if source.sha256 != document.sha256:
+            return []
+        lines = [(number, None, text) for number, text in enumerate(source.lines, start=1) if text.strip()]
     return [
-        SOURCE_LINES.row(id=local_id, document_id=doc_id, line=number, page=None, text=text)
-        for local_id, (number, text) in enumerate(numbered, start=1)
+        SOURCE_LINES.row(id=local_id, document_id=doc_id, line=number, page=page, text=text)
+        for local_id, (number, page, text) in enumerate(lines, start=1)
     ]
 
 
-def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
-    """Every row one parsed document contributes (the department id is the build's to set)."""
+def rows_for_document(doc_id: int, document: Document, source_lines: SourceLines | None = None) -> DocumentRows:
+    """Every row one parsed document contributes (the department id is the build's to set).
+
+    ``source_lines`` is the document's text as the parser read it (:func:`document_source_lines`).
+    """
     out = DocumentRows(doc_id=doc_id, path=document.source_path, department=(document.dept_code, document.dept_name))
     for spec in (DOCUMENTS, UNITS, PROJECTS, DEPT_GOALS, GOAL_INDICATORS, PARSE_WARNINGS):
         out.tables[spec.name] = []
@@ -227,7 +252,7 @@ def rows_for_document(doc_id: int, document: Document) -> DocumentRows:
         PARSE_WARNINGS.row(warning, id=local_id, document_id=doc_id)
         for local_id, warning in enumerate(document.warnings, start=1)
     ]
-    out.tables[SOURCE_LINES.name] = source_text_rows(doc_id, document)
+    out.tables[SOURCE_LINES.name] = source_text_rows(doc_id, document, source_lines)
     specs = {spec.name: spec for spec in BUDGET_TABLE_SPECS}
     for name, budget_rows in budget_rows_for(doc_id, document.budget_tables).items():
         out.tables[name] = [specs[name].row(**row) for row in budget_rows]
@@ -264,18 +289,25 @@ def failed_document(doc_id: int, path: str, error: DocumentError) -> DocumentRow
     return out
 
 
+def parse_file(path: str) -> tuple[Document, SourceLines]:
+    """Read one file once: the document parsed from it, and its text as the parser read it."""
+    from kb.parse.document import parse_read
+
+    data = read_bytes(path)
+    read = read_data(data, path)
+    return parse_read(read), document_source_lines(read, data)
+
+
 def load_document(doc_id: int, path: str) -> DocumentRows:
     """Parse one file and turn it into rows; never raises for bad input."""
-    from kb.parse import parse_document
-
     started = time.process_time()
     try:
-        document = parse_document(path)
+        document, source_lines = parse_file(path)
     except DocumentError as exc:
         return failed_document(doc_id, path, exc)
     parsed = time.process_time()
     try:
-        out = rows_for_document(doc_id, document)
+        out = rows_for_document(doc_id, document, source_lines)
     except DocumentError as exc:
         return failed_document(doc_id, path, exc)
     tokenise = out.seconds.get("tokenise", 0.0)

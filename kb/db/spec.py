@@ -3,13 +3,16 @@
 A :class:`TableSpec` names the pydantic model a table stores; its columns are
 the model's fields, flattened (``target`` → ``target_raw``, ``target_op`` …),
 with the relational columns a model does not carry (ids, foreign keys)
-declared beside it. Rows are always built and read by column name: callers
+declared beside it. A mapping field (an indicator's extra columns, keyed by
+their printed labels) is one TEXT column holding JSON (NULL when empty): its
+keys differ from table to table, so they cannot be columns. Rows are always built and read by column name: callers
 never rely on a column's position. The tables themselves are declared in
 :mod:`kb.db.schema`.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import types
 import typing
@@ -105,7 +108,15 @@ class TableSpec:
     def _getters(self) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
         """For each column, its name and how to read it from a record (``target_raw`` → record.target.raw)."""
         paths = dict(_attribute_paths(self.model, self.exclude)) if self.model is not None else {}
-        return tuple((name, attrgetter(".".join(paths[name])) if name in paths else None) for name in self.column_names)
+        mappings = _mapping_columns(self.model, self.exclude) if self.model is not None else frozenset()
+        getters: list[tuple[str, Callable[[Any], Any] | None]] = []
+        for name in self.column_names:
+            if name not in paths:
+                getters.append((name, None))
+                continue
+            get = attrgetter(".".join(paths[name]))
+            getters.append((name, _as_json(get) if name in mappings else get))
+        return tuple(getters)
 
     def row(self, record: BaseModel | None = None, **values: Any) -> tuple[Any, ...]:
         """A row of this table, in column order: ``values`` first, else ``record``'s fields; the rest NULL.
@@ -147,6 +158,26 @@ def _is_model(annotation: Any) -> bool:
 
 def _is_list(annotation: Any) -> bool:
     return get_origin(_unwrap_optional(annotation)) is list
+
+
+def _is_mapping(annotation: Any) -> bool:
+    return get_origin(_unwrap_optional(annotation)) is dict
+
+
+def json_value(value: Any) -> str | None:
+    """A mapping field's column value: its JSON (Chinese kept readable), NULL when empty."""
+    return json.dumps(value, ensure_ascii=False) if value else None
+
+
+def _as_json(get: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda record: json_value(get(record))
+
+
+def _mapping_columns(model: type[BaseModel], exclude: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The columns of ``model`` that hold a mapping field as JSON (top-level fields only)."""
+    return frozenset(
+        name for name, info in model.model_fields.items() if name not in exclude and _is_mapping(info.annotation)
+    )
 
 
 def _value_labels(info: FieldInfo) -> Mapping[str, str] | None:
@@ -222,6 +253,8 @@ def flatten(record: BaseModel, prefix: str = "", exclude: frozenset[str] = froze
         if nested:
             if value is not None:
                 row.update(flatten(value, f"{prefix}{name}_"))
+        elif isinstance(value, dict):
+            row[prefix + name] = json_value(value)
         else:
             row[prefix + name] = value
     return row

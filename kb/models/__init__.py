@@ -25,10 +25,12 @@ from kb.models.document import (
     Indicator,
     Operator,
     ParseWarning,
+    Period,
     Project,
     SpendPlan,
     Target,
     TargetKind,
+    TemplateName,
     Unit,
 )
 from kb.models.finding import Finding, Severity
@@ -51,6 +53,7 @@ __all__ = [
     "IndicatorText",
     "Operator",
     "ParseWarning",
+    "Period",
     "ProcurementItem",
     "ProcurementTable",
     "Project",
@@ -61,5 +64,6 @@ __all__ = [
     "SpendPlan",
     "Target",
     "TargetKind",
+    "TemplateName",
     "Unit",
 ]

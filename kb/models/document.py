@@ -33,6 +33,18 @@ TARGET_KIND_LABELS: dict[str, str] = {
     "qualitative": "定性",
     "unparsed": "未解析",
 }
+# 年度 / 中长期 indicator tables of one project (None: the project prints one table, unmarked).
+Period = Literal["annual", "long_term"]
+# The layout a project was read from (docs/templates.md): the seed's Hebei table, the local title + label table,
+# the central 财预〔2021〕101号 table, or one table for a whole department.
+TemplateName = Literal["hebei", "local", "central", "dept_table"]
+PERIOD_LABELS: dict[str, str] = {"annual": "年度", "long_term": "中长期"}
+TEMPLATE_LABELS: dict[str, str] = {
+    "hebei": "河北样式",
+    "local": "地方通用",
+    "central": "中央部门",
+    "dept_table": "部门汇总表",
+}
 
 
 # Where a record was read in a form with pages or sheets; absent (not null) from the JSON of text forms.
@@ -40,7 +52,12 @@ PLACE_FIELDS = frozenset({"page", "last_page", "sheet", "sheet_row", "last_sheet
 
 
 class _Placed(Record):
-    """A record that may carry page or sheet provenance: the JSON leaves those fields out where they are unknown."""
+    """A record that may carry page or sheet provenance: the JSON leaves those fields out where they are unknown.
+
+    Fields a template adds (an indicator's extra columns and period) are left
+    out the same way where the document has none, so the JSON of a document
+    read before they existed stays as it was.
+    """
 
     _omitted_when_none: ClassVar[frozenset[str]] = PLACE_FIELDS
 
@@ -49,7 +66,7 @@ class _Placed(Record):
         data = handler(self)
         if isinstance(data, dict):
             for name in self._omitted_when_none:
-                if name in data and data[name] is None:
+                if name in data and (data[name] is None or data[name] == {}):
                     del data[name]
         return data
 
@@ -71,6 +88,8 @@ class Target(Record):
 class Indicator(_Placed):
     """One row of a project's 绩效目标表 (三级指标 with its target)."""
 
+    _omitted_when_none: ClassVar[frozenset[str]] = PLACE_FIELDS | {"extra", "period"}
+
     position: int = Field(description="在表中的行序（从 1 开始）", title="行序")
     level1: str = Field(description="一级指标")
     level2: str = Field(description="二级指标")
@@ -78,6 +97,17 @@ class Indicator(_Placed):
     description: str = Field(description="绩效指标描述")
     target: Target = Field(description="指标值")
     basis: str = Field(description="指标值确定依据")
+    extra: dict[str, str] = Field(
+        default_factory=dict,
+        description="表中其他栏目（权重、分值、备注等），按表头名称保存，空单元格为空字符串；JSON",
+        title="其他栏目",
+    )
+    period: Period | None = Field(
+        None,
+        description=listing("指标期限（项目只有一张指标表时为空）", PERIOD_LABELS),
+        title="指标期限",
+        json_schema_extra=values(PERIOD_LABELS),
+    )
     first_line: int = Field(
         description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
     )
@@ -109,7 +139,16 @@ class Project(_Placed):
     other_funds: float | None = Field(None, description="其他资金（万元）")
     usage: str = Field("", description="资金用途")
     spend_plan: SpendPlan = Field(default_factory=SpendPlan, description="资金支出计划（%）")
-    goal: str = Field("", description="绩效目标")
+    goal: str = Field("", description="绩效目标（年度绩效目标）")
+    long_term_goal: str = Field("", description="中长期（长期）绩效目标")
+    supervisor: str = Field("", description="主管部门（不含部门代码）")
+    implementer: str = Field("", description="实施单位（不含单位代码）")
+    template: TemplateName = Field(
+        "hebei",
+        description=listing("读取所用的模板（docs/templates.md）", TEMPLATE_LABELS),
+        title="模板",
+        json_schema_extra=values(TEMPLATE_LABELS),
+    )
     year: int | None = Field(None, description="项目设立年度（取自项目编码）", title="项目年度")
     first_line: int = Field(
         description="来源首行号（文本形式为文件行号；PDF、XLSX、DOCX 为读取顺序中的行序）", title="来源首行号"
@@ -124,10 +163,12 @@ class Project(_Placed):
 
 
 class GoalIndicator(Record):
-    """One 绩效指标 line under a 分项绩效目标 (section 五)."""
+    """One 绩效指标 under a 分项绩效目标 (a line of section 五, or a row of a 部门整体支出绩效目标表)."""
 
     position: int = Field(description="在该分项目标中的顺序（从 1 开始）", title="序号")
-    name: str = Field(description="指标名")
+    level1: str = Field("", description="一级指标（部门整体支出绩效目标表；文字列举的分项目标为空）", title="一级指标")
+    level2: str = Field("", description="二级指标（同上）", title="二级指标")
+    name: str = Field(description="指标名（表格中为三级指标）")
     target: Target = Field(description="指标值")
     text: str = Field(description="原文整行")
     first_line: int = Field(

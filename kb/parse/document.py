@@ -19,6 +19,8 @@ from kb.parse.goals import parse_dept_goals, parse_overall_goal
 from kb.parse.layout import is_toc_entry
 from kb.parse.notes import ParseNotes
 from kb.parse.projects import parse_projects, project_titles
+from kb.parse.templates.claims import claim_tables
+from kb.parse.templates.dept_overall import parse_goal_tables
 from kb.parse.units import parse_units
 from kb.read import read_data, read_document
 from kb.read.blocks import ReadDocument
@@ -111,8 +113,10 @@ def parse_read(read: ReadDocument) -> Document:
     if dept_name is None:
         notes.warn(None, "no_department", "未找到部门名称")
     overall_goal, _ = parse_overall_goal(lines)
+    claims = claim_tables(lines)
     dept_goals = parse_dept_goals(lines, notes)
-    projects = parse_projects(lines, notes, fallback_year=budget_year)
+    dept_goals += parse_goal_tables(claims, notes, first_seq=len(dept_goals) + 1)
+    projects = parse_projects(lines, notes, fallback_year=budget_year, claims=claims)
     if not projects:
         titles = project_titles(lines)
         if titles:

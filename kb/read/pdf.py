@@ -25,6 +25,7 @@ a page that cannot be parsed or holds only images is skipped with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -147,7 +148,10 @@ def _wrapped(previous: _Printed, line: _Printed, right: float) -> str | None:
     if previous.x1 + line.word_width > right - slack:
         return " " if ascii_both else ""  # the next unit did not fit: CJK breaks anywhere, words at spaces
     if previous.x1 + 0.3 * previous.size + line.word_width > right - slack:
-        return " "  # the next unit did not fit after a space
+        # The next unit did not fit after a space. Between ASCII words that space was printed; beside Chinese
+        # it almost never is (a browser also breaks before an unbreakable run such as ≥62%, which the unit
+        # measured here underestimates), so the halves join directly.
+        return " " if ascii_both else ""
     return None
 
 
@@ -442,6 +446,13 @@ def _pdfium_page(document: Any, index: int, height: float) -> _PdfiumText | None
         return None
 
 
+def _close_quietly(pdf: Any) -> None:
+    """Close a pdfplumber PDF; closing walks the page tree again, which a broken file makes raise anew
+    (and that error would replace the DocumentError already being raised)."""
+    with contextlib.suppress(Exception):  # any failure to close a damaged file changes nothing for the reader
+        pdf.close()
+
+
 def read_pdf(data: bytes, path: str, sha256: str) -> ReadDocument:
     """A PDF as blocks; raises DocumentError for an encrypted, image-only or unreadable file."""
     _quiet_pdfminer()
@@ -459,7 +470,7 @@ def read_pdf(data: bytes, path: str, sha256: str) -> ReadDocument:
         raise DocumentError(
             path, f"不是文本文件，也无法作为 PDF 读取：文件损坏或不完整 (corrupt PDF: {_cause_name(exc)})"
         ) from None
-    with pdf:
+    try:
         try:
             page_count = len(pdf.pages)
         except Exception as exc:  # the page tree itself is broken
@@ -487,6 +498,8 @@ def read_pdf(data: bytes, path: str, sha256: str) -> ReadDocument:
                 )
             finally:
                 page.close()
+    finally:
+        _close_quietly(pdf)
     if pdfium is not None:
         pdfium.close()
     if not pages:

@@ -108,6 +108,10 @@ def table_html(table: Table, style: HtmlStyle, *, css_class: str | None = None) 
     grid = layout(table)
     newline = "" if style.one_line else "\n"
     head = table.header_rows if style.thead else 0
+    if any(placed.r < head and placed.bottom >= head for placed in grid.placed):
+        # A header cell spanning into the body (a merged 绩效指标 lead cell): a rowspan cannot cross from
+        # <thead> into <tbody>, browsers would end it at the header and shift every body row left.
+        head = 0
     rows: list[str] = []
     for r, row in enumerate(table.rows):
         tag = "th" if r < head else "td"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.cli.render.table import format_table
 from kb.models import Document, ParseWarning
+from kb.models.document import TEMPLATE_LABELS
 
 
 def where_text(warning: ParseWarning) -> str:
@@ -30,6 +31,18 @@ def _form(document: Document) -> str:
     return f"{document.form}{pages}"
 
 
+def _templates(document: Document) -> str:
+    """``读取模板：地方通用（local）8 个项目``: which templates the projects were read with."""
+    counts: dict[str, int] = {}
+    for project in document.projects:
+        counts[project.template] = counts.get(project.template, 0) + 1
+    parts = [f"{TEMPLATE_LABELS[name]}（{name}）{count} 个项目" for name, count in counts.items()]
+    tables = sum(1 for goal in document.dept_goals if any(i.level1 for i in goal.indicators))
+    if tables:
+        parts.append(f"部门整体支出绩效目标表 {tables} 张（部门目标）")
+    return "读取模板：" + ("；".join(parts) if parts else "—")
+
+
 def _amount(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
@@ -45,14 +58,23 @@ def format_summary(document: Document) -> str:
         f"部门：{document.dept_code or '?'} {document.dept_name or '?'}　预算年度：{document.budget_year or '?'}",
         f"机构 {len(document.units)} 个；分项绩效目标 {len(document.dept_goals)} 个（指标 {goal_indicators} 条）；"
         f"项目 {len(projects)} 个（指标 {project_indicators} 条）；项目预算合计 {budget:.2f} 万元",
+        _templates(document),
         "",
         format_table(
-            ["序号", "项目编码", "年度", "预算(万元)", "指标数", "项目名称"],
+            ["序号", "项目编码", "年度", "预算(万元)", "指标数", "模板", "项目名称"],
             [
-                [str(p.seq), p.code, str(p.year or ""), _amount(p.budget), str(len(p.indicators)), p.name]
+                [
+                    str(p.seq),
+                    p.code,
+                    str(p.year or ""),
+                    _amount(p.budget),
+                    str(len(p.indicators)),
+                    TEMPLATE_LABELS[p.template],
+                    p.name,
+                ]
                 for p in projects
             ],
-            align=[">", "<", ">", ">", ">", "<"],
+            align=[">", "<", ">", ">", ">", "<", "<"],
             max_width=60,
         ),
         "",
