@@ -6,7 +6,7 @@ python -m bench corpus --count N --out DIR
 python -m bench load [--seconds 30] [--clients 8,16,32,64] [--work bench/out] [--output bench/load_results.json]
 python -m bench pdf [--count 100] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench templates [--count 100] [--work bench/out] [--output bench/results.json]
-python -m bench scale [--work bench/out] [--output bench/scale.json] [--small 1000] [--large 10000]
+python -m bench scale [--work bench/out] [--output bench/scale.json] [--small 1000] [--large 10000] [--pdfs N]
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-compare", action="store_true", help="scale: skip the local and one-worker builds of the small corpus"
     )
+    parser.add_argument("--pdfs", type=int, default=0, help="scale: also build this many PDFs on 1 and 2 Dask workers")
     args = parser.parse_args(argv)
     try:
         if args.command == "corpus":
@@ -84,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             from bench.scale import SCALE_RESULTS
             from bench.scale import main as scale_main
 
-            return scale_main(work, args.output or SCALE_RESULTS, args.small, args.large, not args.no_compare)
+            return scale_main(
+                work, args.output or SCALE_RESULTS, args.small, args.large, not args.no_compare, args.pdfs
+            )
         output = args.output or RESULTS
         if args.command == "templates":
             from bench.templates import run_templates

@@ -132,11 +132,33 @@ def amdahl(one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_scale(work: Path, out: Path, small: int, large: int, compare: bool = True) -> dict[str, Any]:
+def compare_on_pdfs(work: Path, out: Path, results: dict[str, Any], count: int) -> None:
+    """``count`` generated PDFs built with the Dask build on one and two workers: the speed-up when reading dominates.
+
+    A text document parses in about a tenth of a second, so on a small machine the serial load into SQLite
+    and Dask's own overhead weigh as much as the work that spreads; a 50–150-page PDF takes seconds to
+    read, as the disclosures people download do, and the same serial load becomes a rounding error.
+    """
+    from bench.pdf import ensure_pdfs
+
+    folder, _ = ensure_pdfs(work, count)
+    for name, cluster, workers in (("dask-1", "local:1", 1), ("dask-2", "local:2", 2)):
+        print(f"… {count} PDF documents, {name}", file=sys.stderr, flush=True)
+        results["builds"][f"pdf-{count}/{name}"] = measure_build(
+            folder, work / f"scale-pdf-{count}-{name}.db", cluster, workers
+        )
+        write_results(results, out)
+    one, two = results["builds"][f"pdf-{count}/dask-1"], results["builds"][f"pdf-{count}/dask-2"]
+    results["pdf_amdahl"] = amdahl(one, two)
+    write_results(results, out)
+
+
+def run_scale(work: Path, out: Path, small: int, large: int, compare: bool = True, pdfs: int = 0) -> dict[str, Any]:
     """Every measurement of the scaling benchmark; written to ``out`` and returned.
 
     Without ``compare`` the small corpus is built only with the Dask build on two workers (what the
     ratios to the large corpus and the query latencies need), not the local and one-worker builds.
+    With ``pdfs``, that many generated PDFs are also built on one and two Dask workers.
     """
     if not work.is_dir():
         raise BenchError(f"work folder {work} does not exist")
@@ -151,6 +173,8 @@ def run_scale(work: Path, out: Path, small: int, large: int, compare: bool = Tru
             small_corpus, work / f"scale-{small}-{name}.db", cluster, workers
         )
         write_results(results, out)
+    if pdfs:
+        compare_on_pdfs(work, out, results, pdfs)
     print(f"… {small} documents, queries", file=sys.stderr, flush=True)
     results["queries"][str(small)] = search_latencies(work / f"scale-{small}-dask-2.db", small_corpus)
     write_results(results, out)
@@ -217,19 +241,22 @@ def scale_table(results: dict[str, Any]) -> str:
                 + " |"
             )
         out.append("\n" + "\n".join(qlines))
-    if "amdahl" in results:
-        a = results["amdahl"]
+    for key, label in (("amdahl", "text documents"), ("pdf_amdahl", "PDF documents")):
+        if key not in results:
+            continue
+        a = results[key]
         out.append(
-            f"\nAmdahl: serial {a['serial_seconds']} s of {a['serial_seconds'] + a['parallel_seconds']:.1f} s "
+            f"\nAmdahl ({label}, one worker): serial {a['serial_seconds']} s of "
+            f"{a['serial_seconds'] + a['parallel_seconds']:.1f} s "
             f"({a['serial_share']:.1%}); predicted speed-up {a['predicted_speedup']}; "
             f"measured at 2 workers {a['measured_speedup_2_workers']}×; limit {a['limit_speedup']}×"
         )
     return "\n".join(out)
 
 
-def main(work: Path, out: Path, small: int, large: int, compare: bool = True) -> int:
+def main(work: Path, out: Path, small: int, large: int, compare: bool = True, pdfs: int = 0) -> int:
     """``python -m bench scale``."""
-    results = run_scale(work, out, small, large, compare)
+    results = run_scale(work, out, small, large, compare, pdfs)
     print(scale_table(results))
     print(f"\nwrote {out}")
     return 0
