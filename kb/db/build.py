@@ -1,15 +1,20 @@
 """Building the knowledge base: documents → SQLite (+ full-text indexes).
 
-A build runs in stages, each a function of its own:
+A full build (:func:`run_build`) runs in stages, each a function of its own:
 
 1. **discover** (:func:`discover_documents`) the document files under the paths given, and
    **read** (:func:`read_sources`) their bytes' hashes: the same content under two names is built once;
-2. **per-document rows** (:func:`source_rows`, run in a process pool by :func:`load_documents`):
-   parsing, segmenting and flattening into rows happen in the worker processes (:mod:`kb.db.rows`);
-3. **writer** (:func:`_load_into`): the one process that inserts the rows (:class:`kb.db.writer.Writer`);
-4. **derive**, **checks**, **indexes** (:meth:`Writer.derive`, :meth:`Writer.check`,
-   :meth:`Writer.index`), while a forked process writes the Whoosh index (:func:`_start_whoosh`);
-5. **swap** (:func:`_swap_in`): the new database and index replace the old ones.
+2. the **partitioned stages** of :mod:`kb.db.stages`, in the order :func:`kb.db.pipeline.run_pipeline`
+   gives, on forked local workers (:class:`kb.db.pipeline.LocalExecutor`, the default) or on Dask
+   (:class:`kb.cluster.DaskExecutor`): per-document rows, the corpus-wide aggregates and their merge,
+   ids, family counts, finished rows and findings;
+3. **load** (:class:`kb.db.loader.Loader`): the one process that inserts the finished rows, in batch order,
+   while a forked process writes the Whoosh index (:func:`_start_whoosh`);
+4. **swap** (:func:`_swap_in`): the new database and index replace the old ones.
+
+``kb build --add`` (:func:`add_to_knowledge_base`) instead parses the new documents in a process pool
+(:func:`load_documents`) and appends them through :class:`kb.db.writer.Writer`, which derives the
+cross-document tables and runs the checks again.
 
 Everything is written beside the old files and only complete files are moved
 into place, so a failed, killed or interrupted build leaves the old knowledge
