@@ -56,6 +56,7 @@ from kb.checks.context import CheckContext, FamilyStats, IndicatorRow, ProjectRo
 from kb.checks.engine import check_context
 from kb.checks.store import anomaly_rows
 from kb.db.family_table import FamilyCounts
+from kb.db.processes import collector_paused
 from kb.db.rows import DocumentRows, failed_document, load_document
 from kb.db.schema import (
     ANOMALIES,
@@ -197,6 +198,7 @@ def unpack(rows: DocumentRows) -> DocumentRows:
     return rows
 
 
+@collector_paused
 def document_rows(batch: BatchJob) -> list[DocumentRows]:
     """Stage 1: the rows of each document of the batch, in order (the tables only the last stage reads packed)."""
     return [pack(job_rows(job)) for job in batch.documents]
@@ -310,6 +312,7 @@ def summarize(index: int, batch: list[DocumentRows]) -> BatchSummary:
     return BatchSummary(index, documents, time.process_time() - started)
 
 
+@collector_paused
 def aggregate(batch: list[DocumentRows]) -> Aggregate:
     """Stage 2: the batch's partial aggregates (texts, series, names, units), in order of first appearance."""
     started = time.process_time()
@@ -536,6 +539,7 @@ class FamilyPartial:
 _MEMBER_COLUMNS = ("level3", "project_year", "target_op", "target_value", "target_unit", "target_kind")
 
 
+@collector_paused
 def family_partial(batch: list[DocumentRows], plan: Plan, batch_plan: BatchPlan) -> FamilyPartial:
     """Stage 4: the counts of each family over the batch's indicators."""
     started = time.process_time()
@@ -655,6 +659,7 @@ def _finish_document(
         bases[name] += len(rows.indicators) if name == INDICATORS.name else len(rows.tables.get(name, []))
 
 
+@collector_paused
 def finalize(
     index: int,
     batch: list[DocumentRows],
