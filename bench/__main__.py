@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-compare", action="store_true", help="scale: skip the local and one-worker builds of the small corpus"
     )
     parser.add_argument("--pdfs", type=int, default=0, help="scale: also build this many PDFs on 1 and 2 Dask workers")
+    parser.add_argument(
+        "--pdfs-only", action="store_true", help="scale: only the PDF builds, measured again into the results file"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "corpus":
@@ -86,7 +89,13 @@ def main(argv: list[str] | None = None) -> int:
             from bench.scale import main as scale_main
 
             return scale_main(
-                work, args.output or SCALE_RESULTS, args.small, args.large, not args.no_compare, args.pdfs
+                work,
+                args.output or SCALE_RESULTS,
+                args.small,
+                args.large,
+                not args.no_compare,
+                args.pdfs,
+                args.pdfs_only,
             )
         output = args.output or RESULTS
         if args.command == "templates":

@@ -254,9 +254,17 @@ def scale_table(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def main(work: Path, out: Path, small: int, large: int, compare: bool = True, pdfs: int = 0) -> int:
-    """``python -m bench scale``."""
-    results = run_scale(work, out, small, large, compare, pdfs)
+def main(
+    work: Path, out: Path, small: int, large: int, compare: bool = True, pdfs: int = 0, pdfs_only: bool = False
+) -> int:
+    """``python -m bench scale``; with ``pdfs_only``, the PDF builds measured again into the results in ``out``."""
+    if pdfs_only:
+        if not pdfs or not out.exists():
+            raise BenchError("--pdfs-only needs --pdfs N and the results of an earlier run to add them to")
+        results = json.loads(out.read_text(encoding="utf-8"))
+        compare_on_pdfs(work, out, results, pdfs)
+    else:
+        results = run_scale(work, out, small, large, compare, pdfs)
     print(scale_table(results))
     print(f"\nwrote {out}")
     return 0
