@@ -29,6 +29,19 @@ from dataclasses import dataclass, field
 
 from kb.read.blocks import Block, Cell, Line, Paragraph, ReadDocument, Row, Table, Where
 from kb.read.decode import SourceText
+from kb.read.layout_grid import MODES, Mode, Segment
+from kb.read.layout_table import (
+    Header,
+    IndicatorTable,
+    ReadTable,
+    cut_table,
+    grid_columns,
+    header_matches,
+    read_header,
+    starts_for,
+    table_caps,
+)
+from kb.read.layout_text import Printed
 
 _RUN = re.compile(r"\S(?: ?\S)*")  # runs of text separated by two or more spaces
 _TITLE = re.compile(r"^\d{1,3}\s*[、.．].*绩效目标表\s*$")
@@ -55,19 +68,7 @@ _LEVEL1_OF: dict[str, str] = {
 }
 
 
-@dataclass
-class _Printed:
-    text: str
-    number: int
-    page: int
-
-    def runs(self) -> list[tuple[int, str]]:
-        """``(start, text)`` of each run of text, runs being two or more spaces apart."""
-        return [(m.start(), m.group(0)) for m in _RUN.finditer(self.text)]
-
-    @property
-    def where(self) -> Where:
-        return Where(line=self.number, last_line=self.number, page=self.page)
+_Printed = Printed
 
 
 def _join(parts: list[str]) -> str:
@@ -351,41 +352,191 @@ def _ends_table(line: _Printed) -> bool:
     return bool(_TITLE.match(text) or _SECTION.match(text)) or text.startswith("单位：") or text.startswith("项目编码")
 
 
-def layout_blocks(lines: list[str]) -> list[Block]:
-    """The blocks of ``pdftotext -layout`` lines."""
+def _printed_lines(lines: list[str]) -> list[_Printed]:
     printed: list[_Printed] = []
     page = 1
     for number, raw in enumerate(lines, start=1):
+        # pdftotext ends a page with a form feed: the text after one is on the next page.
+        before, _, _ = raw.rpartition("\f")
+        page += before.count("\f") + (1 if "\f" in raw else 0)
         text = raw.replace("\f", "").rstrip()
         if text.strip():
             printed.append(_Printed(text, number, page))
-        page += raw.count("\f")
-    blocks: list[Block] = []
+    return printed
+
+
+_DIGITS = re.compile(r"[0-9\s]")
+_TOP_LINES = 3
+
+
+def _running_lines(printed: list[_Printed]) -> set[int]:
+    """The lines of a running page header: among the first lines of a page, the same text (numbers aside) on at
+    least three pages, other than a table's header printed again."""
+    tops: dict[int, list[int]] = {}
+    for index, line in enumerate(printed):
+        top = tops.setdefault(line.page, [])
+        if len(top) < _TOP_LINES:
+            top.append(index)
+    seen: dict[str, set[int]] = {}
+    for page, indices in tops.items():
+        for index in indices:
+            key = _DIGITS.sub("", printed[index].text)
+            if key:
+                seen.setdefault(key, set()).add(page)
+    running = {key for key, pages in seen.items() if len(pages) >= 3}
+    return {
+        index
+        for indices in tops.values()
+        for index in indices
+        if _DIGITS.sub("", printed[index].text) in running and read_header(printed, index) is None
+    }
+
+
+def _noise_blocks(line: _Printed) -> list[Block]:
+    """A running page header line as the text forms print it: each of its parts a line of its own."""
+    return [Paragraph([Line(text, line.where)]) for _, text in line.runs()]
+
+
+@dataclass
+class _Pending:
+    """An indicator table found in the first pass, to be read once the document's alignment is known."""
+
+    table: IndicatorTable
+    # Blocks between its pages (page headers), after each page but the last.
+    between: list[list[Block]]
+
+
+def _collect_table(printed: list[_Printed], index: int, header: Header, running: set[int]) -> tuple[_Pending, int]:
+    """The indicator table whose header is at ``index``, over as many pages as print its header again."""
+    table = IndicatorTable(header, grid_columns(header))
+    between: list[list[Block]] = []
+    continued = False
+    while True:
+        body_start = index + len(header.lines)
+        end = body_start
+        while end < len(printed) and end not in running and not _ends_table(printed[end]):
+            if read_header(printed, end) is not None or not _in_indicator_table(printed[end]):
+                break
+            end += 1
+        body = printed[body_start:end]
+        table.headers.append(header)
+        table.segments.append(Segment(header.lines, starts_for(table, header, body), body, continued))
+        noise: list[Block] = []
+        after = end
+        while after < len(printed) and (after in running or _is_noise(printed[after])):
+            noise.extend(_noise_blocks(printed[after]) if after in running else [_paragraph(printed[after])])
+            after += 1
+        following = read_header(printed, after) if after < len(printed) else None
+        last_page = body[-1].page if body else header.lines[-1].page
+        if following is None or printed[after].page <= last_page or not header_matches(table, following):
+            return _Pending(table, between), end
+        between.append(noise)
+        index, header, continued = after, following, True
+
+
+def _paragraph(line: _Printed) -> Paragraph:
+    return Paragraph([Line(line.text.strip(), line.where)])
+
+
+def _is_noise(line: _Printed) -> bool:
+    """Lines a table may be interrupted by at a page break: 单位, 续表."""
+    text = line.text.strip()
+    return text.startswith("单位：") or text in ("续表", "（续）", "(续)")
+
+
+def _in_indicator_table(line: _Printed) -> bool:
+    """A line belongs to the indicator table above while it has several runs, is indented or is a level label."""
+    runs = line.runs()
+    if not runs:
+        return False
+    first_word = runs[0][1].split(" ")[0]
+    text = line.text.strip()
+    if _PLAIN_TITLE.match(text) or _PERIOD_CAPTION.match(text):
+        return False
+    return len(runs) >= 2 or runs[0][0] >= 2 or first_word in _LEVEL_LABELS
+
+
+_PLAIN_TITLE = re.compile(r"^\S.{0,60}绩效(?:目标|指标)表$")
+_PERIOD_CAPTION = re.compile(
+    r"^(?:[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[、.．])?\s*(?:年度|中长期|长期)绩效(?:指标|目标)表?$"
+)
+
+
+def layout_blocks(lines: list[str]) -> list[Block]:
+    """The blocks of ``pdftotext -layout`` lines."""
+    printed = _printed_lines(lines)
+    running = _running_lines(printed)
+    # First pass: every block, indicator tables held back until the document's alignment is known.
+    items: list[Block | _Pending] = []
     index = 0
     while index < len(printed):
         line = printed[index]
+        if index in running:
+            items.extend(_noise_blocks(line))
+            index += 1
+            continue
         if line.text.startswith("项目编码"):
             end = index + 1
             while end < len(printed) and not printed[end].text.startswith(_INDICATOR_HEADER):
-                if _ends_table(printed[end]):
+                if _ends_table(printed[end]) or read_header(printed, end) is not None:
                     break
                 end += 1
-            blocks.append(_project_head(printed[index:end]))
+            items.append(_project_head(printed[index:end]))
             index = end
+            continue
+        header = read_header(printed, index)
+        if header is not None:
+            pending, index = _collect_table(printed, index, header, running)
+            items.append(pending)
             continue
         starts = _header_starts(line)
         if starts is None:
-            blocks.append(Paragraph([Line(line.text.strip(), line.where)]))
+            items.append(_paragraph(line))
             index += 1
             continue
         end = index + 1
         while end < len(printed) and not _ends_table(printed[end]) and _header_starts(printed[end]) is None:
-            if not _in_table(printed[end], starts):
+            if end in running or not _in_table(printed[end], starts):
                 break
             end += 1
-        blocks.append(_table(line, starts, printed[index + 1 : end]))
+        items.append(_table(line, starts, printed[index + 1 : end]))
         index = end
+    held = [item for item in items if isinstance(item, _Pending)]
+    reads = _cut_tables([item.table for item in held])
+    mode = _document_mode(reads)
+    blocks: list[Block] = []
+    for item in items:
+        if not isinstance(item, _Pending):
+            blocks.append(item)
+            continue
+        tables = reads[id(item.table)].blocks(mode)
+        for number, table in enumerate(tables):
+            blocks.append(table)
+            if number < len(item.between):
+                blocks.extend(item.between[number])
     return blocks
+
+
+def _cut_tables(tables: list[IndicatorTable]) -> dict[int, ReadTable]:
+    """Every indicator table cut into cells. A document prints its tables of one header with the same column
+    widths, so each column is as wide as its widest line in any of them: a column that never wraps in one
+    table shows its width in another."""
+    own = {id(table): table_caps(table) for table in tables}
+    widest: dict[tuple[str, ...], list[float]] = {}
+    for table in tables:
+        key = tuple(column.label for column in table.columns)
+        caps = own[id(table)]
+        known = widest.get(key)
+        widest[key] = caps if known is None else [max(a, b) for a, b in zip(known, caps, strict=True)]
+    return {id(table): cut_table(table, widest[tuple(column.label for column in table.columns)]) for table in tables}
+
+
+def _document_mode(reads: dict[int, ReadTable]) -> Mode:
+    """How the document aligns its cells vertically: the alignment that explains its indicator tables best."""
+    if not reads:
+        return "middle"
+    totals = {mode: sum(read.cost(mode) for read in reads.values()) for mode in MODES}
+    return min(totals, key=lambda mode: totals[mode])
 
 
 def _in_table(line: _Printed, starts: list[int]) -> bool:
