@@ -168,22 +168,31 @@ class IndicatorTable:
 
 
 def segment_starts(header: Header, lines: list[Printed], width: int) -> list[int]:
-    """Where each column starts on this page: at its header label, or where the texts below it start.
+    """Where each column starts on this page.
 
     pdftotext moves a label right of its column when the text left of it is
-    wide, so each column takes the most frequent start of the texts placed
-    nearest to its label, when some are.
+    wide, and moves a column's texts left or right from one group of lines to
+    the next, so each line's texts (those two or more spaces from the text
+    before) are given to the columns in order, as near as can be to a start
+    seen for the column in the lines that fill most columns (:func:`_assign`);
+    a column starts at the most frequent start of its texts.
     """
     starts = [label.start for label in header.columns()][:width]
     while len(starts) < width:
         starts.append(starts[-1] + 8 if starts else 0)
+    spaced = [[piece.start for piece in line.pieces() if piece.spaced] for line in lines]
+    # First the lines with a text in most columns, whose texts can be given to columns surely; then every line,
+    # each text as near as can be to a start seen in the first pass.
+    full = max(3, width - 2)
+    anchors: list[set[int]] = [{start} for start in starts]
+    for positions in spaced:
+        if len(positions) >= full:
+            for position, column in zip(positions, _assign(anchors, positions), strict=True):
+                anchors[column].add(position)
     seen: list[dict[int, int]] = [{} for _ in range(width)]
-    for line in lines:
-        for piece in line.pieces():
-            if not piece.spaced:
-                continue
-            nearest = min(range(width), key=lambda column: abs(starts[column] - piece.start))
-            seen[nearest][piece.start] = seen[nearest].get(piece.start, 0) + 1
+    for positions in spaced:
+        for position, column in zip(positions, _assign(anchors, positions), strict=True):
+            seen[column][position] = seen[column].get(position, 0) + 1
     refined = list(starts)
     for column, counts in enumerate(seen):
         if counts:
@@ -193,6 +202,40 @@ def segment_starts(header: Header, lines: list[Printed], width: int) -> list[int
     for column in range(1, width):
         refined[column] = max(refined[column], refined[column - 1] + 1)
     return refined
+
+
+def _assign(starts: list[set[int]], positions: list[int]) -> list[int]:
+    """The columns of texts starting at ``positions`` (left to right): one text per column, in order, as near
+    one of their columns' ``starts`` as can be."""
+    width = len(starts)
+
+    def distance(column: int, position: int) -> int:
+        return min(abs(start - position) for start in starts[column])
+
+    if len(positions) > width:
+        # More texts than columns: each to its nearest column.
+        return [min(range(width), key=lambda column: distance(column, position)) for position in positions]
+    inf = float("inf")
+    # cost[i][k]: texts 0..i placed, text i in column k.
+    cost = [[inf] * width for _ in positions]
+    back = [[-1] * width for _ in positions]
+    for i, position in enumerate(positions):
+        for k in range(i, width - (len(positions) - 1 - i)):
+            own = distance(k, position)
+            if i == 0:
+                cost[0][k] = own
+                continue
+            for j in range(i - 1, k):
+                if cost[i - 1][j] + own < cost[i][k]:
+                    cost[i][k], back[i][k] = cost[i - 1][j] + own, j
+    if not positions:
+        return []
+    k = min(range(width), key=lambda column: cost[-1][column])
+    out: list[int] = []
+    for i in range(len(positions) - 1, -1, -1):
+        out.append(k)
+        k = back[i][k]
+    return out[::-1]
 
 
 def _grid(segment: Segment, caps: list[float], columns: list[GridColumn]) -> list[GridLine]:
