@@ -140,8 +140,12 @@ class LineReader:
     (一级/二级指标) takes only their lines.
     """
 
-    def __init__(self, starts: Sequence[int], caps: Sequence[float], columns: Sequence[GridColumn]) -> None:
+    def __init__(
+        self, starts: Sequence[int], caps: Sequence[float], columns: Sequence[GridColumn], measured: bool = False
+    ) -> None:
         self.starts = starts
+        # Whether ``caps`` are the columns' measured widths (not guesses from their starts).
+        self.measured = measured
         self.caps = caps
         self.columns = columns
         self.recent: list[dict[int, int]] = []
@@ -204,9 +208,15 @@ class LineReader:
                     step = cost[i - 1][j] + own[k]
                     if j == k:
                         # pdftotext glued the second line of a cell to the text left of it, ahead of the first
-                        # line: a glued text followed by a text of the same column. Otherwise two texts of one
-                        # column on one line only when there are more texts than columns.
-                        step += 2.0 if previous.glued and not cell.glued else 30.0
+                        # line: a glued text followed by a text of the same column, or by the full first line glued
+                        # too (where the widths are known). Otherwise two texts of one column on one line only when
+                        # there are more texts than columns.
+                        if previous.glued and not cell.glued:
+                            step += 2.0
+                        elif previous.glued and self.measured and _continues(cell.text, previous.text, self.caps[k]):
+                            step += GLUED_PAIR
+                        else:
+                            step += 30.0
                     elif cell.glued and ends_before(previous.text, cell.text, self.caps[j]):
                         step += 0.5  # the word would have fitted after the text before it: less likely a boundary
                     if step < cost[i][k]:
@@ -232,6 +242,14 @@ class LineReader:
         if over > margin(cell.text):
             cost += 2.0 * over
         return cost
+
+
+GLUED_PAIR = 6.0  # a cell's two lines glued in reverse order: rare, taken only when nothing else fits
+
+
+def _continues(first: str, second: str, cap: float) -> bool:
+    """Whether ``second`` may be the next line of a cell whose line ``first`` is full."""
+    return not ends_before(first, second, cap) and text_width(first) + text_width(second) > cap
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,8 +238,8 @@ def _assign(starts: list[set[int]], positions: list[int]) -> list[int]:
     return out[::-1]
 
 
-def _grid(segment: Segment, caps: list[float], columns: list[GridColumn]) -> list[GridLine]:
-    reader = LineReader(segment.starts, caps, columns)
+def _grid(segment: Segment, caps: list[float], columns: list[GridColumn], measured: bool = False) -> list[GridLine]:
+    reader = LineReader(segment.starts, caps, columns, measured=measured)
     lines = [GridLine(line, reader.read(line.pieces())) for line in segment.lines]
     return unstack(lines, columns, caps)
 
@@ -288,7 +288,7 @@ class ReadTable:
 
 def cut_table(table: IndicatorTable, caps: list[float]) -> ReadTable:
     """The table's lines cut into cells with column widths ``caps``."""
-    return ReadTable(table, caps, [_grid(segment, caps, table.columns) for segment in table.segments])
+    return ReadTable(table, caps, [_grid(segment, caps, table.columns, True) for segment in table.segments])
 
 
 def _blocks(table: IndicatorTable, reads: list[_Read], caps: list[float], mode: Mode) -> list[Table]:
