@@ -43,9 +43,11 @@ format: $(STAMP)
 	$(BIN)/ruff format $(LINTED)
 	$(BIN)/ruff check --fix $(LINTED)
 
-## Benchmark at 1, 100 and 1000 documents; prints a table and writes bench/results.json (about 10 minutes)
+## Benchmark at 1, 100 and 1000 documents; prints a table and writes bench/results.json (about 10 minutes);
+## then the search quality report on the labelled queries (docs/search.md)
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.search_quality
 
 ## Debian's packages the tests need, installed when missing (needs root or sudo): Chromium for the browser
 ## tests and for printing PDF fixtures, CJK fonts to print them with, poppler's pdftotext for the layout form

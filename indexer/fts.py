@@ -1,9 +1,17 @@
-"""SQLite FTS5 indexes over pre-segmented text.
+"""SQLite FTS5 search over pre-segmented text, through the one query planner.
 
 SQLite cannot run jieba inside FTS5, so the text is segmented in Python by
-:mod:`indexer.tokenizer` and stored as space-separated terms; FTS5's own
-``unicode61`` tokenizer then only splits on those spaces. Queries go through
-the same tokenizer (:func:`match_expression`), so the two always agree.
+:mod:`indexer.tokenizer` and stored as space-separated terms (a target with
+its target terms, :mod:`indexer.target_terms`); FTS5's own ``unicode61``
+tokenizer then only splits on those spaces. A query is read and planned by
+:mod:`indexer.planner` and run by :mod:`indexer.ranking`; the functions here
+are what SQL and Python callers use:
+
+* :func:`match_expression` — the FTS5 ``MATCH`` expression of everything a
+  query finds (``kb_fts_match`` in SQL);
+* :func:`search_indicators` — the ranked indicators (tiers, then BM25);
+* :func:`search` — the exact tier alone, on any FTS5 table;
+* :func:`covers` — whether texts hold what a query asks (``kb_covers``).
 """
 
 from __future__ import annotations
@@ -11,44 +19,92 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from indexer.texts import matching_members
-from indexer.tokenizer import query_terms, term_set
-from kb.db.schema import TEXT_FTS
+from indexer.match import COLUMNS, TARGET, Phrase, Term, all_of, quote
+from indexer.planner import NO_MATCH, plan, read_query
+from indexer.ranking import Hit, ranked
+from indexer.target_terms import index_column_text
 from kb.db.spec import FtsSpec
 
-# Matches nothing and is valid FTS5 syntax: the answer to a query with no terms.
-NO_MATCH = '""'
+__all__ = ["NO_MATCH", "covers", "match_expression", "quote_term", "search", "search_hits", "search_indicators"]
 
 
 def quote_term(term: str) -> str:
     """One term as an FTS5 string: syntax characters lose their meaning."""
-    return '"' + term.replace('"', '""') + '"'
+    return quote(term)
 
 
-def match_expression(query: str) -> str:
-    """The FTS5 MATCH expression of a user's query: every term required.
+def exact_expression(query: str) -> str:
+    """The FTS5 expression of the exact tier alone: every word as written, every target condition.
 
-    Any text is safe here: quotes, ``AND``, ``*`` and punctuation are either
-    dropped by the tokenizer or quoted. A query with no terms matches nothing.
+    Needs no knowledge base: other wordings, families and categories are not
+    asked for. A query with no terms matches nothing.
     """
-    terms = query_terms(query or "")
-    return " ".join(quote_term(t) for t in terms) if terms else NO_MATCH
+    read = read_query(query or "")
+    if read.empty:
+        return NO_MATCH
+    exact = [
+        *(need.exact() for need in read.needs),
+        *(Phrase(phrase) for phrase in read.phrases),
+        *(Term(c.term(), (TARGET,)) for c in read.targets),
+    ]
+    expr = all_of(exact)
+    return expr.fts5() if expr is not None else NO_MATCH
+
+
+def match_expression(query: str, conn: sqlite3.Connection | None = None, rename: dict[str, str] | None = None) -> str:
+    """The FTS5 MATCH expression of everything ``query`` finds in the knowledge base behind ``conn``.
+
+    Every tier of the plan (exact, other wordings, family, category) joined
+    with OR. Without a connection only the exact tier can be planned. Any
+    text is safe: quotes, ``AND``, ``*`` and punctuation are dropped or
+    quoted; a query with no terms matches nothing. ``rename`` maps the
+    indicator index's column names to another index's (goal indicators).
+    """
+    if conn is None:
+        return exact_expression(query)
+    return plan(conn, query or "").fts5(rename)
 
 
 def search(conn: sqlite3.Connection, spec: FtsSpec, query: str, limit: int = 20) -> list[tuple[int, float]]:
-    """``(rowid, score)`` of the best matches, best first (score: negated BM25, higher is better)."""
+    """``(rowid, score)`` of the best exact matches in one FTS5 table, best first (score: negated BM25)."""
     sql = (
         f"SELECT rowid, -{spec.bm25()} AS score FROM [{spec.name}] "
         f"WHERE [{spec.name}] MATCH ? ORDER BY {spec.bm25()} LIMIT ?"
     )
-    return [(row[0], row[1]) for row in conn.execute(sql, (match_expression(query), limit))]
+    return [(row[0], row[1]) for row in conn.execute(sql, (exact_expression(query), limit))]
 
 
-def covers(query: str, *texts: str | None) -> bool:
-    """Whether every term of ``query`` is among the index terms of ``texts`` (AND, as a search matches)."""
-    terms = query_terms(query or "")
-    found = term_set(" ".join(text or "" for text in texts))
-    return bool(terms) and all(term in found for term in terms)
+def covers(conn: sqlite3.Connection, query: str, *texts: str | None) -> bool:
+    """Whether an indicator with these texts is found by ``query`` (any tier of its plan).
+
+    ``texts`` are taken in the order of the indicator index's columns:
+    三级指标, description, target, basis, project name (fewer will do; more are ignored).
+    """
+    union = plan(conn, query or "").union()
+    if union is None:
+        return False
+    columns = {
+        column: tuple(index_column_text(column, text or "").split())
+        for column, text in zip(COLUMNS, texts, strict=False)
+    }
+    return union.holds(columns)
+
+
+def search_hits(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    limit: int | None = 20,
+    level2: Sequence[str] = (),
+    years: Sequence[int] = (),
+    project_ids: Sequence[int] = (),
+) -> list[Hit]:
+    """The indicators best matching ``query``: exact matches first, then other wordings, family, category.
+
+    Within a tier distinct texts are ranked by BM25 and expanded into the
+    indicators sharing them, in id order (see :mod:`indexer.ranking`).
+    """
+    return ranked(conn, plan(conn, query or ""), limit, level2=level2, years=years, project_ids=project_ids)
 
 
 def search_indicators(
@@ -60,49 +116,6 @@ def search_indicators(
     years: Sequence[int] = (),
     project_ids: Sequence[int] = (),
 ) -> list[tuple[int, float]]:
-    """``(indicator id, score)`` of the indicators best matching ``query``, best first, ties by id.
-
-    Distinct texts are ranked (:data:`TEXT_FTS`), then expanded into the
-    indicators that share them. A text that matched only thanks to a word in
-    some member's project name keeps just the members whose own project has it.
-    """
-    terms = query_terms(query or "")
-    if not terms:
-        return []
-    expression = " ".join(quote_term(t) for t in terms)
-    where, params = "", [expression]
-    if level2:
-        where = f" AND t.level2 IN ({', '.join('?' for _ in level2)})"
-        params += list(level2)
-    sql = (
-        f"SELECT f.rowid, -{TEXT_FTS.bm25()}, f.level3, f.description, f.target_raw, f.basis "
-        f"FROM [{TEXT_FTS.name}] f JOIN indicator_texts t ON t.id = f.rowid "
-        f"WHERE [{TEXT_FTS.name}] MATCH ?{where} ORDER BY {TEXT_FTS.bm25()}"
-    )
-    hits: list[tuple[int, float]] = []
-    # Every text has a member, so the first page of texts usually fills the page; filters may need them all.
-    for text_limit in (max(limit, 50), None):
-        texts = conn.execute(sql + (f" LIMIT {text_limit}" if text_limit else ""), params).fetchall()
-        hits = _expand(conn, texts, terms, years, project_ids, limit)
-        if len(hits) >= limit or text_limit is None or len(texts) < text_limit:
-            break
-    return hits
-
-
-def _expand(
-    conn: sqlite3.Connection,
-    texts: list[tuple],
-    terms: list[str],
-    years: Sequence[int],
-    project_ids: Sequence[int],
-    limit: int,
-) -> list[tuple[int, float]]:
-    hits: list[tuple[int, float]] = []
-    for text_id, score, *columns in texts:
-        present = term_set(" ".join(columns))
-        missing = [t for t in terms if t not in present]
-        for indicator_id in matching_members(conn, text_id, missing, years, project_ids):
-            hits.append((indicator_id, score))
-            if len(hits) >= limit:
-                return hits
-    return hits
+    """``(indicator id, score)`` of the indicators best matching ``query``, best first (see :func:`search_hits`)."""
+    hits = search_hits(conn, query, limit=limit, level2=level2, years=years, project_ids=project_ids)
+    return [(hit.id, hit.score) for hit in hits]

@@ -14,13 +14,11 @@ project's name.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from indexer.tokenizer import index_text, term_set
-from kb.db.schema import INDICATOR_FTS, INDICATORS, PROJECTS, TEXT_FTS
+from indexer.target_terms import index_column_text
+from kb.db.schema import INDICATOR_FTS, TEXT_FTS
 
 # The searchable texts of an indicator that make up its distinct text (the text index's columns but the
 # project names, which vary between the indicators sharing a text).
@@ -41,8 +39,10 @@ class IndicatorTexts(NamedTuple):
         return tuple(getattr(self, column) for column in TEXT_COLUMNS)
 
     def segmented(self) -> IndicatorTexts:
-        """The same texts as index terms (:func:`indexer.tokenizer.index_text`), the form FTS5 and Whoosh store."""
-        return IndicatorTexts(*(index_text(text or "") for text in self))
+        """The same texts as index terms, the form FTS5 and Whoosh store (a target with its target terms)."""
+        return IndicatorTexts(
+            *(index_column_text(column, text or "") for column, text in zip(self._fields, self, strict=False))
+        )
 
 
 assert IndicatorTexts._fields == INDICATOR_FTS.columns, "IndicatorTexts must name the columns of INDICATOR_FTS"
@@ -85,30 +85,3 @@ class IndexedText:
     def project_count(self) -> int:
         """How many projects the members belong to."""
         return len({member[2] for member in self.members})
-
-
-def matching_members(
-    conn: sqlite3.Connection,
-    text_id: int,
-    missing_terms: Sequence[str],
-    years: Sequence[int] = (),
-    project_ids: Sequence[int] = (),
-) -> Iterator[int]:
-    """The indicators sharing a text that a search for it finds, in id order.
-
-    ``missing_terms`` are the query terms the text itself lacks (it matched
-    them in some member's project name): a member qualifies only if its own
-    project's name holds them. ``years`` and ``project_ids`` filter.
-    """
-    i, p = INDICATORS.c, PROJECTS.c
-    rows = conn.execute(
-        f"SELECT i.{i.id}, i.{i.project_year}, i.{i.project_id}, p.{p.name} FROM {INDICATORS.name} i "
-        f"JOIN {PROJECTS.name} p ON p.{p.id} = i.{i.project_id} WHERE i.{i.text_id} = ? ORDER BY i.{i.id}",
-        (text_id,),
-    )
-    for indicator_id, year, project_id, project_name in rows:
-        if (years and year not in years) or (project_ids and project_id not in project_ids):
-            continue
-        if missing_terms and not all(t in term_set(project_name or "") for t in missing_terms):
-            continue
-        yield indicator_id

@@ -448,3 +448,8 @@ def use_request_caches() -> Memos:
 def memos() -> Memos:
     """The caches this process segments with."""
     return _memos
+
+
+def is_dictionary_word(word: str) -> bool:
+    """Whether ``word`` is an entry of the segmentation dictionary (jieba's and ``userdict.txt``)."""
+    return bool(_jieba().FREQ.get(normalise(word)))

@@ -19,7 +19,7 @@ import os
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,8 +31,11 @@ from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
-from indexer.texts import TEXT_COLUMNS, IndexedText, matching_members
-from indexer.tokenizer import query_terms
+from indexer.match import COLUMNS, IMPOSSIBLE, whoosh_query
+from indexer.planner import EXACT, TIER_LABELS, plan
+from indexer.ranking import Members, own_terms, qualifying
+from indexer.target_terms import PREFIX as TARGET_PREFIX
+from indexer.texts import TEXT_COLUMNS, IndexedText
 from kb.db.schema import INDICATOR_FTS, TEXT_FTS
 
 BUILD_ID_FILE = "BUILD_ID"
@@ -44,6 +47,8 @@ _NOT_INDEX_FILES = frozenset({BUILD_ID_FILE, CHECKSUMS_FILE, f"{CHECKSUMS_FILE}.
 WRITER_MEMORY_MB = 256
 TEXT_FIELDS = ("level3", "description", "target", "basis", "project_name")
 FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights, strict=True))
+# The Whoosh field of each column of the indicator indexes (a planned query names those columns).
+FIELDS = dict(zip(COLUMNS, TEXT_FIELDS, strict=True))
 
 
 def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
@@ -75,11 +80,18 @@ def _schema() -> Schema:
 
 @dataclass
 class Hit:
-    """One search result: the indicator id, its BM25F score and the query terms it matched."""
+    """One search result: the indicator id, its BM25F score, its tier and the query terms it matched."""
 
     id: int
     score: float
     matched: list[str] = field(default_factory=list)
+    tier: int = 0
+    kind: str = EXACT
+
+    @property
+    def label(self) -> str:
+        """The tier in Chinese: 精确匹配, 相近写法, 同族指标, 同类指标."""
+        return TIER_LABELS[self.kind]
 
 
 def index_dir_for(db_path: Path) -> Path:
@@ -316,6 +328,19 @@ def _open(directory: str, build_id: str | None) -> index.Index:
     return index.open_dir(directory)
 
 
+def _ranked_texts(searcher: Any, query: Query, filters: Query | None, limit: int | None) -> Iterator[Any]:
+    """The texts a tier matches, best BM25F first; asks for more only when the first ones do not suffice."""
+    seen = 0
+    for text_limit in (max(limit or 0, 50), max((limit or 0) * 20, 500), None):
+        results = searcher.search(query, limit=text_limit, filter=filters, terms=True)
+        for position, result in enumerate(results):
+            if position >= seen:
+                seen += 1
+                yield result
+        if results.scored_length() >= len(results):
+            return
+
+
 def search(
     directory: Path,
     conn: sqlite3.Connection,
@@ -324,37 +349,36 @@ def search(
     level2: Sequence[str] = (),
     years: Sequence[int] = (),
     project_ids: Sequence[int] = (),
-    limit: int = 20,
+    limit: int | None = 20,
 ) -> list[Hit]:
-    """Indicators matching every term of ``query``, best BM25F score first (ties by id).
+    """Indicators ``query`` finds, best first: tier by tier (:mod:`indexer.planner`), BM25F within a tier.
 
     Whoosh ranks the distinct texts; ``conn`` (the knowledge base the index
-    was built from) lists the indicators sharing each.
+    was built from) lists the indicators sharing each, each checked on its own
+    project name like :mod:`indexer.ranking` does.
     """
-    terms = query_terms(query)
-    if not terms:
+    the_plan = plan(conn, query)
+    if not the_plan.tiers:
         return []
-    q = And([Or([Term(f, term) for f in TEXT_FIELDS]) for term in terms])
     ix = _open(str(directory), index_build_id(directory))
     filters = _filters(level2, years)
+    members = Members(conn, years, project_ids)
     hits: list[Hit] = []
+    placed: set[int] = set()
     with ix.searcher(weighting=scoring.BM25F()) as searcher:
-        # A text may match through a project name some of its members lack, or hold members outside the
-        # filters; if the first page of texts falls short, ask again for all of them.
-        for text_limit in (max(limit, 50), max(limit * 20, 500), None):
-            results = searcher.search(q, limit=text_limit, filter=filters, terms=True)
-            hits = []
-            for result in results:
-                matched = {_term(t) for f, t in result.matched_terms() if f != "project_name"}
-                everything = sorted(matched | {_term(t) for _, t in result.matched_terms()})
-                missing = [t for t in terms if t not in matched]
-                for indicator_id in matching_members(conn, result["text_id"], missing, years, project_ids):
-                    hits.append(Hit(id=indicator_id, score=round(result.score, 4), matched=everything))
-                    if len(hits) >= limit:
+        for index, tier in enumerate(the_plan.tiers):
+            for result in _ranked_texts(searcher, whoosh_query(tier.expr, FIELDS), filters, limit):
+                text_id = result["text_id"]
+                matched = sorted({_term(t) for _, t in result.matched_terms()} - {IMPOSSIBLE})
+                shown = [t for t in matched if not t.startswith(TARGET_PREFIX)]
+                for indicator_id in qualifying(members, members.sharing(text_id), own_terms(conn, text_id), tier.expr):
+                    if indicator_id in placed:
+                        continue
+                    placed.add(indicator_id)
+                    hits.append(Hit(indicator_id, round(result.score, 4), shown, index, tier.kind))
+                    if limit is not None and len(hits) >= limit:
                         return hits
-            if results.scored_length() >= len(results):
-                break
-    return hits[:limit]
+    return hits
 
 
 def _term(term: bytes | str) -> str:

@@ -32,18 +32,23 @@ def test_search_box_in_chromium(served: str, tmp_path: Path) -> None:
         page.wait_for_url("**_search=*")
         page.wait_for_selector("table.rows-and-columns tbody tr")
         ids = page.locator("table.rows-and-columns tbody td.col-id").all_inner_texts()
+        names = page.locator("table.rows-and-columns tbody td.col-level3").all_inner_texts()
         projects = page.locator("table.rows-and-columns tbody td.col-project_id").all_inner_texts()
         targets = page.locator("table.rows-and-columns tbody td.col-target_raw").all_inner_texts()
         shown_query = box.input_value()
         page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
 
     rows = dict(zip([i.strip() for i in ids], zip(projects, targets, strict=True), strict=True))
-    assert set(rows) == {
+    # The 4 exact rows first, marked so, then the other satisfaction targets (issue 14).
+    exact = {
         f"{seed_indicator(5, 6)}",
         f"{seed_indicator(11, 6)}",
         f"{seed_indicator(16, 6)}",
         f"{seed_indicator(23, 7)}",
     }
+    assert {i.strip() for i in ids[:4]} == exact
+    assert all(name.startswith("精确匹配") for name in names[:4]) and len(rows) == 46
+    assert not any(name.startswith("精确匹配") for name in names[4:])
     assert "省级就业补助资金" in rows[f"{seed_indicator(11, 6)}"][0] and rows[f"{seed_indicator(11, 6)}"][1] == "≤90%"
     assert (
         "社会保险经办工作经费" in rows[f"{seed_indicator(23, 7)}"][0] and rows[f"{seed_indicator(23, 7)}"][1] == "≤90%"

@@ -84,7 +84,7 @@ def test_from_an_indicator_to_its_source_project_family_and_peers(served: tuple[
         peers = page.locator("table.kb-similar tbody tr:not(.kb-self)")
         first_peer = peers.first.locator("td").all_inner_texts()
         peers.first.locator("td").nth(3).locator("a").click()
-        page.wait_for_url(f"**/kb/indicators/{seed_indicator(5, 6)}")
+        page.wait_for_url(f"**/kb/indicators/{seed_indicator(23, 7)}")
         peer_heading = page.locator("h1").inner_text()
         page.go_back()
 
@@ -114,7 +114,8 @@ def test_from_an_indicator_to_its_source_project_family_and_peers(served: tuple[
         " · shijiazhuang-gaoxin-zuzhibu-2024-budget.txt · 第 1233 行"
     )
     assert copied in {"已复制", "复制"}
-    assert first_peer[2] == "就业专项区级配套资金" and first_peer[4].strip() == "≥90%" and first_peer[6] == "✓"
+    # The same name and the same target first (issue 14): project 23's 受益对象满意度 ≤90%.
+    assert first_peer[2] == "社会保险经办工作经费" and first_peer[4].strip() == "≤90%" and first_peer[6] == "✓"
     assert peer_heading.startswith("受益对象满意度")
     assert project_heading.startswith("石财社〔2022〕99号提前下达2023年省级就业补助资金")
     assert family_heading.startswith("受益人员满意度")

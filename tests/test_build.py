@@ -311,20 +311,25 @@ def test_series_group_the_same_fund_across_years(seed_db: Path) -> None:
 )
 def test_ranked_search_over_texts_finds_exactly_what_the_indicator_index_matches(seed_db: Path, query: str) -> None:
     """Ranking distinct texts, then checking members against their own project names, loses and adds nothing."""
-    from indexer.fts import match_expression, search_indicators
+    from indexer.fts import match_expression, search_hits
 
     with sqlite3.connect(seed_db) as conn:
-        ranked = search_indicators(conn, query, limit=1000)
+        hits = search_hits(conn, query, limit=1000)
+        ranked = [(hit.id, hit.score) for hit in hits]
         exact = {
             rowid
             for (rowid,) in conn.execute(
-                f"select rowid from {INDICATOR_FTS.name} where {INDICATOR_FTS.name} match ?", (match_expression(query),)
+                f"select rowid from {INDICATOR_FTS.name} where {INDICATOR_FTS.name} match ?",
+                (match_expression(query, conn),),
             )
         }
     assert {i for i, _ in ranked} == exact
     assert len(ranked) == len(exact) > 0
-    scores = [score for _, score in ranked]
-    assert scores == sorted(scores, reverse=True)
+    # Tiers in order (issue 14), BM25 descending within each.
+    assert [hit.tier for hit in hits] == sorted(hit.tier for hit in hits)
+    for tier in {hit.tier for hit in hits}:
+        scores = [hit.score for hit in hits if hit.tier == tier]
+        assert scores == sorted(scores, reverse=True)
 
 
 def test_project_name_words_only_count_for_their_own_project(seed_db: Path) -> None:

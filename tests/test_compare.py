@@ -168,16 +168,21 @@ def test_similar_table_format(seed_db: Path) -> None:
 def test_search_table_and_json(seed_db: Path) -> None:
     result = run("search", "受益对象满意度", "--db", str(seed_db))
     assert result.exit_code == 0
-    assert result.output.splitlines()[0] == "4 条结果（Whoosh BM25F；查询词：受益对象满意度）"
+    # The 4 exact rows first, then the family (issue 14); the default limit is 20.
+    assert (
+        result.output.splitlines()[0]
+        == "20 条结果（Whoosh BM25F；查询词：受益对象满意度；精确匹配 4 条，同族指标 16 条）"
+    )
     assert "\x1b[" not in result.output  # no colour when the output is not a terminal
     data = json.loads(run("search", "受益对象满意度", "--db", str(seed_db), "--format", "json").output)
-    assert sorted(r["id"] for r in data) == [
+    assert sorted(r["id"] for r in data[:4]) == [
         seed_indicator(5, 6),
         seed_indicator(11, 6),
         seed_indicator(16, 6),
         seed_indicator(23, 7),
     ]
-    assert all(r["matched_terms"] == ["受益对象满意度"] for r in data)
+    assert all(r["matched_terms"] == ["受益对象满意度"] and r["match_kind"] == "精确匹配" for r in data[:4])
+    assert {r["match_kind"] for r in data[4:]} == {"同族指标"}
 
 
 def test_search_filters(seed_db: Path) -> None:
@@ -186,7 +191,8 @@ def test_search_filters(seed_db: Path) -> None:
         assert result.exit_code == 0, result.output
         return sorted(r["id"] for r in json.loads(result.output))
 
-    assert ids("受益对象满意度", "--year", "2023") == [seed_indicator(11, 6), seed_indicator(16, 6)]
+    # Quoted: the exact wording only (issue 14 adds the family and category otherwise).
+    assert ids('"受益对象满意度"', "--year", "2023") == [seed_indicator(11, 6), seed_indicator(16, 6)]
     assert ids("满意度", "--project", "11") == [seed_indicator(11, 6)]
     assert ids("满意度", "--project", "创业担保贷款财政贴息") == [seed_indicator(29, 6)]
     assert len(ids("租赁", "--level2", "数量指标")) == 6

@@ -46,13 +46,15 @@ def test_pages(datasette: DatasetteClient, path: str) -> None:
 
 def test_search_api_understands_unsegmented_chinese(datasette: DatasetteClient) -> None:
     found = search(datasette, "indicators", "受益对象满意度")
-    assert sorted(row["project_id"] for row in found) == [
+    # The exact matches first, then the other satisfaction targets (issue 14: family and category tiers).
+    assert sorted(row["project_id"] for row in found[:4]) == [
         seed_project(5),
         seed_project(11),
         seed_project(16),
         seed_project(23),
     ]
-    at_most = [row["id"] for row in found if row["target_op"] == "≤"]
+    assert len(found) == 46 and {row["level1"] for row in found} == {"满意度指标"}
+    at_most = sorted(row["id"] for row in found if row["target_op"] == "≤")
     assert at_most == [seed_indicator(11, 6), seed_indicator(23, 7)]
 
 
@@ -70,7 +72,7 @@ def test_search_box_queries(datasette: DatasetteClient, query: str, projects: se
 
 def test_search_on_the_view_and_the_goal_indicators(datasette: DatasetteClient) -> None:
     found = search(datasette, "indicator_details", "受益对象满意度", "&target_op=%E2%89%A4")
-    assert [(r["project_seq"], r["project_year"], r["target_raw"]) for r in found] == [
+    assert sorted((r["project_seq"], r["project_year"], r["target_raw"]) for r in found) == [
         (11, 2023, "≤90%"),
         (23, 2024, "≤90%"),
     ]
@@ -98,7 +100,8 @@ def test_search_box_keeps_what_the_user_typed(datasette: DatasetteClient) -> Non
     html = datasette.get(f"/kb/indicators?_search={quote('受益对象满意度')}").text
     assert 'id="_search"' in html
     assert "\\u53d7\\u76ca\\u5bf9\\u8c61\\u6ee1\\u610f\\u5ea6" in html  # restored by the plugin's script
-    assert "共 4 行" in html and "全文检索“受益对象满意度”" in html
+    # Its 4 exact rows, then the rest of the satisfaction targets (issue 14).
+    assert "共 46 行" in html and "全文检索“受益对象满意度”" in html
 
 
 def test_foreign_keys_link_indicator_to_project_and_document(datasette: DatasetteClient) -> None:
@@ -156,7 +159,9 @@ def test_sql_functions_from_the_plugin(datasette: DatasetteClient) -> None:
         f"/kb.json?sql={quote('select kb_fts_match(:q) as m, kb_terms(:q) as t')}"
         f"&q={quote('受益对象满意度')}&_shape=array"
     )
-    assert data == [{"m": '"受益对象满意度"', "t": "受益对象满意度 受益 受益对象 对象 满意 满意度"}]
+    # Everything the planner finds: the exact term, then the family's names and the category's (issue 14).
+    assert data[0]["m"].startswith('("受益对象满意度" OR {level3} : "受益人员满意度" OR ')
+    assert data[0]["t"] == "受益对象满意度 受益 受益对象 对象 满意 满意度"
 
 
 def test_metadata_is_loaded(datasette: DatasetteClient) -> None:
@@ -245,14 +250,14 @@ def test_broad_searches_skip_facets_and_count(datasette: DatasetteClient, monkey
     import kb.web.plugin as plugin
 
     full = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}")
-    assert full["facet_results"] and full["filtered_table_rows_count"] == 4
+    assert full["facet_results"] and full["filtered_table_rows_count"] == 46
     monkeypatch.setattr(plugin, "FACET_LIMIT", 3)
     monkeypatch.setattr(plugin, "COUNT_LIMIT", 3)
     light = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}")
     assert light["facet_results"] == {} and light["filtered_table_rows_count"] is None
-    assert len(light["rows"]) == 4
+    assert len(light["rows"]) == 46
     html = datasette.get(f"/kb/indicators?_search={quote('受益对象满意度')}").text
-    assert "kb-note" in html and "4 \\u6761\\u5339\\u914d" in html  # 共有 4 条匹配
+    assert "kb-note" in html and "46 \\u6761\\u5339\\u914d" in html  # 共有 46 条匹配
     # Asking for a facet brings it back.
     asked = datasette.json(f"/kb/indicators.json?_search={quote('受益对象满意度')}&_facet=target_op")
     assert set(asked["facet_results"]) >= {"target_op"}

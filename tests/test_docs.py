@@ -17,7 +17,8 @@ def _named_paths(doc: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "doc", ["ARCHITECTURE.md", "README.md", "docs/rules.md", "docs/budget_tables.md", "docs/comparison.md"]
+    "doc",
+    ["ARCHITECTURE.md", "README.md", "docs/rules.md", "docs/budget_tables.md", "docs/comparison.md", "docs/search.md"],
 )
 def test_every_path_the_docs_name_exists(doc: str) -> None:
     paths = _named_paths(ROOT / doc)

@@ -91,8 +91,9 @@ def test_indicator_links_findings_and_similar(seed_db: Path, datasette: Datasett
     rows = re.findall(r'<a href="/kb/projects/(\d+)">([^<]+)</a></td>\s*<td><a href="/kb/indicators/(\d+)">', similar)
     assert len(rows) == 10
     assert all(int(project) != seed_project(11) for project, _, _ in rows)
-    assert rows[0][1] == "就业专项区级配套资金" and int(rows[0][2]) == seed_indicator(5, 6)
-    assert "≥90%" in similar.split("就业专项区级配套资金", 1)[1][:400]
+    # The same name and the same target first (issue 14): project 23's 受益对象满意度 ≤90%.
+    assert rows[0][1] == "社会保险经办工作经费" and int(rows[0][2]) == seed_indicator(23, 7)
+    assert "≤90%" in similar.split("社会保险经办工作经费", 1)[1][:400]
 
 
 def test_unknown_indicator_is_a_404(datasette: DatasetteClient) -> None:

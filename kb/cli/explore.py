@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from kb.cli.common import DB_OPTION, FORMAT_OPTION, LIMIT_OPTION, echo, echo_jso
     epilog=(
         "\b\n示例 (examples)：\n"
         "  kb search 受益对象满意度                    # 不用分词，直接输入中文\n"
+        "  kb search '满意度 ≤90%'                     # 指标值条件：写成 ≤90% 的满意度\n"
         "  kb search 办公用房 --year 2024 --limit 50\n"
         "  kb search 培训 --level2 数量指标 --level2 质量指标\n"
         "  kb search 满意度 --project 就业补助 --format json"
@@ -50,10 +52,12 @@ def search(
 
     Search the indicators for QUERY (Chinese, unsegmented).
 
-    按 BM25F 相关度排序，检索三级指标、指标描述、指标值、指标值确定依据和项目名称；表格列出每条指标的来源
-    （文件和行号），终端上标出命中的词。退出状态：0 成功（包括没有结果）；2 查询没有可检索的词或知识库不存在。
+    按 BM25F 相关度排序，检索三级指标、指标描述、指标值、指标值确定依据和项目名称：原样相符的（精确匹配）在前，
+    其后依次为全部词语、相近写法（满意率 → 满意度）、同族指标、同类指标；≤90% 之类的指标值是条件（见 docs/search.md）。
+    表格列出每条指标的来源（文件和行号），终端上标出命中的词。退出状态：0 成功（包括没有结果）；2 查询没有可检索的词
+    或知识库不存在。
     """
-    from indexer.tokenizer import query_terms
+    from indexer.planner import plan
     from indexer.whoosh_index import search as whoosh_search
     from kb.cli.render.indicators import highlighter, indicator_record, indicator_table
     from kb.db.read import (
@@ -64,24 +68,34 @@ def search(
     )
     from kb.errors import UsageError
 
-    terms = query_terms(query)
-    if not terms:
-        raise UsageError(f"查询 {query!r} 只有停用词或标点，没有可检索的词 (the query has no searchable words)")
     conn = open_database(db_path)
+    the_plan = plan(conn, query)
+    if the_plan.query.empty:
+        raise UsageError(f"查询 {query!r} 只有停用词或标点，没有可检索的词 (the query has no searchable words)")
     directory = fresh_whoosh_index(Path(db_path), conn, notify)
     wanted_projects = [pid for spec in projects for pid in project_ids(conn, spec)]
     hits = whoosh_search(directory, conn, query, level2=level2, years=years, project_ids=wanted_projects, limit=limit)
     rows = indicator_rows(conn, (h.id for h in hits))
     if fmt == "json":
-        echo_json([indicator_record(rows[h.id], score=h.score, matched_terms=h.matched) for h in hits])
+        echo_json(
+            [indicator_record(rows[h.id], score=h.score, match_kind=h.label, matched_terms=h.matched) for h in hits]
+        )
         return
-    echo(f"{len(hits)} 条结果（Whoosh BM25F；查询词：{' '.join(terms)}）")
+    terms = the_plan.query.terms()
+    asked = " ".join([*terms, *(c.label() for c in the_plan.query.targets)])
+    tiers = "，".join(f"{label} {count} 条" for label, count in Counter(h.label for h in hits).items())
+    echo(f"{len(hits)} 条结果（Whoosh BM25F；查询词：{asked}" + (f"；{tiers}" if tiers else "") + "）")
+    for note in the_plan.notes:
+        echo(f"  相近写法：{note}")
     if hits:
         color = sys.stdout.isatty()
         # The table's cells are cleaned of control characters before the highlighting colours them.
         echo(
             indicator_table(
-                [rows[h.id] for h in hits], [f"{h.score:.2f}" for h in hits], "得分", decorate=highlighter(terms, color)
+                [rows[h.id] for h in hits],
+                [f"{h.label} {h.score:.2f}" for h in hits],
+                "匹配 得分",
+                decorate=highlighter(terms, color),
             ),
             styled=True,
         )
@@ -108,9 +122,9 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
     同一指标族的指标在前（✓），其次是名称与描述最相近的，来自所有项目和年度，指标值与来源（文件和行号）并列。
     退出状态：0 成功；2 指标编号不存在、文字没有可比较的词或知识库不存在。
     """
+    from indexer.planner import read_query
     from indexer.similarity import probe_for_indicator, probe_for_text
     from indexer.similarity import similar as find_similar
-    from indexer.tokenizer import query_terms
     from kb.cli.render.indicators import indicator_record, indicator_table
     from kb.db.read import indicator_rows, open_database, parse_id
     from kb.errors import UsageError
@@ -125,7 +139,7 @@ def similar(what: str, db_path: str, limit: int, fmt: str) -> None:
         context = f"{subject['project_name']}，{subject['project_year']}，{subject['target_raw']}"
         title = f"与 {probe.id}「{probe.level3}」（{context}）相似的指标"
     else:
-        if not query_terms(what):
+        if read_query(what).empty:
             raise UsageError(f"{what!r} 只有停用词或标点，无法比较 (nothing to compare)")
         probe = probe_for_text(conn, what)
         subject = None

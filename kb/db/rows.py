@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.series import series_key
+from indexer.target_terms import index_column_text
 from indexer.texts import IndicatorTexts, text_key
-from indexer.tokenizer import index_text
 from kb.checks.engine import run_document_rules
 from kb.db.budget_rows import budget_rows_for
 from kb.db.schema import (
@@ -168,7 +168,7 @@ def _goal_rows(doc_id: int, document: Document, out: DocumentRows) -> None:
             goal_indicators.append(GOAL_INDICATORS.row(indicator, id=row_id, dept_goal_id=goal_id, document_id=doc_id))
             started = time.process_time()
             texts = {"name": indicator.name, "target_raw": indicator.target.raw, "goal": goal.goal}
-            segmented = {column: index_text(text or "") for column, text in texts.items()}
+            segmented = {column: index_column_text(column, text or "") for column, text in texts.items()}
             out.seconds["tokenise"] = out.seconds.get("tokenise", 0.0) + time.process_time() - started
             out.goal_fts.append(GOAL_INDICATOR_FTS.row(row_id, segmented))
 

@@ -7,18 +7,17 @@ imported, and a test runs every query against the seed's knowledge base.
 
 from __future__ import annotations
 
+from indexer.ranking import GOALS_KIND
 from kb.checks.registry import FAMILIES, RULES
 from kb.db.schema import (
     ANOMALIES,
     BUDGET_ROWS,
     GOAL_INDICATOR_DETAILS,
-    GOAL_INDICATOR_FTS,
     INDICATOR_DETAILS,
     INDICATOR_FAMILIES,
     INDICATORS,
     PROJECT_SERIES,
     PROJECTS,
-    TEXT_FTS,
 )
 
 Query = dict[str, str]
@@ -47,45 +46,51 @@ _INDICATOR_COLUMNS = ", ".join(
 )
 
 
+# How many rows a ranked search lists (Datasette returns at most 1,000 rows to a query anyway).
+SEARCH_LIMIT = 500
+
+
 def _search_indicators() -> Query:
-    i, v = INDICATORS.c, INDICATOR_DETAILS.c
+    v = INDICATOR_DETAILS.c
     return {
         "title": "按相关度检索项目绩效指标（结巴分词）",
         "description": (
-            "输入中文词句（如“受益对象满意度”“办公用房”“创业担保贷款”），用与索引相同的结巴分词切分后检索"
-            "三级指标、指标描述、指标值、指标值确定依据和项目名称，按 BM25 相关度排序；"
-            "文字完全相同的指标（同一段指标文本）得分相同，按编号排列。"
+            "输入中文词句（如“受益对象满意度”“满意率”“办公用房”“满意度 ≤90%”），按与索引相同的结巴分词和检索规划"
+            "检索三级指标、指标描述、指标值、指标值确定依据和项目名称。结果分档排列：精确匹配在前，其后依次为"
+            "相近写法（同义词、词形、词序）、同族指标、同类指标，match_kind 列标明每条属于哪一档；同一档内按 BM25 "
+            "相关度排序，文字完全相同的指标得分相同，按编号排列。指标值条件（≤90%、不低于95%、12月前）按写法匹配。"
+            "与指标表搜索框的结果逐行一致（说明见 docs/search.md）。"
         ),
         "sql": (
-            f"with ranked as (\n"
-            f"  select rowid as text_id, {TEXT_FTS.bm25()} as rank from {TEXT_FTS.name}\n"
-            f"  where {TEXT_FTS.name} match kb_fts_match(:q) order by rank limit 200)\n"
-            f"select {_INDICATOR_COLUMNS},\n  round(-ranked.rank, 3) as score\n"
-            f"from ranked join {INDICATORS.name} i on i.{i.text_id} = ranked.text_id\n"
-            f"  join {INDICATOR_DETAILS.name} v on v.{v.id} = i.{i.id}\n"
-            f"where kb_covers(:q, v.{v.level3}, v.{v.description}, v.{v.target_raw}, v.{v.basis}, "
-            f"v.{v.project_name})\n"
-            f"order by ranked.rank, v.{v.id}\nlimit 500"
+            f"select {_INDICATOR_COLUMNS},\n"
+            f"  kb_search_tier(:q, v.{v.id}) as match_kind, round(kb_search_score(:q, v.{v.id}), 3) as score\n"
+            f"from {INDICATOR_DETAILS.name} v\n"
+            f"where v.{v.id} in (select value from json_each(kb_search_ids(:q, {SEARCH_LIMIT})))\n"
+            f"order by kb_search_rank(:q, v.{v.id})"
         ),
     }
 
 
 def _search_goal_indicators() -> Query:
-    v, fts = GOAL_INDICATOR_DETAILS.c, GOAL_INDICATOR_FTS.name
+    v = GOAL_INDICATOR_DETAILS.c
     columns = ", ".join(
         f"v.{name}"
         for name in (v.id, v.goal_seq, v.goal, v.name, v.target_raw, v.target_op, v.target_value, v.target_unit)
     )
+    rank = f"(:q, v.{v.id}, '{GOALS_KIND}')"
     return {
         "title": "检索部门分项绩效指标（结巴分词）",
-        "description": "在部门整体绩效目标的分项指标（指标名、指标值、分项目标）中检索，按相关度排序。",
+        "description": (
+            "在部门整体绩效目标的分项指标（指标名、指标值、分项目标）中检索，与项目指标的检索规则相同："
+            "精确匹配在前，其后为相近写法、同族指标、同类指标（match_kind 列），同一档内按相关度排序。"
+        ),
         "sql": (
             f"select {columns},"
             f" v.{v.dept_name}, v.{v.budget_year}, v.{v.source_path}, v.{v.first_line},\n"
-            f"  round(-{GOAL_INDICATOR_FTS.bm25()}, 3) as score\n"
-            f"from {fts} join {GOAL_INDICATOR_DETAILS.name} v on v.{v.id} = {fts}.rowid\n"
-            f"where {fts} match kb_fts_match(:q)\n"
-            f"order by {GOAL_INDICATOR_FTS.bm25()}\nlimit 500"
+            f"  kb_search_tier{rank} as match_kind, round(kb_search_score{rank}, 3) as score\n"
+            f"from {GOAL_INDICATOR_DETAILS.name} v\n"
+            f"where v.{v.id} in (select value from json_each(kb_search_ids(:q, {SEARCH_LIMIT}, '{GOALS_KIND}')))\n"
+            f"order by kb_search_rank{rank}"
         ),
     }
 

@@ -24,6 +24,7 @@ from datasette.utils.asgi import BadRequest
 
 from kb.db.schema import DOCUMENTS, INDICATORS, PROJECTS
 from kb.web.metadata import build_metadata
+from kb.web.search import RENAMED
 
 # A database holding these tables is a knowledge base built by this tool.
 KB_TABLES = frozenset({DOCUMENTS.name, PROJECTS.name, INDICATORS.name})
@@ -160,10 +161,11 @@ def get_metadata(datasette: Any, key: str | None, database: str | None, table: s
 
 
 def _searches(request: Any) -> dict[str, str]:
+    # The plugin hands a search to the query planner under a renamed key (kb/web/search.py).
     return {
         key: request.args[key]
         for key in request.args
-        if key.startswith("_search") and key != "_searchmode" and request.args[key].strip()
+        if key.startswith(("_search", RENAMED)) and key != "_searchmode" and request.args[key].strip()
     }
 
 
