@@ -41,7 +41,7 @@ from kb.read.layout_table import (
     starts_for,
     table_caps,
 )
-from kb.read.layout_text import Printed
+from kb.read.layout_text import Printed, first_unit, join_lines, text_width
 
 _RUN = re.compile(r"\S(?: ?\S)*")  # runs of text separated by two or more spaces
 _TITLE = re.compile(r"^\d{1,3}\s*[、.．].*绩效目标表\s*$")
@@ -434,6 +434,53 @@ def _collect_table(printed: list[_Printed], index: int, header: Header, running:
         index, header, continued = after, following, True
 
 
+def index_line(printed: list[_Printed], index: int) -> int | None:
+    """The file line of ``printed[index]`` (None before the first)."""
+    return printed[index].number if index >= 0 else None
+
+
+# How many prose lines must reach a width for it to be the text column's (see _prose_width).
+_PROSE_CROWD = 3
+# How far short of the text column a wrapped line may end (em): Latin widths are estimates.
+_PROSE_SLACK = 0.25
+# The text column is at least this share of the widest prose line (a wider one may be a table row of one run).
+_PROSE_NEAR = 0.5
+
+
+def _prose_width(printed: list[_Printed]) -> float:
+    """The width (em) of the document's text column: the widest that several prose lines (one run of text at the
+    left margin) reach, wrapped lines filling it up to a character; 0 where too few lines come near the widest
+    (a document of tables and headings: no line is taken for wrapped)."""
+    widths = sorted(
+        (text_width(line.text) for line in printed if not line.text.startswith(" ") and len(line.runs()) == 1),
+        reverse=True,
+    )
+    for n, width in enumerate(widths):
+        if width < _PROSE_NEAR * widths[0]:
+            break
+        if n + _PROSE_CROWD <= len(widths) and widths[n + _PROSE_CROWD - 1] >= width - 1.0:
+            return width
+    return 0.0
+
+
+# A line that starts a numbered item, a heading or a table's title starts a paragraph of its own.
+_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d{1,3}\s*[、.．)）])")
+
+
+def _wrapped(previous: _Printed, line: _Printed, right: float) -> bool:
+    """Whether prose ``line`` continues ``previous``, wrapped at the text column's edge: both at the left margin,
+    one run each, the next line no numbered item or title, and its first unit would not have fitted after
+    ``previous``."""
+    if not right or previous.text.startswith(" ") or line.text.startswith(" "):
+        return False
+    if len(previous.runs()) != 1 or len(line.runs()) != 1:
+        return False
+    text = line.text.strip()
+    if _ITEM.match(text) or _TITLE.match(text) or _PLAIN_TITLE.match(text) or _ends_table(line):
+        return False
+    return text_width(previous.text.rstrip()) + text_width(first_unit(text)) > right - _PROSE_SLACK
+
+
 def _paragraph(line: _Printed) -> Paragraph:
     return Paragraph([Line(line.text.strip(), line.where)])
 
@@ -466,6 +513,7 @@ def layout_blocks(lines: list[str]) -> list[Block]:
     """The blocks of ``pdftotext -layout`` lines."""
     printed = _printed_lines(lines)
     running = _running_lines(printed)
+    right = _prose_width(printed)
     # First pass: every block, indicator tables held back until the document's alignment is known.
     items: list[Block | _Pending] = []
     index = 0
@@ -491,7 +539,19 @@ def layout_blocks(lines: list[str]) -> list[Block]:
             continue
         starts = _header_starts(line)
         if starts is None:
-            items.append(_paragraph(line))
+            previous = items[-1] if items else None
+            if (
+                isinstance(previous, Paragraph)
+                and previous.lines[-1].where.line == index_line(printed, index - 1)
+                and _wrapped(printed[index - 1], line, right)
+            ):
+                last = previous.lines[-1]
+                text = join_lines([last.text, line.text.strip()])
+                previous.lines[-1] = Line(
+                    text, Where(line=last.where.line, last_line=line.number, page=last.where.page)
+                )
+            else:
+                items.append(_paragraph(line))
             index += 1
             continue
         end = index + 1
