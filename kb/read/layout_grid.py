@@ -48,6 +48,8 @@ _EMPTY_SPARSE = 0.3
 _TWO_TEXTS = 5.0  # one cell holding a line that ended and the next one
 _CUT_WRAP = 2.0  # a wrapped text cut between two rows
 _ALIGN = 1.0
+_UNBALANCED = 3.0  # a cell closing a bracket it did not open, or leaving one open, in a row not cut by a page
+_TAIL = 0.5  # the first row of a page taken for the rest of a row cut by the page break
 _MAX_ROW_LINES = 30
 # How many lines must reach a width for it to count as a column's (see observed_caps).
 _CAP_CROWD = 3
@@ -409,8 +411,10 @@ def ends_before(text: str, following: str, cap: float) -> bool:
 
 @lru_cache(maxsize=65536)
 def margin(text: str) -> float:
-    """How far from a column's edge a width must stay to be sure of it: a little per Latin character."""
-    return 0.1 + 0.08 * sum(1 for char in text if char.isascii())
+    """How far from a column's edge a width must stay to be sure of it: a little per Latin character, less per
+    digit (digits are about half an em in every CJK font, and measured at the wide end of that)."""
+    digits = sum(1 for char in text if "0" <= char <= "9")
+    return 0.1 + 0.01 * digits + 0.08 * (sum(1 for char in text if char.isascii()) - digits)
 
 
 @dataclass(slots=True)
@@ -421,6 +425,9 @@ class _Shape:
     # ended[n]: the text at at[n] surely ended before the one at at[n + 1].
     ended: list[bool]
     empty_cost: float
+    core: bool = False
+    # Per text at at[n]: the bracket depth it ends at, and the lowest it reaches, counted from its start.
+    brackets: list[tuple[int, int]] = field(default_factory=list)
     # ends_before[n]: how many of ended[0 : n] are true.
     ends_before: list[int] = field(default_factory=list)
 
@@ -442,21 +449,64 @@ def _shapes(lines: Sequence[GridLine], columns: Sequence[GridColumn], caps: Sequ
             empty = _EMPTY_DENSE
         else:
             empty = _EMPTY_SPARSE
-        shapes[index] = _Shape(at, ended, empty)
+        brackets = [_bracket_depth(lines[n].cells[index]) for n in at]
+        shapes[index] = _Shape(at, ended, empty, bool(columns[index].core), brackets)
     return shapes
 
 
-def _group_cost(shapes: dict[int, _Shape], first: int, last: int, mode: Mode) -> float:
-    cost = 0.0
+_OPEN = "（(《〔【“"
+_CLOSE = "）)》〕】”"
+
+
+def _bracket_depth(text: str) -> tuple[int, int]:
+    """How many brackets ``text`` leaves open (negative: closes more than it opens), and the lowest depth it
+    reaches."""
+    depth = lowest = 0
+    for char in text:
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+            lowest = min(lowest, depth)
+    return depth, lowest
+
+
+def _unbalanced(shape: _Shape, low: int, high: int, *, may_close: bool, may_open: bool) -> bool:
+    """Whether the column's texts at[low:high], read as one cell, close a bracket they did not open (unless
+    ``may_close``: the rest of a text cut by a page break) or leave one open (unless ``may_open``)."""
+    depth = 0
+    for n in range(low, high):
+        end, lowest = shape.brackets[n]
+        if depth + lowest < 0 and not may_close:
+            return True
+        depth += end
+    return depth > 0 and not may_open
+
+
+def _group_cost(
+    shapes: dict[int, _Shape], first: int, last: int, mode: Mode, *, continued: bool = False, final: bool = False
+) -> float:
+    """The cost of lines ``first``..``last`` as one row; ``continued``: the page's table went on from the page
+    before (its first row may be the rest of a row cut by the page break, lacking the cells printed there);
+    ``final``: the row is the page's last (it may be cut by the page break)."""
+    ranges = {key: (bisect_left(shape.at, first), bisect_right(shape.at, last)) for key, shape in shapes.items()}
+    tail = (
+        continued
+        and first == 0
+        and not any(low < high for key, (low, high) in ranges.items() if shapes[key].core)
+        and any(low < high for low, high in ranges.values())
+    )
+    cost = _TAIL if tail else 0.0
     spans: list[tuple[int, int]] = []
-    for shape in shapes.values():
-        low = bisect_left(shape.at, first)
-        high = bisect_right(shape.at, last)
+    for key, shape in shapes.items():
+        low, high = ranges[key]
         if low >= high:
-            cost += shape.empty_cost
+            cost += 0.0 if tail else shape.empty_cost
             continue
         # Texts that surely ended before the next one of the column, inside the row.
         cost += _TWO_TEXTS * (shape.ends_before[high - 1] - shape.ends_before[low])
+        if _unbalanced(shape, low, high, may_close=tail, may_open=final):
+            cost += _UNBALANCED
         spans.append((shape.at[low], shape.at[high - 1]))
     if len(spans) > 1:
         cost += _ALIGN * _misalignment(spans, mode)
@@ -488,9 +538,14 @@ def _cut_cost(shapes: dict[int, _Shape], boundary: int) -> float:
 
 
 def group_rows(
-    lines: Sequence[GridLine], columns: Sequence[GridColumn], caps: Sequence[float], mode: Mode
+    lines: Sequence[GridLine],
+    columns: Sequence[GridColumn],
+    caps: Sequence[float],
+    mode: Mode,
+    continued: bool = False,
 ) -> tuple[float, list[Group]]:
-    """The best grouping of a segment's body lines into table rows, and its cost."""
+    """The best grouping of a segment's body lines into table rows, and its cost (``continued``: the table went
+    on from the page before)."""
     count = len(lines)
     if count == 0:
         return 0.0, []
@@ -504,7 +559,8 @@ def group_rows(
         for first in range(max(0, last - _MAX_ROW_LINES + 1), last + 1):
             if best[first] == inf:
                 continue
-            total = best[first] + _group_cost(shapes, first, last, mode) + (cuts[last] if last + 1 < count else 0.0)
+            row = _group_cost(shapes, first, last, mode, continued=continued, final=last + 1 == count)
+            total = best[first] + row + (cuts[last] if last + 1 < count else 0.0)
             if total < best[last + 1]:
                 best[last + 1], back[last + 1] = total, first
     groups: list[Group] = []

@@ -273,7 +273,10 @@ class ReadTable:
 
     def _grouped(self, mode: Mode) -> list[tuple[float, list[Group]]]:
         if mode not in self.grouped:
-            self.grouped[mode] = [group_rows(grid, self.table.columns, self.caps, mode) for grid in self.grids]
+            self.grouped[mode] = [
+                group_rows(grid, self.table.columns, self.caps, mode, segment.continued)
+                for grid, segment in zip(self.grids, self.table.segments, strict=True)
+            ]
         return self.grouped[mode]
 
     def cost(self, mode: Mode) -> float:
