@@ -314,10 +314,18 @@ def _project_head(lines: list[_Printed]) -> Table:
     """The rows of a project table above its indicator header."""
     rows: list[tuple[list[tuple[int, str]], _Printed, _Printed]] = []
     plan_starts: list[int] | None = None
-    for line in lines:
+    # An indented run alone above a labelled line, starting where that line's value does: the first line of a
+    # value printed in the middle of its rows (its label beside a later line).
+    held: tuple[int, str, _Printed] | None = None
+    for number, line in enumerate(lines):
         cells = _head_cells(line)
         if not cells:
             continue
+        first_line = line
+        if held is not None:
+            start, text, first_line = held
+            cells[1] = (start, _join_item(text, cells[1][1]))
+            held = None
         if rows:
             previous, first, _ = rows[-1]
             label = _join([previous[0][1], cells[0][1]]) if previous[0][1] else ""
@@ -325,8 +333,17 @@ def _project_head(lines: list[_Printed]) -> Table:
                 previous[0] = (0, label)
                 cells[0] = (0, "")
             elif len(cells) == 1 and cells[0][0] >= 4:
-                # An indented run alone: the wrapped rest of the last cell above.
                 start, text = previous[-1]
+                following = _head_cells(lines[number + 1]) if number + 1 < len(lines) else []
+                if (
+                    start != cells[0][0]
+                    and len(following) > 1
+                    and following[0][0] == 0
+                    and following[1][0] == cells[0][0]
+                ):
+                    held = (cells[0][0], cells[0][1], line)
+                    continue
+                # An indented run alone: the wrapped rest of the last cell above.
                 previous[-1] = (start, _join([text, cells[0][1]]))
                 rows[-1] = (previous, first, line)
                 continue
@@ -336,12 +353,20 @@ def _project_head(lines: list[_Printed]) -> Table:
         elif plan_starts and cells[0][1] in ("划（%）", "") and len(cells) > 1:
             cut = _cut(line.text, plan_starts)
             cells = [(0, cells[0][1]), *((plan_starts[i], text) for i, (text, _) in enumerate(cut) if i)]
-        rows.append((cells, line, line))
+        rows.append((cells, first_line, line))
     out = [
         Row([Cell(text) for _, text in cells], Where(line=first.number, last_line=last.number, page=first.page))
         for cells, first, last in rows
     ]
     return Table(out, out[0].where if out else Where(), header_rows=0)
+
+
+_ITEM_START = re.compile(r"^\d{1,2}\s*[.、．]")
+
+
+def _join_item(text: str, following: str) -> str:
+    """Two lines of one value: numbered items on lines of their own, the wrapped rest of a line joined."""
+    return f"{text}\n{following}" if _ITEM_START.match(following) else _join([text, following])
 
 
 # --- the document ----------------------------------------------------------------------------------------------
