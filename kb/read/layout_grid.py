@@ -49,6 +49,7 @@ _TWO_TEXTS = 5.0  # one cell holding a line that ended and the next one
 _CUT_WRAP = 2.0  # a wrapped text cut between two rows
 _ALIGN = 1.0
 _UNBALANCED = 3.0  # a cell closing a bracket it did not open, or leaving one open, in a row not cut by a page
+_SWAP = 2.0  # two lines of neighbouring rows printed in each other's order
 _TAIL = 0.5  # the first row of a page taken for the rest of a row cut by the page break
 _MAX_ROW_LINES = 30
 # How many lines must reach a width for it to count as a column's (see observed_caps).
@@ -543,17 +544,43 @@ def group_rows(
     caps: Sequence[float],
     mode: Mode,
     continued: bool = False,
-) -> tuple[float, list[Group]]:
-    """The best grouping of a segment's body lines into table rows, and its cost (``continued``: the table went
-    on from the page before)."""
-    count = len(lines)
-    if count == 0:
-        return 0.0, []
+) -> tuple[float, list[Group], list[GridLine]]:
+    """The best grouping of a segment's body lines into table rows, its cost, and the lines in the order grouped
+    (``continued``: the table went on from the page before).
+
+    pdftotext may print a line of a row after the first line of the next row
+    when their baselines nearly meet: where a row holds two texts in one column,
+    each two neighbouring lines around it that share no column are also tried
+    the other way round.
+    """
     shapes = _shapes(lines, columns, caps)
+    cost, groups, row_costs = _group(shapes, len(lines), mode, continued)
+    best = (cost, groups, list(lines))
+    for group, row_cost in zip(groups, row_costs, strict=True):
+        if row_cost < _TWO_TEXTS:
+            continue
+        for index in range(max(0, group.first - 1), min(len(lines) - 1, group.last + 1)):
+            above, below = lines[index], lines[index + 1]
+            if set(above.cells) & set(below.cells):
+                continue
+            swapped = [*lines[:index], below, above, *lines[index + 2 :]]
+            swapped_cost, swapped_groups, _ = _group(_shapes(swapped, columns, caps), len(swapped), mode, continued)
+            if swapped_cost + _SWAP < best[0]:
+                best = (swapped_cost + _SWAP, swapped_groups, swapped)
+    return best
+
+
+def _group(
+    shapes: dict[int, _Shape], count: int, mode: Mode, continued: bool
+) -> tuple[float, list[Group], list[float]]:
+    """The best grouping of ``count`` lines, its cost, and each row's cost."""
+    if count == 0:
+        return 0.0, [], []
     cuts = [_cut_cost(shapes, boundary) for boundary in range(count)]
     inf = float("inf")
     best = [inf] * (count + 1)
     back = [0] * (count + 1)
+    own = [0.0] * (count + 1)
     best[0] = 0.0
     for last in range(count):
         for first in range(max(0, last - _MAX_ROW_LINES + 1), last + 1):
@@ -562,15 +589,18 @@ def group_rows(
             row = _group_cost(shapes, first, last, mode, continued=continued, final=last + 1 == count)
             total = best[first] + row + (cuts[last] if last + 1 < count else 0.0)
             if total < best[last + 1]:
-                best[last + 1], back[last + 1] = total, first
+                best[last + 1], back[last + 1], own[last + 1] = total, first, row
     groups: list[Group] = []
+    costs: list[float] = []
     end = count
     while end > 0:
         first = back[end]
         groups.append(Group(first, end - 1))
+        costs.append(own[end])
         end = first
     groups.reverse()
-    return best[count], groups
+    costs.reverse()
+    return best[count], groups, costs
 
 
 # --- 3. cells merged over rows ----------------------------------------------------------------------------------

@@ -269,9 +269,9 @@ class ReadTable:
     caps: list[float]
     grids: list[list[GridLine]]
 
-    grouped: dict[Mode, list[tuple[float, list[Group]]]] = field(default_factory=dict)
+    grouped: dict[Mode, list[tuple[float, list[Group], list[GridLine]]]] = field(default_factory=dict)
 
-    def _grouped(self, mode: Mode) -> list[tuple[float, list[Group]]]:
+    def _grouped(self, mode: Mode) -> list[tuple[float, list[Group], list[GridLine]]]:
         if mode not in self.grouped:
             self.grouped[mode] = [
                 group_rows(grid, self.table.columns, self.caps, mode, segment.continued)
@@ -281,11 +281,11 @@ class ReadTable:
 
     def cost(self, mode: Mode) -> float:
         """How well an alignment explains the table's rows."""
-        return sum(cost for cost, _ in self._grouped(mode))
+        return sum(cost for cost, _, _ in self._grouped(mode))
 
     def blocks(self, mode: Mode) -> list[Table]:
         """The table as blocks, one per page, read with alignment ``mode``."""
-        reads = [_Read(grid, groups) for grid, (_, groups) in zip(self.grids, self._grouped(mode), strict=True)]
+        reads = [_Read(lines, groups) for _, groups, lines in self._grouped(mode)]
         return _blocks(self.table, reads, self.caps, mode)
 
 
