@@ -144,9 +144,16 @@ class LineReader:
     """
 
     def __init__(
-        self, starts: Sequence[int], caps: Sequence[float], columns: Sequence[GridColumn], measured: bool = False
+        self,
+        starts: Sequence[int],
+        caps: Sequence[float],
+        columns: Sequence[GridColumn],
+        measured: bool = False,
+        cuts: Sequence[int] = (),
     ) -> None:
         self.starts = starts
+        # Where a word may be cut in two (see cut_at_columns): the columns' starts, and their labels' in the header.
+        self.cuts = sorted({*starts, *cuts})
         # Whether ``caps`` are the columns' measured widths (not guesses from their starts).
         self.measured = measured
         self.caps = caps
@@ -158,6 +165,7 @@ class LineReader:
         if not pieces:
             self.recent = [{}, *self.recent][:_MEMORY]
             return {}
+        pieces = cut_at_columns(pieces, self.cuts)
         optional = [index for index in range(1, len(pieces)) if not pieces[index].spaced]
         if len(optional) > 7:
             optional = optional[:7]  # a line with that many single spaces is prose: enough ways to read it
@@ -263,22 +271,54 @@ class _Cell:
     join_cost: float
 
 
+_TIGHT_SPLIT = 0.5  # a word cut in two where a column starts
+
+
+def cut_at_columns(pieces: Sequence[Piece], starts: Sequence[int]) -> list[Piece]:
+    """``pieces`` with each Chinese word that runs over a column's start cut there (the second part ``tight``):
+    pdftotext prints the texts of two cells without a space between them where the first fills its column."""
+    out: list[Piece] = []
+    for piece in pieces:
+        end = piece.start + len(piece.text)
+        cuts = [column - piece.start for column in starts if piece.start + 2 <= column <= end - 2]
+        if not cuts or piece.text.isascii():
+            out.append(piece)
+            continue
+        previous = 0
+        for cut in cuts:
+            out.append(
+                Piece(
+                    piece.start + previous,
+                    piece.text[previous:cut],
+                    piece.spaced if not previous else False,
+                    tight=bool(previous) or piece.tight,
+                )
+            )
+            previous = cut
+        out.append(Piece(piece.start + previous, piece.text[previous:], False, tight=True))
+    return out
+
+
 def _cells(pieces: Sequence[Piece], splits: set[int], starts: Sequence[int]) -> list[_Cell]:
     cells: list[_Cell] = []
-    start, parts, cost = pieces[0].start, [pieces[0].text], 0.0
+    start, text, cost = pieces[0].start, pieces[0].text, 0.0
     glued = False
     for index in range(1, len(pieces)):
         piece = pieces[index]
         if piece.spaced or index in splits:
-            cells.append(_Cell(start, " ".join(parts), glued, cost))
-            start, parts, cost, glued = piece.start, [piece.text], 0.0, not piece.spaced
+            cells.append(_Cell(start, text, glued, cost))
+            start, text, glued = piece.start, piece.text, not piece.spaced
+            cost = _TIGHT_SPLIT if piece.tight else 0.0
             continue
-        if not parts[-1][-1].isascii() and not piece.text[0].isascii():
+        if piece.tight:
+            text += piece.text
+            continue
+        if not text[-1].isascii() and not piece.text[0].isascii():
             cost += 1.0  # one space between two Chinese texts: rarely inside a cell
         if any(abs(piece.start - column) <= 1 for column in starts if column > start + 1):
             cost += 1.0  # a word right where a column starts
-        parts.append(piece.text)
-    cells.append(_Cell(start, " ".join(parts), glued, cost))
+        text += " " + piece.text
+    cells.append(_Cell(start, text, glued, cost))
     return cells
 
 

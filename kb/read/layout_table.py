@@ -87,7 +87,22 @@ class Header:
 
 
 def _label_pieces(line: Printed) -> list[Piece]:
-    return line.pieces()
+    """The words of a header line, a word made of two labels printed without a space between them (pdftotext
+    does so where a label fills its column) cut in two."""
+    out: list[Piece] = []
+    for piece in line.pieces():
+        cut = None if is_label(piece.text) else _two_labels(piece.text)
+        if cut is None:
+            out.append(piece)
+            continue
+        out.append(Piece(piece.start, piece.text[:cut], piece.spaced))
+        out.append(Piece(piece.start + cut, piece.text[cut:], False))
+    return out
+
+
+def _two_labels(text: str) -> int | None:
+    """Where ``text`` splits into two labels, or None."""
+    return next((cut for cut in range(2, len(text) - 1) if is_label(text[:cut]) and is_label(text[cut:])), None)
 
 
 def read_header(lines: list[Printed], index: int) -> Header | None:
@@ -239,7 +254,8 @@ def _assign(starts: list[set[int]], positions: list[int]) -> list[int]:
 
 
 def _grid(segment: Segment, caps: list[float], columns: list[GridColumn], measured: bool = False) -> list[GridLine]:
-    reader = LineReader(segment.starts, caps, columns, measured=measured)
+    labels = [piece.start for line in segment.header for piece in _label_pieces(line)]
+    reader = LineReader(segment.starts, caps, columns, measured=measured, cuts=labels)
     lines = [GridLine(line, reader.read(line.pieces())) for line in segment.lines]
     return unstack(lines, columns, caps)
 

@@ -91,6 +91,8 @@ class Piece:
     start: int
     text: str
     spaced: bool
+    # No space before it at all: a word cut where a column starts (pdftotext printed two cells' texts as one word).
+    tight: bool = False
 
 
 @dataclass(slots=True)
