@@ -5,7 +5,7 @@ merged."""
 from __future__ import annotations
 
 from kb.parse.columns import INDICATOR_LABELS, PROJECT_LABELS
-from kb.read.layout_grid import GridColumn, LineReader
+from kb.read.layout_grid import GridColumn, LineReader, cut_at_columns
 from kb.read.layout_labels import (
     ALL_LABELS,
     LEVEL3_LABELS,
@@ -59,7 +59,8 @@ def test_a_second_line_glued_ahead_of_its_first_is_put_back() -> None:
         GridColumn("指标值", core=True),
         GridColumn("指标值确定依据"),
     ]
-    starts, caps = [0, 5, 12, 24, 38, 48], [5.0, 6.0, 11.0, 14.0, 9.0, 8.0]
+    # The columns' starts and widths the reader finds on that page of the seed.
+    starts, caps = [0, 6, 19, 29, 44, 54], [5.0, 6.0, 11.0, 14.27, 9.0, 14.0]
     line = (
         "效益指标 社会效益指标 保障机关单位的正常运转 障能力。 有序开展人社工作，提高服务保 进一步保障     年度工作计划"
     )
@@ -75,3 +76,21 @@ def test_a_second_line_glued_ahead_of_its_first_is_put_back() -> None:
     # Guessed widths are not trusted with that reading: the texts stay in the order printed.
     guessed = LineReader(starts, caps, columns).read(line_pieces(line))
     assert guessed[3] != cells[3]
+
+
+def test_labels_and_cells_printed_as_one_word_are_cut_where_a_column_starts() -> None:
+    """With cells aligned at the top, pdftotext prints ``三级指标绩效指标描述`` and ``租赁面积租赁办公用房面积``: a
+    label fills its column and the next one follows without a space."""
+    printed = _printed(
+        [
+            "一级指标    二级指标         三级指标绩效指标描述             指标值       指标值确定依据",
+            "产出指标    数量指标         租赁面积租赁办公用房面积           293.6 平方米 年度工作计划",
+        ]
+    )
+    header = read_header(printed, 0)
+    assert header is not None
+    assert [label.text for label in header.columns()][2:4] == ["三级指标", "绩效指标描述"]
+    assert [piece.text for piece in cut_at_columns(printed[1].pieces(), [21, 25])][2:4] == [
+        "租赁面积",
+        "租赁办公用房面积",
+    ]
