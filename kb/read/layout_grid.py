@@ -443,6 +443,7 @@ def _stack_rows(run: Sequence[GridLine], main: set[int], caps: Sequence[float]) 
 # --- 2. rows ----------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def ends_before(text: str, following: str, cap: float) -> bool:
     """Whether a cell's line ``text`` surely ended rather than wrapped: the first word of ``following`` would
     have fitted after it in a column ``cap`` em wide (Latin widths are estimates: the more, the less sure)."""
