@@ -5,9 +5,11 @@ merged."""
 from __future__ import annotations
 
 from kb.parse.columns import INDICATOR_LABELS, PROJECT_LABELS
+from kb.parse.templates.info import INFO_LABELS
 from kb.read.layout_grid import GridColumn, LineReader, cut_at_columns
 from kb.read.layout_labels import (
     ALL_LABELS,
+    HEAD_LABELS,
     LEVEL3_LABELS,
     PROJECT_SPAN_LABELS,
     TARGET_LABELS,
@@ -23,6 +25,7 @@ def test_the_reader_knows_every_label_the_parsers_know() -> None:
     assert {label for label, role in INDICATOR_LABELS.items() if role == "level3"} == LEVEL3_LABELS
     assert {label for label, role in INDICATOR_LABELS.items() if role in ("target", "op")} == TARGET_LABELS
     assert {label for label, role in PROJECT_LABELS.items() if role in ("project", "goal")} == PROJECT_SPAN_LABELS
+    assert set(INFO_LABELS) == HEAD_LABELS
 
 
 def _printed(lines: list[str]) -> list[Printed]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from kb.read.blocks import Block, Cell, Line, Paragraph, ReadDocument, Row, Table, Where
 from kb.read.decode import SourceText
 from kb.read.layout_grid import MODES, Mode, Segment
+from kb.read.layout_labels import HEAD_LABELS, label_key
 from kb.read.layout_table import (
     Header,
     IndicatorTable,
@@ -291,6 +292,47 @@ def _table(header: _Printed, starts: list[int], lines: list[_Printed]) -> Table:
 _LABEL_INSIDE = re.compile(r" (?=(?:项目名称|预算数|其中：财政资金|其他资金)(?: |$))")
 
 
+# A label of a project's head and its value, one space apart.
+_ANY_HEAD_SPLIT = re.compile(
+    r"^(" + "|".join(re.escape(label) for label in sorted(HEAD_LABELS, key=len, reverse=True)) + r") (\S.*)$"
+)
+
+
+# How many lines a project's head (other than a 项目编码 one) may take before its indicator table.
+_HEAD_LINES = 16
+
+
+def _head_end(printed: list[_Printed], index: int) -> int | None:
+    """Where the project head starting at ``printed[index]`` ends: at its indicator table's header (or a caption
+    above it). None where no indicator table follows soon: the labels head some other table."""
+    if read_header(printed, index) is not None:
+        return None
+    end = index + 1
+    while end < len(printed) and not printed[end].text.startswith(_INDICATOR_HEADER):
+        if _ends_table(printed[end]) or read_header(printed, end) is not None:
+            break
+        if _PERIOD_CAPTION.match(printed[end].text.strip()):
+            break
+        end += 1
+    if printed[index].text.startswith("项目编码"):
+        return end
+    if end - index > _HEAD_LINES or end >= len(printed):
+        return None
+    following = printed[end]
+    indicator = following.text.startswith(_INDICATOR_HEADER) or read_header(printed, end) is not None
+    return end if indicator or _PERIOD_CAPTION.match(following.text.strip()) else None
+
+
+def _starts_head(line: _Printed) -> bool:
+    """Whether a line starts a project's head: at the left margin, its first word a label of the head."""
+    if line.text.startswith("项目编码"):
+        return True
+    if line.text.startswith(" "):
+        return False
+    first = line.text.split()[0]
+    return (label_key(first) in HEAD_LABELS and len(line.runs()) >= 2) or bool(_ANY_HEAD_SPLIT.match(line.text))
+
+
 def _head_cells(line: _Printed) -> list[tuple[int, str]]:
     cells: list[tuple[int, str]] = []
     runs: list[tuple[int, str]] = []
@@ -300,12 +342,12 @@ def _head_cells(line: _Printed) -> list[tuple[int, str]]:
             runs.append((start + offset, part))
             offset += len(part) + 1
     for start, text in runs:
-        split = _HEAD_SPLIT.match(text)
+        split = _HEAD_SPLIT.match(text) or _ANY_HEAD_SPLIT.match(text)
         while split:
             cells.append((start, split.group(1)))
             start += len(split.group(1)) + 1
             text = split.group(2)
-            split = _HEAD_SPLIT.match(text)
+            split = _HEAD_SPLIT.match(text) or _ANY_HEAD_SPLIT.match(text)
         cells.append((start, text))
     return cells
 
@@ -548,14 +590,10 @@ def layout_blocks(lines: list[str]) -> list[Block]:
             items.extend(_noise_blocks(line))
             index += 1
             continue
-        if line.text.startswith("项目编码"):
-            end = index + 1
-            while end < len(printed) and not printed[end].text.startswith(_INDICATOR_HEADER):
-                if _ends_table(printed[end]) or read_header(printed, end) is not None:
-                    break
-                end += 1
-            items.append(_project_head(printed[index:end]))
-            index = end
+        head_end = _head_end(printed, index) if _starts_head(line) else None
+        if head_end is not None:
+            items.append(_project_head(printed[index:head_end]))
+            index = head_end
             continue
         header = read_header(printed, index)
         if header is not None:

@@ -51,6 +51,42 @@ PROJECT_SPAN_LABELS = frozenset(
 PROJECT_OTHER_LABELS = frozenset(
     {"项目编码", "项目代码", "预算数（万元）", "预算数", "项目预算（万元）", "年度资金总额（万元）"}
 )
+# Labels of the label/value cells above a project's indicator table (项目名称, 主管部门, 预算数, 绩效目标 …): a line
+# at the left margin starting with one starts a project's head.
+HEAD_LABELS = frozenset(
+    {
+        "项目编码",
+        "项目代码",
+        "项目名称",
+        "主管部门",
+        "主管部门及代码",
+        "主管单位",
+        "实施单位",
+        "项目实施单位",
+        "预算数",
+        "预算数（万元）",
+        "年度资金总额",
+        "资金总额",
+        "项目总金额",
+        "其中：财政资金",
+        "财政资金",
+        "其中：财政拨款",
+        "财政拨款",
+        "其他资金",
+        "其中：其他资金",
+        "绩效目标",
+        "年度绩效目标",
+        "年度总体目标",
+        "年度目标",
+        "总体目标",
+        "长期绩效目标",
+        "中长期绩效目标",
+        "长期目标",
+        "中长期目标",
+        "项目资金（万元）",
+        "项目资金",
+    }
+)
 INDICATOR_LABELS = frozenset({LEVEL1, LEVEL2, *LEVEL3_LABELS, *TARGET_LABELS, *OTHER_INDICATOR_LABELS})
 ALL_LABELS = INDICATOR_LABELS | PROJECT_SPAN_LABELS | PROJECT_OTHER_LABELS
 # 二级指标 → 一级指标 (财预〔2021〕101号 and the provincial templates).
