@@ -1,25 +1,31 @@
 """``pdftotext -layout`` text: columns aligned with spaces, pages separated by form feeds.
 
-The ruling of the PDF is gone, so tables are recovered from positions. This is
-a best effort (``docs/forms.md`` says what it gets wrong):
+The ruling of the PDF is gone, so tables are recovered from positions and
+printed widths. This is a best effort (``docs/forms.md`` says what it gets
+wrong):
 
-* **the head of a 项目绩效目标表** (``项目编码`` … ``绩效目标``): each printed line
-  is split into its runs of text (two or more spaces apart; a known label
+* **the head of a 项目绩效目标表** (``项目编码`` … ``绩效目标``, or the label/value
+  lines of other templates when an indicator table follows them): each printed
+  line is split into its runs of text (two or more spaces apart; a known label
   followed by one space is split off too); a label wrapped onto the next line
   (``预算规模及`` / ``资金用途``) is joined back, a line that only continues the
-  cell above (an indented run) is appended to it, and the 资金支出计划 values
-  are cut at the positions of their month labels;
-* **a table with a header line** (``一级指标  二级指标 …``, ``序号  科目编码 …``):
-  the start of each label is where its column starts; every following line is
-  cut at those starts, and printed lines are gathered into rows: a line
-  continues the row above while it only adds text to cells that are still
-  empty or whose text ran up to the column's end (a wrapped cell);
-* **merged 一级/二级指标 labels** are printed at the vertical middle of their
-  span: a 二级 label fills the rows below it until the next one, and the 一级
-  label follows from the 二级 (产出指标 for 数量/质量/时效/成本指标 …).
+  cell above (an indented run) is appended to it, a value's first line printed
+  above its label joins the value below, and the 资金支出计划 values are cut at
+  the positions of their month labels;
+* **indicator tables** (a header of known labels, printed again on each page
+  the table runs over) are read by :mod:`kb.read.layout_table` and
+  :mod:`kb.read.layout_grid`: cells of each line, lines grouped into rows,
+  merged 一级/二级 labels placed at the rows they span, with the vertical
+  alignment that explains the document's tables best;
+* **other tables with a header line** (``序号  科目编码 …``): the start of each
+  label is where its column starts; every following line is cut at those
+  starts, and printed lines are gathered into rows: a line continues the row
+  above while it only adds text to cells that are still empty or whose text
+  ran up to the column's end (a wrapped cell).
 
-Lines that are not part of a table are paragraphs; a form feed starts a new
-page, and every line knows its page and file line.
+Lines that are not part of a table are paragraphs, a line filled up to the
+text column's width joined with the next; a running page header is kept apart;
+a form feed starts a new page, and every line knows its page and file line.
 """
 
 from __future__ import annotations
