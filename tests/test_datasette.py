@@ -120,11 +120,18 @@ def test_foreign_keys_link_indicator_to_project_and_document(datasette: Datasett
 def test_default_facets(datasette: DatasetteClient) -> None:
     data = datasette.json("/kb/indicators.json")
     facets = data["facet_results"]
-    assert set(facets) >= {"level1", "level2", "target_op", "target_unit", "project_year", "project_id"}
+    assert set(facets) == {"level1", "level2", "target_op", "target_unit", "project_year"}
     level1 = {f["value"]: f["count"] for f in facets["level1"]["results"]}
     assert level1 == {"产出指标": 189, "效益指标": 54, "满意度指标": 46}
     years = {f["value"]: f["count"] for f in facets["project_year"]["results"]}
     assert years == {2024: 235, 2023: 54}
+
+
+def test_the_joined_views_count_facets_only_when_asked(datasette: DatasetteClient) -> None:
+    assert datasette.json("/kb/indicator_details.json")["facet_results"] == {}
+    asked = datasette.json("/kb/indicator_details.json?_facet=dept_name")["facet_results"]
+    departments = [(f["value"], f["count"]) for f in asked["dept_name"]["results"]]
+    assert departments == [("中共石家庄高新技术产业开发区工委组织部", 289)]
 
 
 def test_canned_search_query_ranks_by_relevance(datasette: DatasetteClient) -> None:

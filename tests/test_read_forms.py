@@ -355,10 +355,14 @@ def test_fold_touches_only_the_look_alike_ranges() -> None:
 
 @pytest.mark.browser
 def test_layout_text_is_read_as_layout(seed_pdf: Path, out: Path, seed_doc: Document) -> None:
-    """``pdftotext -layout`` of the PDF: every project with its code, name and budget; most indicator rows whole.
+    """``pdftotext -layout`` of the PDF: every project with its code, name and budget, every department goal, and
+    284 of the 289 indicator rows exactly as the text form has them.
 
     The layout text loses the ruling, and pdftotext interleaves the lines of multi-line cells, so rows are
-    recovered from positions (docs/forms.md): a regression guard on how many come out exactly right.
+    recovered from positions and widths (docs/forms.md). Of the 5 rows still wrong, 3 cannot be right from this
+    text: pdftotext prints ``0 起`` as ``0起`` (projects 13 and 14), and project 39's target wraps exactly at the
+    spaces of ``中 职职称人员 1250/人 /季度，其他人员 500/人/季度``. The other 2 are project 41's, whose row
+    boundary the widths cannot place. A regression guard on exactly these figures.
     """
     from bench.docgen.render.layout import pdf_to_layout
 
@@ -370,9 +374,10 @@ def test_layout_text_is_read_as_layout(seed_pdf: Path, out: Path, seed_doc: Docu
     assert [(p.code, p.name, p.budget) for p in doc.projects] == [(p.code, p.name, p.budget) for p in seed_doc.projects]
     by_project = {p.seq: [row[2:] for row in indicators(doc) if row[0] == p.seq] for p in seed_doc.projects}
     want = {p.seq: [row[2:] for row in indicators(seed_doc) if row[0] == p.seq] for p in seed_doc.projects}
-    exact_projects = [seq for seq in want if by_project[seq] == want[seq]]
+    inexact = [seq for seq in want if by_project[seq] != want[seq]]
     rows_right = sum(row in want[seq] for seq, rows in by_project.items() for row in rows)
-    assert len(exact_projects) >= 19 and rows_right >= 195, (len(exact_projects), rows_right)
+    assert (inexact, rows_right) == ([13, 14, 39, 41], 284)
+    assert goals(doc) == goals(seed_doc) and sum(len(goal.indicators) for goal in doc.dept_goals) == 64
     assert len(doc.dept_goals) == 21 and len(doc.units) == 7
 
 

@@ -1,25 +1,31 @@
 """``pdftotext -layout`` text: columns aligned with spaces, pages separated by form feeds.
 
-The ruling of the PDF is gone, so tables are recovered from positions. This is
-a best effort (``docs/forms.md`` says what it gets wrong):
+The ruling of the PDF is gone, so tables are recovered from positions and
+printed widths. This is a best effort (``docs/forms.md`` says what it gets
+wrong):
 
-* **the head of a 项目绩效目标表** (``项目编码`` … ``绩效目标``): each printed line
-  is split into its runs of text (two or more spaces apart; a known label
+* **the head of a 项目绩效目标表** (``项目编码`` … ``绩效目标``, or the label/value
+  lines of other templates when an indicator table follows them): each printed
+  line is split into its runs of text (two or more spaces apart; a known label
   followed by one space is split off too); a label wrapped onto the next line
   (``预算规模及`` / ``资金用途``) is joined back, a line that only continues the
-  cell above (an indented run) is appended to it, and the 资金支出计划 values
-  are cut at the positions of their month labels;
-* **a table with a header line** (``一级指标  二级指标 …``, ``序号  科目编码 …``):
-  the start of each label is where its column starts; every following line is
-  cut at those starts, and printed lines are gathered into rows: a line
-  continues the row above while it only adds text to cells that are still
-  empty or whose text ran up to the column's end (a wrapped cell);
-* **merged 一级/二级指标 labels** are printed at the vertical middle of their
-  span: a 二级 label fills the rows below it until the next one, and the 一级
-  label follows from the 二级 (产出指标 for 数量/质量/时效/成本指标 …).
+  cell above (an indented run) is appended to it, a value's first line printed
+  above its label joins the value below, and the 资金支出计划 values are cut at
+  the positions of their month labels;
+* **indicator tables** (a header of known labels, printed again on each page
+  the table runs over) are read by :mod:`kb.read.layout_table` and
+  :mod:`kb.read.layout_grid`: cells of each line, lines grouped into rows,
+  merged 一级/二级 labels placed at the rows they span, with the vertical
+  alignment that explains the document's tables best;
+* **other tables with a header line** (``序号  科目编码 …``): the start of each
+  label is where its column starts; every following line is cut at those
+  starts, and printed lines are gathered into rows: a line continues the row
+  above while it only adds text to cells that are still empty or whose text
+  ran up to the column's end (a wrapped cell).
 
-Lines that are not part of a table are paragraphs; a form feed starts a new
-page, and every line knows its page and file line.
+Lines that are not part of a table are paragraphs, a line filled up to the
+text column's width joined with the next; a running page header is kept apart;
+a form feed starts a new page, and every line knows its page and file line.
 """
 
 from __future__ import annotations
@@ -29,6 +35,20 @@ from dataclasses import dataclass, field
 
 from kb.read.blocks import Block, Cell, Line, Paragraph, ReadDocument, Row, Table, Where
 from kb.read.decode import SourceText
+from kb.read.layout_grid import MODES, Mode, Segment
+from kb.read.layout_labels import HEAD_LABELS, label_key
+from kb.read.layout_table import (
+    Header,
+    IndicatorTable,
+    ReadTable,
+    cut_table,
+    grid_columns,
+    header_matches,
+    read_header,
+    starts_for,
+    table_caps,
+)
+from kb.read.layout_text import Printed, first_unit, join_lines, text_width
 
 _RUN = re.compile(r"\S(?: ?\S)*")  # runs of text separated by two or more spaces
 _TITLE = re.compile(r"^\d{1,3}\s*[、.．].*绩效目标表\s*$")
@@ -55,19 +75,7 @@ _LEVEL1_OF: dict[str, str] = {
 }
 
 
-@dataclass
-class _Printed:
-    text: str
-    number: int
-    page: int
-
-    def runs(self) -> list[tuple[int, str]]:
-        """``(start, text)`` of each run of text, runs being two or more spaces apart."""
-        return [(m.start(), m.group(0)) for m in _RUN.finditer(self.text)]
-
-    @property
-    def where(self) -> Where:
-        return Where(line=self.number, last_line=self.number, page=self.page)
+_Printed = Printed
 
 
 def _join(parts: list[str]) -> str:
@@ -290,6 +298,47 @@ def _table(header: _Printed, starts: list[int], lines: list[_Printed]) -> Table:
 _LABEL_INSIDE = re.compile(r" (?=(?:项目名称|预算数|其中：财政资金|其他资金)(?: |$))")
 
 
+# A label of a project's head and its value, one space apart.
+_ANY_HEAD_SPLIT = re.compile(
+    r"^(" + "|".join(re.escape(label) for label in sorted(HEAD_LABELS, key=len, reverse=True)) + r") (\S.*)$"
+)
+
+
+# How many lines a project's head (other than a 项目编码 one) may take before its indicator table.
+_HEAD_LINES = 16
+
+
+def _head_end(printed: list[_Printed], index: int) -> int | None:
+    """Where the project head starting at ``printed[index]`` ends: at its indicator table's header (or a caption
+    above it). None where no indicator table follows soon: the labels head some other table."""
+    if read_header(printed, index) is not None:
+        return None
+    end = index + 1
+    while end < len(printed) and not printed[end].text.startswith(_INDICATOR_HEADER):
+        if _ends_table(printed[end]) or read_header(printed, end) is not None:
+            break
+        if _PERIOD_CAPTION.match(printed[end].text.strip()):
+            break
+        end += 1
+    if printed[index].text.startswith("项目编码"):
+        return end
+    if end - index > _HEAD_LINES or end >= len(printed):
+        return None
+    following = printed[end]
+    indicator = following.text.startswith(_INDICATOR_HEADER) or read_header(printed, end) is not None
+    return end if indicator or _PERIOD_CAPTION.match(following.text.strip()) else None
+
+
+def _starts_head(line: _Printed) -> bool:
+    """Whether a line starts a project's head: at the left margin, its first word a label of the head."""
+    if line.text.startswith("项目编码"):
+        return True
+    if line.text.startswith(" "):
+        return False
+    first = line.text.split()[0]
+    return (label_key(first) in HEAD_LABELS and len(line.runs()) >= 2) or bool(_ANY_HEAD_SPLIT.match(line.text))
+
+
 def _head_cells(line: _Printed) -> list[tuple[int, str]]:
     cells: list[tuple[int, str]] = []
     runs: list[tuple[int, str]] = []
@@ -299,12 +348,12 @@ def _head_cells(line: _Printed) -> list[tuple[int, str]]:
             runs.append((start + offset, part))
             offset += len(part) + 1
     for start, text in runs:
-        split = _HEAD_SPLIT.match(text)
+        split = _HEAD_SPLIT.match(text) or _ANY_HEAD_SPLIT.match(text)
         while split:
             cells.append((start, split.group(1)))
             start += len(split.group(1)) + 1
             text = split.group(2)
-            split = _HEAD_SPLIT.match(text)
+            split = _HEAD_SPLIT.match(text) or _ANY_HEAD_SPLIT.match(text)
         cells.append((start, text))
     return cells
 
@@ -313,10 +362,18 @@ def _project_head(lines: list[_Printed]) -> Table:
     """The rows of a project table above its indicator header."""
     rows: list[tuple[list[tuple[int, str]], _Printed, _Printed]] = []
     plan_starts: list[int] | None = None
-    for line in lines:
+    # An indented run alone above a labelled line, starting where that line's value does: the first line of a
+    # value printed in the middle of its rows (its label beside a later line).
+    held: tuple[int, str, _Printed] | None = None
+    for number, line in enumerate(lines):
         cells = _head_cells(line)
         if not cells:
             continue
+        first_line = line
+        if held is not None:
+            start, text, first_line = held
+            cells[1] = (start, _join_item(text, cells[1][1]))
+            held = None
         if rows:
             previous, first, _ = rows[-1]
             label = _join([previous[0][1], cells[0][1]]) if previous[0][1] else ""
@@ -324,8 +381,17 @@ def _project_head(lines: list[_Printed]) -> Table:
                 previous[0] = (0, label)
                 cells[0] = (0, "")
             elif len(cells) == 1 and cells[0][0] >= 4:
-                # An indented run alone: the wrapped rest of the last cell above.
                 start, text = previous[-1]
+                following = _head_cells(lines[number + 1]) if number + 1 < len(lines) else []
+                if (
+                    start != cells[0][0]
+                    and len(following) > 1
+                    and following[0][0] == 0
+                    and following[1][0] == cells[0][0]
+                ):
+                    held = (cells[0][0], cells[0][1], line)
+                    continue
+                # An indented run alone: the wrapped rest of the last cell above.
                 previous[-1] = (start, _join([text, cells[0][1]]))
                 rows[-1] = (previous, first, line)
                 continue
@@ -335,12 +401,20 @@ def _project_head(lines: list[_Printed]) -> Table:
         elif plan_starts and cells[0][1] in ("划（%）", "") and len(cells) > 1:
             cut = _cut(line.text, plan_starts)
             cells = [(0, cells[0][1]), *((plan_starts[i], text) for i, (text, _) in enumerate(cut) if i)]
-        rows.append((cells, line, line))
+        rows.append((cells, first_line, line))
     out = [
         Row([Cell(text) for _, text in cells], Where(line=first.number, last_line=last.number, page=first.page))
         for cells, first, last in rows
     ]
     return Table(out, out[0].where if out else Where(), header_rows=0)
+
+
+_ITEM_START = re.compile(r"^\d{1,2}\s*[.、．]")
+
+
+def _join_item(text: str, following: str) -> str:
+    """Two lines of one value: numbered items on lines of their own, the wrapped rest of a line joined."""
+    return f"{text}\n{following}" if _ITEM_START.match(following) else _join([text, following])
 
 
 # --- the document ----------------------------------------------------------------------------------------------
@@ -351,41 +425,247 @@ def _ends_table(line: _Printed) -> bool:
     return bool(_TITLE.match(text) or _SECTION.match(text)) or text.startswith("单位：") or text.startswith("项目编码")
 
 
-def layout_blocks(lines: list[str]) -> list[Block]:
-    """The blocks of ``pdftotext -layout`` lines."""
+def _printed_lines(lines: list[str]) -> list[_Printed]:
     printed: list[_Printed] = []
     page = 1
     for number, raw in enumerate(lines, start=1):
+        # pdftotext ends a page with a form feed: the text after one is on the next page.
+        before, _, _ = raw.rpartition("\f")
+        page += before.count("\f") + (1 if "\f" in raw else 0)
         text = raw.replace("\f", "").rstrip()
         if text.strip():
             printed.append(_Printed(text, number, page))
-        page += raw.count("\f")
-    blocks: list[Block] = []
+    return printed
+
+
+_DIGITS = re.compile(r"[0-9\s]")
+_TOP_LINES = 3
+
+
+def _running_lines(printed: list[_Printed]) -> set[int]:
+    """The lines of a running page header: among the first lines of a page, the same text (numbers aside) on at
+    least three pages, other than a table's header printed again."""
+    tops: dict[int, list[int]] = {}
+    for index, line in enumerate(printed):
+        top = tops.setdefault(line.page, [])
+        if len(top) < _TOP_LINES:
+            top.append(index)
+    seen: dict[str, set[int]] = {}
+    for page, indices in tops.items():
+        for index in indices:
+            key = _DIGITS.sub("", printed[index].text)
+            if key:
+                seen.setdefault(key, set()).add(page)
+    running = {key for key, pages in seen.items() if len(pages) >= 3}
+    return {
+        index
+        for indices in tops.values()
+        for index in indices
+        if _DIGITS.sub("", printed[index].text) in running and read_header(printed, index) is None
+    }
+
+
+def _noise_blocks(line: _Printed) -> list[Block]:
+    """A running page header line as the text forms print it: each of its parts a line of its own."""
+    return [Paragraph([Line(text, line.where)]) for _, text in line.runs()]
+
+
+@dataclass
+class _Pending:
+    """An indicator table found in the first pass, to be read once the document's alignment is known."""
+
+    table: IndicatorTable
+    # Blocks between its pages (page headers), after each page but the last.
+    between: list[list[Block]]
+
+
+def _collect_table(printed: list[_Printed], index: int, header: Header, running: set[int]) -> tuple[_Pending, int]:
+    """The indicator table whose header is at ``index``, over as many pages as print its header again."""
+    table = IndicatorTable(header, grid_columns(header))
+    between: list[list[Block]] = []
+    continued = False
+    while True:
+        body_start = index + len(header.lines)
+        end = body_start
+        while end < len(printed) and end not in running and not _ends_table(printed[end]):
+            if read_header(printed, end) is not None or not _in_indicator_table(printed[end]):
+                break
+            end += 1
+        body = printed[body_start:end]
+        table.headers.append(header)
+        table.segments.append(Segment(header.lines, starts_for(table, header, body), body, continued))
+        noise: list[Block] = []
+        after = end
+        while after < len(printed) and (after in running or _is_noise(printed[after])):
+            noise.extend(_noise_blocks(printed[after]) if after in running else [_paragraph(printed[after])])
+            after += 1
+        following = read_header(printed, after) if after < len(printed) else None
+        last_page = body[-1].page if body else header.lines[-1].page
+        if following is None or printed[after].page <= last_page or not header_matches(table, following):
+            return _Pending(table, between), end
+        between.append(noise)
+        index, header, continued = after, following, True
+
+
+def index_line(printed: list[_Printed], index: int) -> int | None:
+    """The file line of ``printed[index]`` (None before the first)."""
+    return printed[index].number if index >= 0 else None
+
+
+# How many prose lines must reach a width for it to be the text column's (see _prose_width).
+_PROSE_CROWD = 3
+# How far short of the text column a wrapped line may end (em): Latin widths are estimates.
+_PROSE_SLACK = 0.25
+# The text column is at least this share of the widest prose line (a wider one may be a table row of one run).
+_PROSE_NEAR = 0.5
+
+
+def _prose_width(printed: list[_Printed]) -> float:
+    """The width (em) of the document's text column: the widest that several prose lines (one run of text at the
+    left margin) reach, wrapped lines filling it up to a character; 0 where too few lines come near the widest
+    (a document of tables and headings: no line is taken for wrapped)."""
+    widths = sorted(
+        (text_width(line.text) for line in printed if not line.text.startswith(" ") and len(line.runs()) == 1),
+        reverse=True,
+    )
+    for n, width in enumerate(widths):
+        if width < _PROSE_NEAR * widths[0]:
+            break
+        if n + _PROSE_CROWD <= len(widths) and widths[n + _PROSE_CROWD - 1] >= width - 1.0:
+            return width
+    return 0.0
+
+
+# A line that starts a numbered item, a heading or a table's title starts a paragraph of its own.
+_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d{1,3}\s*[、.．)）])")
+
+
+def _wrapped(previous: _Printed, line: _Printed, right: float) -> bool:
+    """Whether prose ``line`` continues ``previous``, wrapped at the text column's edge: both at the left margin,
+    one run each, the next line no numbered item or title, and its first unit would not have fitted after
+    ``previous``."""
+    if not right or previous.text.startswith(" ") or line.text.startswith(" "):
+        return False
+    if len(previous.runs()) != 1 or len(line.runs()) != 1:
+        return False
+    text = line.text.strip()
+    if _ITEM.match(text) or _TITLE.match(text) or _PLAIN_TITLE.match(text) or _ends_table(line):
+        return False
+    return text_width(previous.text.rstrip()) + text_width(first_unit(text)) > right - _PROSE_SLACK
+
+
+def _paragraph(line: _Printed) -> Paragraph:
+    return Paragraph([Line(line.text.strip(), line.where)])
+
+
+def _is_noise(line: _Printed) -> bool:
+    """Lines a table may be interrupted by at a page break: 单位, 续表."""
+    text = line.text.strip()
+    return text.startswith("单位：") or text in ("续表", "（续）", "(续)")
+
+
+def _in_indicator_table(line: _Printed) -> bool:
+    """A line belongs to the indicator table above while it has several runs, is indented or is a level label."""
+    runs = line.runs()
+    if not runs:
+        return False
+    first_word = runs[0][1].split(" ")[0]
+    text = line.text.strip()
+    if _PLAIN_TITLE.match(text) or _PERIOD_CAPTION.match(text):
+        return False
+    return len(runs) >= 2 or runs[0][0] >= 2 or first_word in _LEVEL_LABELS
+
+
+_PLAIN_TITLE = re.compile(r"^\S.{0,60}绩效(?:目标|指标)表$")
+_PERIOD_CAPTION = re.compile(
+    r"^(?:[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[、.．])?\s*(?:年度|中长期|长期)绩效(?:指标|目标)表?$"
+)
+
+
+def layout_blocks(lines: list[str]) -> list[Block]:
+    """The blocks of ``pdftotext -layout`` lines."""
+    printed = _printed_lines(lines)
+    running = _running_lines(printed)
+    right = _prose_width(printed)
+    # First pass: every block, indicator tables held back until the document's alignment is known.
+    items: list[Block | _Pending] = []
     index = 0
     while index < len(printed):
         line = printed[index]
-        if line.text.startswith("项目编码"):
-            end = index + 1
-            while end < len(printed) and not printed[end].text.startswith(_INDICATOR_HEADER):
-                if _ends_table(printed[end]):
-                    break
-                end += 1
-            blocks.append(_project_head(printed[index:end]))
-            index = end
+        if index in running:
+            items.extend(_noise_blocks(line))
+            index += 1
+            continue
+        head_end = _head_end(printed, index) if _starts_head(line) else None
+        if head_end is not None:
+            items.append(_project_head(printed[index:head_end]))
+            index = head_end
+            continue
+        header = read_header(printed, index)
+        if header is not None:
+            pending, index = _collect_table(printed, index, header, running)
+            items.append(pending)
             continue
         starts = _header_starts(line)
         if starts is None:
-            blocks.append(Paragraph([Line(line.text.strip(), line.where)]))
+            previous = items[-1] if items else None
+            if (
+                isinstance(previous, Paragraph)
+                and previous.lines[-1].where.line == index_line(printed, index - 1)
+                and _wrapped(printed[index - 1], line, right)
+            ):
+                last = previous.lines[-1]
+                text = join_lines([last.text, line.text.strip()])
+                previous.lines[-1] = Line(
+                    text, Where(line=last.where.line, last_line=line.number, page=last.where.page)
+                )
+            else:
+                items.append(_paragraph(line))
             index += 1
             continue
         end = index + 1
         while end < len(printed) and not _ends_table(printed[end]) and _header_starts(printed[end]) is None:
-            if not _in_table(printed[end], starts):
+            if end in running or not _in_table(printed[end], starts):
                 break
             end += 1
-        blocks.append(_table(line, starts, printed[index + 1 : end]))
+        items.append(_table(line, starts, printed[index + 1 : end]))
         index = end
+    held = [item for item in items if isinstance(item, _Pending)]
+    reads = _cut_tables([item.table for item in held])
+    mode = _document_mode(reads)
+    blocks: list[Block] = []
+    for item in items:
+        if not isinstance(item, _Pending):
+            blocks.append(item)
+            continue
+        tables = reads[id(item.table)].blocks(mode)
+        for number, table in enumerate(tables):
+            blocks.append(table)
+            if number < len(item.between):
+                blocks.extend(item.between[number])
     return blocks
+
+
+def _cut_tables(tables: list[IndicatorTable]) -> dict[int, ReadTable]:
+    """Every indicator table cut into cells. A document prints its tables of one header with the same column
+    widths, so each column is as wide as its widest line in any of them: a column that never wraps in one
+    table shows its width in another."""
+    own = {id(table): table_caps(table) for table in tables}
+    widest: dict[tuple[str, ...], list[float]] = {}
+    for table in tables:
+        key = tuple(column.label for column in table.columns)
+        caps = own[id(table)]
+        known = widest.get(key)
+        widest[key] = caps if known is None else [max(a, b) for a, b in zip(known, caps, strict=True)]
+    return {id(table): cut_table(table, widest[tuple(column.label for column in table.columns)]) for table in tables}
+
+
+def _document_mode(reads: dict[int, ReadTable]) -> Mode:
+    """How the document aligns its cells vertically: the alignment that explains its indicator tables best."""
+    if not reads:
+        return "middle"
+    totals = {mode: sum(read.cost(mode) for read in reads.values()) for mode in MODES}
+    return min(totals, key=lambda mode: totals[mode])
 
 
 def _in_table(line: _Printed, starts: list[int]) -> bool:

@@ -25,7 +25,8 @@ FACETS: dict[str, list[str]] = {
     "departments": [],
     "units": ["nature", "rank", "funding", "document_id"],
     "projects": ["year", "series_id", "document_id"],
-    "indicators": ["level1", "level2", "target_op", "target_unit", "project_year", "project_id"],
+    # Not project_id: tens of thousands of values, each counted on every unfiltered page; a project has its own page.
+    "indicators": ["level1", "level2", "target_op", "target_unit", "project_year"],
     "dept_goals": ["document_id"],
     "goal_indicators": ["target_op", "target_unit", "target_kind", "dept_goal_id"],
     "parse_warnings": ["code", "document_id"],
@@ -38,8 +39,10 @@ FACETS: dict[str, list[str]] = {
     "asset_rows": ["role", "document_id"],
     "anomalies": ["rule_family", "rule", "severity", "project_id"],
     "build_info": [],
-    "indicator_details": ["level1", "level2", "target_op", "target_unit", "project_year", "project_name"],
-    "goal_indicator_details": ["target_op", "target_unit", "budget_year", "dept_name"],
+    # The views join three tables for every row a facet counts: over a city's knowledge base, seconds for a page
+    # nobody filtered yet. Their tables carry the same facets; a facet can still be asked for (?_facet=).
+    "indicator_details": [],
+    "goal_indicator_details": [],
 }
 
 SEARCHABLE = {

@@ -15,12 +15,19 @@ if TYPE_CHECKING:
 
 
 def render_layout(
-    doc: GeneratedDoc, path: Path, *, kangxi: bool = False, compat: str = "", browser: Browser | None = None
+    doc: GeneratedDoc,
+    path: Path,
+    *,
+    kangxi: bool = False,
+    compat: str = "",
+    valign: str = "middle",
+    browser: Browser | None = None,
 ) -> None:
-    """Print ``doc`` to PDF (see :func:`render_pdf`) and write what ``pdftotext -layout`` reads of it."""
+    """Print ``doc`` to PDF (see :func:`render_pdf`; ``valign``: how table cells are aligned vertically) and
+    write what ``pdftotext -layout`` reads of it."""
     with tempfile.TemporaryDirectory() as work:
         pdf = Path(work) / "doc.pdf"
-        render_pdf(doc, pdf, kangxi=kangxi, compat=compat, browser=browser)
+        render_pdf(doc, pdf, kangxi=kangxi, compat=compat, valign=valign, browser=browser)
         pdf_to_layout(pdf, path)
 
 

@@ -8,6 +8,11 @@ and is otherwise split between rows, with its header rows (``<thead>``)
 printed again on the next page. The page header lines are printed in the top
 margin of every page, as real text.
 
+Cells are vertically centred by default (``valign="middle"``), as many
+部门预算 PDFs print them; ``valign="top"`` or ``"bottom"`` prints them the other
+ways real documents do, so that a reader of the printed page (``pdftotext
+-layout``) is not tested against one alignment only.
+
 Tables are ruled (every cell bordered) so that table finders such as
 pdfplumber see the cells; merged cells are real merged cells. ``kangxi`` and
 ``compat`` print some characters with the look-alike code points real PDFs
@@ -58,6 +63,8 @@ div.keep {{ break-inside: avoid; }}
 table.fixed {{ table-layout: fixed; }}
 .page-break {{ break-before: page; height: 0; }}
 """
+# How table cells may be aligned vertically (the CSS vertical-align values real documents print).
+VALIGNS = ("middle", "top", "bottom")
 
 
 @contextmanager
@@ -80,14 +87,18 @@ def render_pdf(
     kangxi: bool = False,
     compat: str = "",
     keep_tables: bool = True,
+    valign: str = "middle",
     browser: Browser | None = None,
 ) -> None:
-    """Print ``doc`` to a PDF at ``path`` (launching Chromium unless ``browser`` is given)."""
+    """Print ``doc`` to a PDF at ``path`` (launching Chromium unless ``browser`` is given); ``valign`` is the
+    vertical alignment of table cells (one of :data:`VALIGNS`)."""
+    if valign not in VALIGNS:
+        raise ValueError(f"valign must be one of {', '.join(VALIGNS)}, not {valign!r}")
     variants = variant_table(kangxi=kangxi, compat=compat)
     body = page_html(
         doc,
         HtmlStyle(thead=True, colgroup=True),
-        css=PRINT_CSS,
+        css=PRINT_CSS + f"td, th {{ vertical-align: {valign}; }}\n",
         page_breaks=True,
         headers_in_flow=False,
         keep_tables=keep_tables,
