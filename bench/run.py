@@ -378,9 +378,9 @@ def table(results: dict[str, Any]) -> str:
     lines.append(row("indicators", [str(r["indicators"]) for r in runs]))
     lines.append(row("build wall (s)", [f"{r['build']['seconds']}" for r in runs]))
     lines.append(row("build peak memory (MB)", [f"{r['build']['peak_memory_mb']}" for r in runs]))
-    for phase in ("load_and_insert", "derive", "checks", "sqlite_index", "whoosh_wait"):
-        lines.append(row(f"  phase {phase} (s)", [f"{r['build']['phases'].get(phase, '')}" for r in runs]))
-    for phase in ("worker_parse_cpu", "worker_tokenise_cpu", "worker_rows_cpu"):
+    for phase in STAGES:
+        lines.append(row(f"  stage {phase} (s)", [f"{r['build']['phases'].get(phase, '')}" for r in runs]))
+    for phase in WORKER_CPU:
         lines.append(row(f"  {phase} (s, all workers)", [f"{r['build']['phases'].get(phase, '')}" for r in runs]))
     lines.append(row("jieba floor, default cut (s)", [f"{r['floor']['jieba_default']['seconds']}" for r in runs]))
     lines.append(row("jieba floor, no HMM (s)", [f"{r['floor']['jieba_no_hmm']['seconds']}" for r in runs]))
@@ -415,6 +415,28 @@ def table(results: dict[str, Any]) -> str:
         )
     lines.append(row("add one document (s)", [str(r.get("add_one_document", {}).get("seconds", "")) for r in runs]))
     return "\n".join(lines)
+
+
+# Wall-clock stages of a build, in order (kb.db.pipeline.run_pipeline and kb.db.build.run_build).
+STAGES = (
+    "documents",
+    "reduce",
+    "families",
+    "finalize_and_load",
+    "sqlite_insert",
+    "sqlite_corpus_tables",
+    "sqlite_index",
+    "whoosh_wait",
+)
+WORKER_CPU = (
+    "worker_parse_cpu",
+    "worker_tokenise_cpu",
+    "worker_rows_cpu",
+    "worker_aggregate_cpu",
+    "worker_families_cpu",
+    "worker_finalize_rows_cpu",
+    "worker_finalize_checks_cpu",
+)
 
 
 def write_results(results: dict[str, Any], path: Path) -> None:

@@ -22,6 +22,8 @@ from typing import Any
 
 from bench.queries import QUERIES
 from bench.run import (
+    STAGES,
+    WORKER_CPU,
     BenchError,
     datasette_latency,
     ensure_corpus,
@@ -32,28 +34,8 @@ from bench.run import (
 )
 
 SCALE_RESULTS = Path(__file__).resolve().parent / "scale.json"
-# Wall-clock stages of a build, in order (kb.db.pipeline.run_pipeline and kb.db.build.run_build).
-STAGES = (
-    "documents",
-    "reduce",
-    "families",
-    "finalize_and_load",
-    "sqlite_insert",
-    "sqlite_corpus_tables",
-    "sqlite_index",
-    "whoosh_wait",
-)
 # What only the client can do, one process, after (or beside) the workers: the load into SQLite and the index.
 SERIAL = ("sqlite_insert", "sqlite_corpus_tables", "sqlite_index", "whoosh_wait")
-WORKER_CPU = (
-    "worker_parse_cpu",
-    "worker_tokenise_cpu",
-    "worker_rows_cpu",
-    "worker_aggregate_cpu",
-    "worker_families_cpu",
-    "worker_finalize_rows_cpu",
-    "worker_finalize_checks_cpu",
-)
 # CPU seconds of the client's serial load (the wall seconds of SERIAL also count waiting for a busy CPU).
 CLIENT_CPU = ("sqlite_insert_cpu", "sqlite_finish_cpu")
 
