@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
-from kb.read.blocks import Block, Cell, Heading, Line, Paragraph, ReadDocument, ReadNote, Row, Table, Where
+from kb.read.blocks import Block, Cell, Line, Paragraph, ReadDocument, ReadNote, Row, Table, Where
 from kb.read.decode import SourceText
 from kb.read.html import html_blocks
-from kb.read.markup import heading_level, is_bold, plain, strip_markup
-from kb.read.text import text_row
+from kb.read.markup import is_bold, strip_markup
+from kb.read.text import place_line
 
 _PAGE_SEPARATOR = re.compile(r"^\{(\d+)\}-{8,}\s*$")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -106,23 +106,7 @@ def markdown_blocks(lines: list[str]) -> tuple[list[Block], list[ReadNote]]:
             blocks.append(table)
             current = None
             continue
-        if "\t" in raw:
-            row = text_row(raw, where)
-            if isinstance(current, Table):
-                current.rows.append(row)
-            else:
-                current = Table([row], where)
-                blocks.append(current)
-            continue
-        level = heading_level(raw)
-        if level:
-            blocks.append(Heading([Line(plain(raw), where)], level=level))
-            current = None
-        elif isinstance(current, Paragraph):
-            current.lines.append(Line(plain(raw), where))
-        else:
-            current = Paragraph([Line(plain(raw), where)])
-            blocks.append(current)
+        current = place_line(blocks, current, raw, where)
     return blocks, notes
 
 

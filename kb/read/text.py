@@ -29,6 +29,31 @@ def text_row(line: str, where: Where) -> Row:
     return Row(row_cells(line), where, line)
 
 
+def place_line(
+    blocks: list[Block], current: Table | Paragraph | None, raw: str, where: Where
+) -> Table | Paragraph | None:
+    """One non-blank line added to ``blocks``: a row of the table being read (a line with a tab), a heading, or a
+    line of the paragraph being read; returns the block the next line may continue."""
+    if "\t" in raw:
+        row = text_row(raw, where)
+        if isinstance(current, Table):
+            current.rows.append(row)
+            return current
+        table = Table([row], where)
+        blocks.append(table)
+        return table
+    level = heading_level(raw)
+    if level:
+        blocks.append(Heading([Line(plain(raw), where)], level=level))
+        return None
+    if isinstance(current, Paragraph):
+        current.lines.append(Line(plain(raw), where))
+        return current
+    paragraph = Paragraph([Line(plain(raw), where)])
+    blocks.append(paragraph)
+    return paragraph
+
+
 def text_blocks(lines: Sequence[str], first_line: int = 1) -> list[Block]:
     """The blocks of tab-separated text; ``first_line`` numbers ``lines[0]``."""
     blocks: list[Block] = []
@@ -38,24 +63,7 @@ def text_blocks(lines: Sequence[str], first_line: int = 1) -> list[Block]:
         if not raw.strip():
             current = None
             continue
-        where = Where(number, number)
-        if "\t" in raw:
-            row = text_row(raw, where)
-            if isinstance(current, Table):
-                current.rows.append(row)
-            else:
-                current = Table([row], where)
-                blocks.append(current)
-            continue
-        level = heading_level(raw)
-        if level:
-            blocks.append(Heading([Line(plain(raw), where)], level=level))
-            current = None
-        elif isinstance(current, Paragraph):
-            current.lines.append(Line(plain(raw), where))
-        else:
-            current = Paragraph([Line(plain(raw), where)])
-            blocks.append(current)
+        current = place_line(blocks, current, raw, Where(number, number))
     for block in blocks:
         if isinstance(block, Table) and len(block.rows) > 1:
             block.where = Where(block.where.line, block.rows[-1].where.line)
