@@ -170,34 +170,33 @@ def _database(request: Any) -> str:
 # ---------------------------------------------------------------- pages
 
 
-async def indicator_page(datasette: Any, request: Any, send: Any) -> Response:
-    """The indicator card."""
+async def _card_page(
+    datasette: Any, request: Any, send: Any, table: str, load: Any, template: str, missing: str
+) -> Response:
+    """A row of ``table`` as a card (``load(conn, id, link)``), with the link to its series' query if served."""
     database = _database(request)
     db = await _knowledge_base(datasette, database)
     if db is None:
-        return await _datasette_row(datasette, request, send, "indicators")
-    await _allowed(datasette, request, database, "indicators")
-    indicator_id, link = _row_id(request), _linker(datasette, database)
-    page = await db.execute_fn(lambda conn: load_indicator(conn, indicator_id, link))
+        return await _datasette_row(datasette, request, send, table)
+    await _allowed(datasette, request, database, table)
+    row_id, link = _row_id(request), _linker(datasette, database)
+    page = await db.execute_fn(lambda conn: load(conn, row_id, link))
     if page is None:
-        raise NotFound(f"没有编号为 {indicator_id} 的指标")
+        raise NotFound(missing.format(row_id))
     series = await datasette.get_canned_query(database, "series_indicators", request.actor)
-    return await _render(datasette, request, "indicator.html", database, page=page, series_query=series is not None)
+    return await _render(datasette, request, template, database, page=page, series_query=series is not None)
+
+
+async def indicator_page(datasette: Any, request: Any, send: Any) -> Response:
+    """The indicator card."""
+    return await _card_page(
+        datasette, request, send, "indicators", load_indicator, "indicator.html", "没有编号为 {} 的指标"
+    )
 
 
 async def project_page(datasette: Any, request: Any, send: Any) -> Response:
     """The project page."""
-    database = _database(request)
-    db = await _knowledge_base(datasette, database)
-    if db is None:
-        return await _datasette_row(datasette, request, send, "projects")
-    await _allowed(datasette, request, database, "projects")
-    project_id, link = _row_id(request), _linker(datasette, database)
-    page = await db.execute_fn(lambda conn: load_project(conn, project_id, link))
-    if page is None:
-        raise NotFound(f"没有编号为 {project_id} 的项目")
-    series = await datasette.get_canned_query(database, "series_indicators", request.actor)
-    return await _render(datasette, request, "project.html", database, page=page, series_query=series is not None)
+    return await _card_page(datasette, request, send, "projects", load_project, "project.html", "没有编号为 {} 的项目")
 
 
 async def family_page(datasette: Any, request: Any, send: Any) -> Response:
