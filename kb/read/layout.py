@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from kb.read.blocks import Block, Cell, Line, Paragraph, ReadDocument, Row, Table, Where
 from kb.read.decode import SourceText
 from kb.read.layout_grid import MODES, Mode, Segment
-from kb.read.layout_labels import HEAD_LABELS, label_key
+from kb.read.layout_labels import HEAD_LABELS, LEVEL1_OF, LEVEL_NAMES, label_key
 from kb.read.layout_table import (
     Header,
     IndicatorTable,
@@ -62,20 +62,6 @@ _HEAD_LABELS = ("预算规模及资金用途", "资金支出计划（%）", "资
 _HEAD_SPLIT = re.compile(
     r"^(项目编码|项目名称|预算规模及|预算数|其中：财政资金|其他资金|资金用途|资金支出计|划（%）|绩效目标) (\S.*)$"
 )
-_LEVEL1_OF: dict[str, str] = {
-    "数量指标": "产出指标",
-    "质量指标": "产出指标",
-    "时效指标": "产出指标",
-    "成本指标": "产出指标",
-    "经济效益指标": "效益指标",
-    "社会效益指标": "效益指标",
-    "生态效益指标": "效益指标",
-    "可持续影响指标": "效益指标",
-    "服务对象满意度指标": "满意度指标",
-}
-
-
-_Printed = Printed
 
 
 def _join(parts: list[str]) -> str:
@@ -151,7 +137,7 @@ class _Runs:
 _RUN_AT = _Runs()
 
 
-def _true_starts(header: list[int], lines: list[_Printed]) -> list[int]:
+def _true_starts(header: list[int], lines: list[Printed]) -> list[int]:
     """Where the columns really start: pdftotext pushes a header label right of its column when the label
     before it is wide; the leftmost start of text seen between two header labels is the column's start."""
     starts = list(header)
@@ -168,12 +154,12 @@ def _true_starts(header: list[int], lines: list[_Printed]) -> list[int]:
 class _RowDraft:
     parts: list[list[str]]
     full: list[bool]
-    first: _Printed
-    last: _Printed
+    first: Printed
+    last: Printed
     levels: list[list[str]] = field(default_factory=lambda: [[], []])
 
 
-def _header_starts(line: _Printed) -> list[int] | None:
+def _header_starts(line: Printed) -> list[int] | None:
     runs = line.runs()
     if len(runs) < 3 or not any(runs[0][1].replace(" ", "").startswith(first) for first in _HEADER_FIRST):
         return None
@@ -183,7 +169,7 @@ def _header_starts(line: _Printed) -> list[int] | None:
     return [start for start, _ in runs]
 
 
-def _table_rows(lines: list[_Printed], starts: list[int], indicator: bool) -> list[_RowDraft]:
+def _table_rows(lines: list[Printed], starts: list[int], indicator: bool) -> list[_RowDraft]:
     width = len(starts)
     body = range(2, width) if indicator else range(width)
     rows: list[_RowDraft] = []
@@ -235,15 +221,12 @@ def _continues(row: _RowDraft, adds: list[int], body: range, indicator: bool) ->
     return len(adds) <= 2 and all(row.full[c] for c in adds)
 
 
-_LEVEL_LABELS = (*_LEVEL1_OF, *set(_LEVEL1_OF.values()))
-
-
 def _move_overflow(texts: list[str]) -> None:
     """A level label wider than its column pushes the next cell's text left into it (``社会效益指标 社会氛围``):
     what follows a known label and a space belongs to the next column."""
     for c in (0, 1):
         label, _, rest = texts[c].partition(" ")
-        if rest and label in _LEVEL_LABELS:
+        if rest and label in LEVEL_NAMES:
             texts[c] = label
             texts[c + 1] = _join([rest, texts[c + 1]]) if texts[c + 1] else rest
 
@@ -256,22 +239,22 @@ def _indicator_levels(rows: list[_RowDraft]) -> list[tuple[str, str]]:
     for row in rows:
         own2 = _join(row.levels[1])
         own1 = _join(row.levels[0])
-        if pending2 and own2 and _join([pending2, own2]) in _LEVEL1_OF:
+        if pending2 and own2 and _join([pending2, own2]) in LEVEL1_OF:
             own2 = _join([pending2, own2])  # the rest of a label wrapped over two rows
         pending2 = ""
-        if own2 and own2 not in _LEVEL1_OF and any(label.startswith(own2) for label in _LEVEL1_OF):
+        if own2 and own2 not in LEVEL1_OF and any(label.startswith(own2) for label in LEVEL1_OF):
             pending2 = own2  # the first half of a wrapped label: its rest is on the next row
         if own2:
             level2 = own2
-        if level2 in _LEVEL1_OF:
-            level1 = _LEVEL1_OF[level2]
+        if level2 in LEVEL1_OF:
+            level1 = LEVEL1_OF[level2]
         elif own1:
             level1 = own1
         levels.append((level1, level2))
     return levels
 
 
-def _table(header: _Printed, starts: list[int], lines: list[_Printed]) -> Table:
+def _table(header: Printed, starts: list[int], lines: list[Printed]) -> Table:
     indicator = header.text.strip().startswith(_INDICATOR_HEADER)
     header_cells = [Cell(text) for text, _ in _cut(header.text, starts)][: len(starts)]
     starts = _true_starts(starts, lines)
@@ -308,7 +291,7 @@ _ANY_HEAD_SPLIT = re.compile(
 _HEAD_LINES = 16
 
 
-def _head_end(printed: list[_Printed], index: int) -> int | None:
+def _head_end(printed: list[Printed], index: int) -> int | None:
     """Where the project head starting at ``printed[index]`` ends: at its indicator table's header (or a caption
     above it). None where no indicator table follows soon: the labels head some other table."""
     if read_header(printed, index) is not None:
@@ -329,7 +312,7 @@ def _head_end(printed: list[_Printed], index: int) -> int | None:
     return end if indicator or _PERIOD_CAPTION.match(following.text.strip()) else None
 
 
-def _starts_head(line: _Printed) -> bool:
+def _starts_head(line: Printed) -> bool:
     """Whether a line starts a project's head: at the left margin, its first word a label of the head."""
     if line.text.startswith("项目编码"):
         return True
@@ -339,7 +322,7 @@ def _starts_head(line: _Printed) -> bool:
     return (label_key(first) in HEAD_LABELS and len(line.runs()) >= 2) or bool(_ANY_HEAD_SPLIT.match(line.text))
 
 
-def _head_cells(line: _Printed) -> list[tuple[int, str]]:
+def _head_cells(line: Printed) -> list[tuple[int, str]]:
     cells: list[tuple[int, str]] = []
     runs: list[tuple[int, str]] = []
     for start, text in line.runs():
@@ -358,13 +341,13 @@ def _head_cells(line: _Printed) -> list[tuple[int, str]]:
     return cells
 
 
-def _project_head(lines: list[_Printed]) -> Table:
+def _project_head(lines: list[Printed]) -> Table:
     """The rows of a project table above its indicator header."""
-    rows: list[tuple[list[tuple[int, str]], _Printed, _Printed]] = []
+    rows: list[tuple[list[tuple[int, str]], Printed, Printed]] = []
     plan_starts: list[int] | None = None
     # An indented run alone above a labelled line, starting where that line's value does: the first line of a
     # value printed in the middle of its rows (its label beside a later line).
-    held: tuple[int, str, _Printed] | None = None
+    held: tuple[int, str, Printed] | None = None
     for number, line in enumerate(lines):
         cells = _head_cells(line)
         if not cells:
@@ -420,13 +403,13 @@ def _join_item(text: str, following: str) -> str:
 # --- the document ----------------------------------------------------------------------------------------------
 
 
-def _ends_table(line: _Printed) -> bool:
+def _ends_table(line: Printed) -> bool:
     text = line.text.strip()
     return bool(_TITLE.match(text) or _SECTION.match(text)) or text.startswith("单位：") or text.startswith("项目编码")
 
 
-def _printed_lines(lines: list[str]) -> list[_Printed]:
-    printed: list[_Printed] = []
+def _printed_lines(lines: list[str]) -> list[Printed]:
+    printed: list[Printed] = []
     page = 1
     for number, raw in enumerate(lines, start=1):
         # pdftotext ends a page with a form feed: the text after one is on the next page.
@@ -434,7 +417,7 @@ def _printed_lines(lines: list[str]) -> list[_Printed]:
         page += before.count("\f") + (1 if "\f" in raw else 0)
         text = raw.replace("\f", "").rstrip()
         if text.strip():
-            printed.append(_Printed(text, number, page))
+            printed.append(Printed(text, number, page))
     return printed
 
 
@@ -442,7 +425,7 @@ _DIGITS = re.compile(r"[0-9\s]")
 _TOP_LINES = 3
 
 
-def _running_lines(printed: list[_Printed]) -> set[int]:
+def _running_lines(printed: list[Printed]) -> set[int]:
     """The lines of a running page header: among the first lines of a page, the same text (numbers aside) on at
     least three pages, other than a table's header printed again."""
     tops: dict[int, list[int]] = {}
@@ -465,7 +448,7 @@ def _running_lines(printed: list[_Printed]) -> set[int]:
     }
 
 
-def _noise_blocks(line: _Printed) -> list[Block]:
+def _noise_blocks(line: Printed) -> list[Block]:
     """A running page header line as the text forms print it: each of its parts a line of its own."""
     return [Paragraph([Line(text, line.where)]) for _, text in line.runs()]
 
@@ -479,7 +462,7 @@ class _Pending:
     between: list[list[Block]]
 
 
-def _collect_table(printed: list[_Printed], index: int, header: Header, running: set[int]) -> tuple[_Pending, int]:
+def _collect_table(printed: list[Printed], index: int, header: Header, running: set[int]) -> tuple[_Pending, int]:
     """The indicator table whose header is at ``index``, over as many pages as print its header again."""
     table = IndicatorTable(header, grid_columns(header))
     between: list[list[Block]] = []
@@ -507,7 +490,7 @@ def _collect_table(printed: list[_Printed], index: int, header: Header, running:
         index, header, continued = after, following, True
 
 
-def index_line(printed: list[_Printed], index: int) -> int | None:
+def index_line(printed: list[Printed], index: int) -> int | None:
     """The file line of ``printed[index]`` (None before the first)."""
     return printed[index].number if index >= 0 else None
 
@@ -520,7 +503,7 @@ _PROSE_SLACK = 0.25
 _PROSE_NEAR = 0.5
 
 
-def _prose_width(printed: list[_Printed]) -> float:
+def _prose_width(printed: list[Printed]) -> float:
     """The width (em) of the document's text column: the widest that several prose lines (one run of text at the
     left margin) reach, wrapped lines filling it up to a character; 0 where too few lines come near the widest
     (a document of tables and headings: no line is taken for wrapped)."""
@@ -540,7 +523,7 @@ def _prose_width(printed: list[_Printed]) -> float:
 _ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d{1,3}\s*[、.．)）])")
 
 
-def _wrapped(previous: _Printed, line: _Printed, right: float) -> bool:
+def _wrapped(previous: Printed, line: Printed, right: float) -> bool:
     """Whether prose ``line`` continues ``previous``, wrapped at the text column's edge: both at the left margin,
     one run each, the next line no numbered item or title, and its first unit would not have fitted after
     ``previous``."""
@@ -554,17 +537,17 @@ def _wrapped(previous: _Printed, line: _Printed, right: float) -> bool:
     return text_width(previous.text.rstrip()) + text_width(first_unit(text)) > right - _PROSE_SLACK
 
 
-def _paragraph(line: _Printed) -> Paragraph:
+def _paragraph(line: Printed) -> Paragraph:
     return Paragraph([Line(line.text.strip(), line.where)])
 
 
-def _is_noise(line: _Printed) -> bool:
+def _is_noise(line: Printed) -> bool:
     """Lines a table may be interrupted by at a page break: 单位, 续表."""
     text = line.text.strip()
     return text.startswith("单位：") or text in ("续表", "（续）", "(续)")
 
 
-def _in_indicator_table(line: _Printed) -> bool:
+def _in_indicator_table(line: Printed) -> bool:
     """A line belongs to the indicator table above while it has several runs, is indented or is a level label."""
     runs = line.runs()
     if not runs:
@@ -573,7 +556,7 @@ def _in_indicator_table(line: _Printed) -> bool:
     text = line.text.strip()
     if _PLAIN_TITLE.match(text) or _PERIOD_CAPTION.match(text):
         return False
-    return len(runs) >= 2 or runs[0][0] >= 2 or first_word in _LEVEL_LABELS
+    return len(runs) >= 2 or runs[0][0] >= 2 or first_word in LEVEL_NAMES
 
 
 _PLAIN_TITLE = re.compile(r"^\S.{0,60}绩效(?:目标|指标)表$")
@@ -668,13 +651,13 @@ def _document_mode(reads: dict[int, ReadTable]) -> Mode:
     return min(totals, key=lambda mode: totals[mode])
 
 
-def _in_table(line: _Printed, starts: list[int]) -> bool:
+def _in_table(line: Printed, starts: list[int]) -> bool:
     """A line belongs to the table above while it has several runs or is indented (a paragraph is neither)."""
     runs = line.runs()
     if not runs:
         return False
     first_word = runs[0][1].split(" ")[0]
-    return len(runs) >= 2 or runs[0][0] >= 2 or first_word in _LEVEL_LABELS
+    return len(runs) >= 2 or runs[0][0] >= 2 or first_word in LEVEL_NAMES
 
 
 def _page_count(lines: list[str]) -> int | None:
