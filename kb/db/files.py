@@ -168,3 +168,15 @@ def check_writable_folder(db_path: Path) -> None:
         raise StorageError(folder, "不是文件夹，无法在其中建立知识库 (not a directory)")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise StorageError(folder, "文件夹不可写，无法在其中建立知识库 (folder is not writable)")
+
+
+def open_private_database(db_file: object) -> sqlite3.Connection:
+    """A connection to a database file no one else reads yet (a build's temporary), tuned to be written fast.
+
+    The file is private until it is swapped in, and durability comes from the swap: no journal, no sync.
+    """
+    conn = sqlite3.connect(str(db_file), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -200000")
+    return conn

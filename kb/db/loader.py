@@ -10,12 +10,12 @@ Its cost is what the Amdahl estimate of a cluster build calls serial
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 
 from kb import __version__
 from kb.db.ddl import create_indexes, create_tables, create_views, optimize_fts
+from kb.db.files import open_private_database
 from kb.db.schema import (
     ANOMALIES,
     BUILD_INFO,
@@ -37,11 +37,7 @@ class Loader:
     """A new knowledge base being filled: every table and FTS5 index created empty, one transaction."""
 
     def __init__(self, db_file: object) -> None:
-        self.conn = sqlite3.connect(str(db_file), isolation_level=None)
-        # The file is private until it is swapped in; durability comes from the swap.
-        self.conn.execute("PRAGMA journal_mode = OFF")
-        self.conn.execute("PRAGMA synchronous = OFF")
-        self.conn.execute("PRAGMA cache_size = -200000")
+        self.conn = open_private_database(db_file)
         create_tables(self.conn)
         self.conn.execute("BEGIN")
         self.anomalies = 0

@@ -10,7 +10,6 @@ secondary indexes. Every row is set and inserted by column name.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import sys
 import time
 from typing import Any
@@ -21,6 +20,7 @@ from kb.checks.engine import run_checks_on_added
 from kb.checks.store import anomaly_rows, write_anomalies
 from kb.db.ddl import create_indexes, create_tables, create_views, optimize_fts
 from kb.db.family_table import write_families
+from kb.db.files import open_private_database
 from kb.db.rows import DocumentRows
 from kb.db.schema import (
     ANOMALIES,
@@ -37,22 +37,11 @@ from kb.db.schema import (
 )
 from kb.db.series_table import write_series
 from kb.db.spec import TableSpec, insert_records, insert_rows, insert_tuples
+from kb.db.stages import number_row
 from kb.db.text_registry import TextRegistry
 from kb.models import BuildInfo, Department, Finding
 
 Row = tuple[Any, ...]
-_LOCAL_KEYS = {spec.name for spec in DOCUMENT_TABLES}
-
-
-def _numbered(spec: TableSpec, row: Row, bases: dict[str, int]) -> Row:
-    """A row of a document with its local id, and its local references to the document's other rows,
-    numbered on from ``bases`` (the last id each table had before this document)."""
-    values = {"id": spec.value(row, "id") + bases[spec.name]}
-    for column, table in spec.foreign_keys:
-        local = spec.value(row, column)
-        if table in _LOCAL_KEYS and local is not None:
-            values[column] = local + bases[table]
-    return spec.replace(row, **values)
 
 
 class Writer:
@@ -63,11 +52,7 @@ class Writer:
     """
 
     def __init__(self, db_file: str | object, fresh: bool = True) -> None:
-        self.conn = sqlite3.connect(str(db_file), isolation_level=None)
-        # The file is private until it is swapped in; durability comes from the swap.
-        self.conn.execute("PRAGMA journal_mode = OFF")
-        self.conn.execute("PRAGMA synchronous = OFF")
-        self.conn.execute("PRAGMA cache_size = -200000")
+        self.conn = open_private_database(db_file)
         self.fresh = fresh
         self.departments: dict[tuple[str | None, str | None], int] = {}
         self.department_counts: dict[int, int] = {}
@@ -134,7 +119,7 @@ class Writer:
         for name, table_rows in tables.items():
             spec = TABLES_BY_NAME[name]
             if name in bases:
-                table_rows = [_numbered(spec, row, bases) for row in table_rows]
+                table_rows = [number_row(spec, row, bases) for row in table_rows]
                 self.next_ids[name] += len(table_rows)
             if spec is INDICATORS:
                 table_rows = self._with_text_ids(rows, table_rows)
