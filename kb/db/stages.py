@@ -45,9 +45,9 @@ import tempfile
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from indexer.families import assign_families
 from indexer.texts import TEXT_COLUMNS, IndexedText
@@ -79,6 +79,8 @@ from kb.errors import DocumentError
 from kb.models import Department, IndicatorFamily, IndicatorText, ProjectSeries
 
 Row = tuple[Any, ...]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 _LOCAL_KEYS = {spec.name for spec in DOCUMENT_TABLES}
 
 
@@ -355,6 +357,22 @@ def _own_text(text: TextPartial) -> TextPartial:
     )
 
 
+def _to_add_to(merged: dict[_K, _V], owned: set[_K], key: _K, value: _V, own: Callable[[_V], _V]) -> _V | None:
+    """The entry of ``merged`` that ``value`` is to be added to, or None when ``value`` was the first and is kept.
+
+    A reduce leaves its parts as they were (a scheduler may run it again after losing a worker): an entry taken
+    from a part is replaced by its own copy (``own``) the first time another part adds to it.
+    """
+    known = merged.get(key)
+    if known is None:
+        merged[key] = value
+        return None
+    if key not in owned:
+        known = merged[key] = own(known)
+        owned.add(key)
+    return known
+
+
 def merge_aggregates(parts: Sequence[Aggregate]) -> Aggregate:
     """Stage 3: adjacent partitions' aggregates merged, earlier first (associative: run as a tree).
 
@@ -366,14 +384,9 @@ def merge_aggregates(parts: Sequence[Aggregate]) -> Aggregate:
     owned: set[str] = set()
     for part in parts:
         for key, text in part.texts.items():
-            known = out.texts.get(key)
-            if known is None:
-                out.texts[key] = text
-                continue
-            if key not in owned:
-                known = out.texts[key] = _own_text(known)
-                owned.add(key)
-            known.merge(text)
+            known = _to_add_to(out.texts, owned, key, text, _own_text)
+            if known is not None:
+                known.merge(text)
         for series_key, series in part.series.items():
             years = out.series.get(series_key)
             out.series[series_key] = SeriesPartial(series.years if years is None else [*years.years, *series.years])
@@ -583,15 +596,10 @@ def merge_family_partials(parts: Sequence[FamilyPartial]) -> FamilyPartial:
     owned: set[int] = set()
     for part in parts:
         for fid, counts in part.counts.items():
-            known = out.counts.get(fid)
-            if known is None:
-                out.counts[fid] = counts
-                continue
-            if fid not in owned:
-                known = out.counts[fid] = _own_counts(known)
-                owned.add(fid)
-            known.merge(counts)
-            known.project_count += counts.project_count
+            known = _to_add_to(out.counts, owned, fid, counts, _own_counts)
+            if known is not None:
+                known.merge(counts)
+                known.project_count += counts.project_count
         out.seconds += part.seconds
     return out
 
