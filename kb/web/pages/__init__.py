@@ -98,6 +98,16 @@ async def _knowledge_base(datasette: Any, name: str) -> Any | None:
     return db if set(await db.table_names()) >= KB_TABLES else None
 
 
+async def _listing_database(datasette: Any, request: Any, table: str) -> tuple[str, Any]:
+    """The name and database of a page listing rows of ``table``: a knowledge base the actor may read, else 404/403."""
+    database = _database(request)
+    db = await _knowledge_base(datasette, database)
+    if db is None:
+        raise NotFound("不是绩效指标知识库 (not a knowledge base)")
+    await _allowed(datasette, request, database, table)
+    return database, db
+
+
 def _linker(datasette: Any, database: str) -> Linker:
     def link(table: str, pk: Any) -> str:
         return str(datasette.urls.row(database, table, pk))
@@ -219,11 +229,7 @@ async def family_page(datasette: Any, request: Any, send: Any) -> Response:
 
 async def families_page(datasette: Any, request: Any) -> Response:
     """The list of families, largest first."""
-    database = _database(request)
-    db = await _knowledge_base(datasette, database)
-    if db is None:
-        raise NotFound("不是绩效指标知识库 (not a knowledge base)")
-    await _allowed(datasette, request, database, "indicator_families")
+    database, db = await _listing_database(datasette, request, "indicator_families")
     query, show_all, number_page = request.args.get("q") or "", bool(request.args.get("all")), request.args.get("page")
     page = await db.execute_fn(lambda conn: load_family_list(conn, query, show_all, number_page))
     return await _render(datasette, request, "families.html", database, page=page)
@@ -231,11 +237,7 @@ async def families_page(datasette: Any, request: Any) -> Response:
 
 async def findings_page(datasette: Any, request: Any) -> Response:
     """The findings (审核) page."""
-    database = _database(request)
-    db = await _knowledge_base(datasette, database)
-    if db is None:
-        raise NotFound("不是绩效指标知识库 (not a knowledge base)")
-    await _allowed(datasette, request, database, "anomalies")
+    database, db = await _listing_database(datasette, request, "anomalies")
     filters, link = Filters.parse({key: request.args.get(key) for key in request.args}), _linker(datasette, database)
     number_page = request.args.get("page")
     page = await db.execute_fn(lambda conn: load_findings_page(conn, filters, number_page, link))
@@ -247,11 +249,7 @@ async def findings_page(datasette: Any, request: Any) -> Response:
 
 async def rules_page(datasette: Any, request: Any) -> Response:
     """Every rule with its principle in Chinese."""
-    database = _database(request)
-    db = await _knowledge_base(datasette, database)
-    if db is None:
-        raise NotFound("不是绩效指标知识库 (not a knowledge base)")
-    await _allowed(datasette, request, database, "anomalies")
+    database, db = await _listing_database(datasette, request, "anomalies")
     rules = await db.execute_fn(load_rules)
     return await _render(datasette, request, "rules.html", database, rules=rules)
 
