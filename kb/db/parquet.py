@@ -25,38 +25,21 @@ from typing import Any
 
 from kb.db.schema import (
     ANOMALIES,
-    BUDGET_TABLE_SPECS,
     BUILD_INFO,
     DEPARTMENTS,
-    DEPT_GOALS,
+    DOCUMENT_TABLES,
     DOCUMENTS,
-    GOAL_INDICATORS,
     INDICATOR_FAMILIES,
     INDICATOR_TEXTS,
-    INDICATORS,
-    PARSE_WARNINGS,
     PROJECT_SERIES,
     PROJECTS,
-    SOURCE_LINES,
-    UNITS,
 )
 from kb.db.spec import TableSpec
 
 UNKNOWN = "unknown"
 YEAR_KEY, REGION_KEY = "doc_year", "doc_region"
 # The tables whose rows belong to one document, partitioned by its year and region.
-PARTITIONED: tuple[TableSpec, ...] = (
-    DOCUMENTS,
-    UNITS,
-    PROJECTS,
-    INDICATORS,
-    DEPT_GOALS,
-    GOAL_INDICATORS,
-    PARSE_WARNINGS,
-    SOURCE_LINES,
-    *BUDGET_TABLE_SPECS,
-    ANOMALIES,
-)
+PARTITIONED: tuple[TableSpec, ...] = (DOCUMENTS, *DOCUMENT_TABLES, ANOMALIES)
 CORPUS_TABLES: tuple[TableSpec, ...] = (DEPARTMENTS, PROJECT_SERIES, INDICATOR_FAMILIES, INDICATOR_TEXTS, BUILD_INFO)
 _REGION = re.compile(r"^(\d{6})")
 
