@@ -148,6 +148,16 @@ def test_nearly_every_document_of_a_hundred_parses_exactly(name: str, tmp_path: 
     assert len(inexact) <= 2, inexact
 
 
+@pytest.mark.parametrize("seed", [202407593, 202408238])
+def test_a_cut_that_prints_the_last_character_of_a_level2_again_is_joined(seed: int, tmp_path: Path) -> None:
+    """A page cut through 对社会发展的负面影响 printed the 二级 社会成本指标's 标 again on the next page (bench
+    templates corpus, documents 1521 and 2166): the tail joins the row above instead of starting a row."""
+    doc = generate("central", seed)
+    text = _render(doc, "txt", tmp_path).read_text(encoding="utf-8")
+    assert "\t\t标\t" in text  # the repeated character, alone in the 二级 column of the tail
+    assert _check(parse_document(_render(doc, "txt", tmp_path)), doc, f"central {seed}") == []
+
+
 # ---------------------------------------------------------------- what each template carries
 
 

@@ -21,7 +21,8 @@ from kb.read.lines import DocLine
 # The cells a complete indicator row fills: a row right after a repeated header missing one of them is a tail.
 _COMPLETE: tuple[Role, ...] = ("level3", "target", "op", "description", "basis")
 # Cells where a cut may print the last character again; never 指标性质 or 度量单位, which are one character anyway.
-_REPEATABLE: tuple[Role, ...] = ("level3", "description", "target", "basis")
+# 二级 too where it is a cell of its own row (the central template): no 二级指标 is named in one character.
+_REPEATABLE: tuple[Role, ...] = ("level2", "level3", "description", "target", "basis")
 # Roles whose text is one line: a line break inside is where the PDF wrapped it.
 _MULTILINE: frozenset[Role] = frozenset({"goal"})
 
