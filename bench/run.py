@@ -422,6 +422,8 @@ STAGES = (
     "documents",
     "reduce",
     "families",
+    "families_counts",
+    "families_stats",
     "finalize_and_load",
     "sqlite_insert",
     "sqlite_corpus_tables",
@@ -436,6 +438,7 @@ WORKER_CPU = (
     "worker_families_cpu",
     "worker_finalize_rows_cpu",
     "worker_finalize_checks_cpu",
+    "worker_finalize_pack_cpu",
 )
 
 

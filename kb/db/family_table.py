@@ -12,7 +12,6 @@ import json
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from statistics import median
 
 from indexer.families import assign_families
 from kb.db.schema import INDICATOR_FAMILIES, INDICATORS
@@ -68,6 +67,20 @@ def _family_ids(
         for name in groups[key]:
             family_of[name] = family_id
     return family_of, reshaped, old
+
+
+def histogram_median(histogram: Counter[float]) -> float:
+    """The median of the values counted in ``histogram`` (as :func:`statistics.median` of every member),
+    from its distinct values: a family's members can be a good share of the corpus, its values few."""
+    total = sum(histogram.values())
+    low, high = (total - 1) // 2, total // 2  # the middle positions, equal when the count is odd
+    seen = 0
+    found: list[float] = []
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(found) < 2 and seen > (low if not found else high):
+            found.append(value)
+    return found[0] if low == high else (found[0] + found[1]) / 2
 
 
 @dataclass
@@ -130,7 +143,7 @@ class FamilyCounts:
             unit: {
                 "n": sum(histogram.values()),
                 "min": min(histogram),
-                "median": median(sorted(histogram.elements())),
+                "median": histogram_median(histogram),
                 "max": max(histogram),
             }
             for unit, histogram in sorted(self.values.items())

@@ -2,7 +2,8 @@
 
 Everything a row needs was computed by the partitioned stages
 (:mod:`kb.db.stages`): ids, departments, series, families, distinct texts,
-findings. The loader only inserts, in batch order, and at the end writes
+findings. The workers ship each finished batch as a small SQLite database
+(:mod:`kb.db.shard`); the loader copies them in, in batch order, and at the end writes
 the corpus-wide tables, the secondary indexes and the merged FTS5 segments.
 Its cost is what the Amdahl estimate of a cluster build calls serial
 (``docs/scale.md``).
@@ -17,45 +18,34 @@ from kb import __version__
 from kb.db.ddl import create_indexes, create_tables, create_views, optimize_fts
 from kb.db.files import open_private_database
 from kb.db.schema import (
-    ANOMALIES,
     BUILD_INFO,
     DEPARTMENTS,
-    GOAL_INDICATOR_FTS,
     INDICATOR_FAMILIES,
-    INDICATOR_FTS,
     INDICATOR_TEXTS,
     PROJECT_SERIES,
-    TABLES_BY_NAME,
     TEXT_FTS,
 )
-from kb.db.spec import insert_records, insert_tuples
+from kb.db.shard import copy_into
+from kb.db.spec import insert_records
 from kb.db.stages import LoadBatch, Numbering, Row
 from kb.models import BuildInfo, IndicatorFamily, IndicatorText, ProjectSeries
 
 
 class Loader:
-    """A new knowledge base being filled: every table and FTS5 index created empty, one transaction."""
+    """A new knowledge base being filled: every table and FTS5 index created empty, then batch by batch."""
 
     def __init__(self, db_file: object) -> None:
         self.conn = open_private_database(db_file)
         create_tables(self.conn)
-        self.conn.execute("BEGIN")
         self.anomalies = 0
         self.seconds = 0.0
         # CPU seconds of this process inserting (the wall seconds above also count waiting for the CPU).
         self.cpu_seconds = 0.0
 
     def load(self, batch: LoadBatch) -> None:
-        """Insert one batch's finished rows (batches come in order: findings are numbered on)."""
+        """Copy one batch's finished rows in (batches come in order: findings are numbered on)."""
         started, cpu = time.perf_counter(), time.process_time()
-        for name, rows in batch.tables.items():
-            insert_tuples(self.conn, TABLES_BY_NAME[name], rows)
-        insert_tuples(
-            self.conn, ANOMALIES, [(self.anomalies + n, *row[1:]) for n, row in enumerate(batch.anomalies, 1)]
-        )
-        self.anomalies += len(batch.anomalies)
-        self.conn.executemany(INDICATOR_FTS.insert_sql(), batch.indicator_fts)
-        self.conn.executemany(GOAL_INDICATOR_FTS.insert_sql(), batch.goal_fts)
+        self.anomalies += copy_into(self.conn, batch.shard, self.anomalies)
         self.seconds += time.perf_counter() - started
         self.cpu_seconds += time.process_time() - cpu
 
@@ -69,6 +59,7 @@ class Loader:
     ) -> None:
         """The corpus-wide tables and the build id, then indexes, views, merged FTS5 segments; commit."""
         started, cpu = time.perf_counter(), time.process_time()
+        self.conn.execute("BEGIN")
         insert_records(self.conn, DEPARTMENTS, numbering.departments)
         records, fts = texts
         insert_records(self.conn, INDICATOR_TEXTS, records)

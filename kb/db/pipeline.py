@@ -129,7 +129,10 @@ def run_pipeline(
     timings["worker_aggregate_cpu"] = total.seconds
     started = time.perf_counter()
     partial = executor.families(plan, numbering)
+    counted = time.perf_counter()
     families, stats = family_records(partial, plan)
+    timings["families_counts"] = counted - started
+    timings["families_stats"] = time.perf_counter() - counted
     timings["families"] = time.perf_counter() - started
     timings["worker_families_cpu"] = partial.seconds
     started = time.perf_counter()

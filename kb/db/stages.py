@@ -64,6 +64,7 @@ from kb.db.schema import (
     DEPT_GOALS,
     DOCUMENT_TABLES,
     DOCUMENTS,
+    GOAL_INDICATOR_FTS,
     GOAL_INDICATORS,
     INDICATOR_FTS,
     INDICATORS,
@@ -74,6 +75,7 @@ from kb.db.schema import (
     TEXT_FTS,
     UNITS,
 )
+from kb.db.shard import to_shard
 from kb.db.spec import TableSpec
 from kb.errors import DocumentError
 from kb.models import Department, IndicatorFamily, IndicatorText, ProjectSeries
@@ -615,14 +617,22 @@ def family_records(total: FamilyPartial, plan: Plan) -> tuple[list[IndicatorFami
 
 
 @dataclass
+class FinishedRows:
+    """A batch's finished rows: numbered, with every id set, its FTS5 rows and its findings."""
+
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    indicator_fts: list[Row] = field(default_factory=list)
+    goal_fts: list[Row] = field(default_factory=list)
+    anomalies: list[Row] = field(default_factory=list)
+
+
+@dataclass
 class LoadBatch:
-    """A batch's finished rows, ready to insert: numbered, with every id set, and its findings."""
+    """A batch ready to load: its finished rows as a database (:func:`kb.db.shard.to_shard`), and what the
+    build reports of it."""
 
     index: int
-    tables: dict[str, list[Row]]
-    indicator_fts: list[Row]
-    goal_fts: list[Row]
-    anomalies: list[Row]
+    shard: bytes
     years: dict[int, int | None] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -639,7 +649,7 @@ def number_row(spec: TableSpec, row: Row, bases: dict[str, int]) -> Row:
 
 
 def _finish_document(
-    rows: DocumentRows, plan: Plan, bases: dict[str, int], department: int | None, out: LoadBatch
+    rows: DocumentRows, plan: Plan, bases: dict[str, int], department: int | None, out: FinishedRows
 ) -> None:
     tables = dict(rows.tables)
     if rows.error is None:
@@ -684,11 +694,12 @@ def finalize(
     finds; the findings come sorted as the ``anomalies`` table is numbered.
     """
     started = time.process_time()
-    out = LoadBatch(index, {}, [], [], [])
+    out = FinishedRows()
+    years: dict[int, int | None] = {}
     bases = dict(batch_plan.bases)
     for rows in batch:
         _finish_document(unpack(rows), plan, bases, batch_plan.departments.get(rows.doc_id), out)
-        out.years[rows.doc_id] = next(
+        years[rows.doc_id] = next(
             (DOCUMENTS.value(row, "budget_year") for row in rows.tables.get(DOCUMENTS.name, [])), None
         )
     numbered = time.process_time()
@@ -702,13 +713,17 @@ def finalize(
     rows_of = anomaly_rows([*findings, *check_context(ctx)], first_id=0)
     out.anomalies = [ANOMALIES.row(**row) for row in rows_of]
     checked = time.process_time()
-    out.seconds = {"finalize_rows_cpu": numbered - started, "finalize_checks_cpu": checked - numbered}
+    seconds = {"finalize_rows_cpu": numbered - started, "finalize_checks_cpu": checked - numbered}
     if parquet is not None:
         from kb.db.parquet import write_batch  # pyarrow: only the cluster extra installs it
 
         write_batch(parquet, index, out.tables)
-        out.seconds["parquet_cpu"] = time.process_time() - checked
-    return out
+        seconds["parquet_cpu"] = time.process_time() - checked
+    packing = time.process_time()
+    fts = {INDICATOR_FTS.name: out.indicator_fts, GOAL_INDICATOR_FTS.name: out.goal_fts}
+    shard = to_shard(out.tables, fts, out.anomalies)
+    seconds["finalize_pack_cpu"] = time.process_time() - packing
+    return LoadBatch(index, shard, years, seconds)
 
 
 # ---------------------------------------------------------------- corpus-wide tables
