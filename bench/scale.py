@@ -37,7 +37,7 @@ SCALE_RESULTS = Path(__file__).resolve().parent / "scale.json"
 # What only the client can do, one process, after (or beside) the workers: the load into SQLite and the index.
 SERIAL = ("sqlite_insert", "sqlite_corpus_tables", "sqlite_index", "whoosh_wait")
 # CPU seconds of the client's serial load (the wall seconds of SERIAL also count waiting for a busy CPU).
-CLIENT_CPU = ("sqlite_insert_cpu", "sqlite_finish_cpu")
+CLIENT_CPU = ("sqlite_insert_cpu", "sqlite_finish_cpu", "whoosh_cpu")
 
 
 def _spin(n: int) -> float:

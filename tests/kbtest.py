@@ -25,14 +25,15 @@ class DatasetteClient:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | list[Path],
         metadata_file: bool = False,
         immutable: bool = False,
         settings: dict[str, Any] | None = None,
     ) -> None:
-        metadata = build_metadata(db_path.stem) if metadata_file else None
-        # ``immutable`` opens the file as kb serve does (-i); otherwise as a mutable database.
-        files, immutables = ([], [str(db_path)]) if immutable else ([str(db_path)], [])
+        paths = db_path if isinstance(db_path, list) else [db_path]
+        metadata = build_metadata(paths[0].stem) if metadata_file else None
+        # ``immutable`` opens the files as kb serve does (-i); otherwise as mutable databases.
+        files, immutables = ([], [str(p) for p in paths]) if immutable else ([str(p) for p in paths], [])
         self.ds = Datasette(files, immutables=immutables, metadata=metadata, settings=settings)
         # The client's loop runs in a thread of its own: a test may hold another loop open in the main thread
         # (Playwright's sync API does, while a session's Chromium prints PDF fixtures).

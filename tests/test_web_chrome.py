@@ -139,6 +139,7 @@ def seed_pages() -> list[str]:
         "/kb?sql=" + quote("select nope from projects"),
         "/kb/no_such_table",
         "/kb/projects?_sort=no_such_column",
+        f"/-/kb/search?q={satisfaction}",
     ]
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from kb.cli.common import EXIT_PROBLEMS, echo, notify, progress_printer, reports_errors
 from kb.errors import UsageError
@@ -114,16 +115,18 @@ def build(
         "\b\n示例 (examples)：\n"
         "  kb serve                                    # http://127.0.0.1:8001/kb\n"
         "  kb serve --db 全市.db --data 各部门2024/    # 任何文件名都可以，中文标题与预设查询照样显示\n"
-        "  kb serve --port 8080"
+        "  kb serve --port 8080\n"
+        "  kb serve --db 2024-石家庄.db --db 2024-保定.db   # 一起发布，/-/kb/search 在全部知识库中检索"
     )
 )
 @click.option(
     "--db",
-    "db_path",
-    default="kb.db",
+    "db_paths",
+    multiple=True,
+    default=("kb.db",),
     show_default=True,
     type=click.Path(dir_okay=False, path_type=str),
-    help="要发布的知识库 (the knowledge base to serve)。",
+    help="要发布的知识库，可给多次：各地区、各年度的知识库一起发布 (the knowledge bases to serve; repeatable)。",
 )
 @click.option(
     "--data",
@@ -142,31 +145,50 @@ def build(
     help="另加的 Datasette 元数据文件，覆盖知识库自带的标题、说明等 (extra metadata; the plugin supplies the rest)。",
 )
 @reports_errors
-def serve(db_path: str, data_paths: tuple[str, ...], port: int, host: str, metadata_path: str | None) -> None:
+def serve(
+    db_paths: tuple[str, ...], data_paths: tuple[str, ...], port: int, host: str, metadata_path: str | None
+) -> None:
     """用 Datasette 以只读方式发布知识库；知识库不存在或早于文档时先构建。
 
     Serve the knowledge base read-only with Datasette, building it first if missing or stale.
 
     页面、列名、导出（Excel/WPS 可直接打开的 CSV 和 .xlsx）均为中文；知识库可用任何文件名。
+    --db 可给多次（如每个地区、每个年度一个知识库）：一起发布，首页和 /-/kb/search 在全部知识库中检索；
+    这时不构建，每个知识库都须已建好。
     知识库不完整、已损坏或不是本工具构建的，退出状态 2；--host 不是本机回环地址时给出警告。
-    Exit status 2 when the database is truncated, corrupt or not a knowledge base; a warning when
+    Several --db are served together (searched across at /-/kb/search) and must exist already.
+    Exit status 2 when a database is truncated, corrupt or not a knowledge base; a warning when
     --host is not a loopback address (the site is then open to the network).
     """
     from kb.db.build import build_knowledge_base
     from kb.db.validate import check_database
     from kb.web.serve import datasette_args, exposure_warning, is_stale, run_datasette
 
-    db = Path(db_path)
-    if is_stale(db, data_paths):
+    databases = [Path(path) for path in dict.fromkeys(db_paths)]
+    if (
+        len(databases) > 1
+        and click.get_current_context().get_parameter_source("data_paths") is ParameterSource.COMMANDLINE
+    ):
+        raise UsageError("--data 只能与一个 --db 一起用：一起发布的多个知识库须已建好 (--data needs a single --db)")
+    if len(databases) == 1 and is_stale(databases[0], data_paths):
+        db = databases[0]
         click.echo(f"{db} 不存在或早于 {', '.join(data_paths)}，正在构建…", err=True)
         report = build_knowledge_base(data_paths, db, progress=progress_printer())
         for path, error in report.failed:
             click.echo(f"错误：{path}: {error}", err=True)
         click.echo(report.summary(), err=True)
-    check_database(db)
+    for db in databases:
+        check_database(db)
     warning = exposure_warning(host)
     if warning:
         click.echo(warning, err=True)
     metadata = Path(metadata_path) if metadata_path else None
-    click.echo(f"绩效指标知识库：http://{host}:{port}/{db.stem}", err=True)
-    run_datasette(datasette_args(db, metadata, host, port))
+    if len(databases) == 1:
+        click.echo(f"绩效指标知识库：http://{host}:{port}/{databases[0].stem}", err=True)
+    else:
+        click.echo(
+            f"绩效指标知识库（{len(databases)} 个）：http://{host}:{port}/ ；"
+            f"在全部知识库中检索：http://{host}:{port}/-/kb/search",
+            err=True,
+        )
+    run_datasette(datasette_args(databases, metadata, host, port))

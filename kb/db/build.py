@@ -33,6 +33,7 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.process
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -459,8 +460,12 @@ def _start_whoosh(staging: Path, texts: Callable[[], Iterable[IndexedText]], bui
 def _wait_for_whoosh(child: _WhooshChild, db_path: Path, report: BuildReport) -> None:
     """Wait for the Whoosh process; raise the error it met, or say it was killed."""
     waiting = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child.process.join()
     report.timings["whoosh_wait"] = time.perf_counter() - waiting
+    # The workers are reaped later, when the executor closes: what the join adds is the Whoosh process's CPU.
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report.timings["whoosh_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     code = child.process.exitcode
     if code == 0:
         child.errors.close()

@@ -26,8 +26,9 @@ def is_stale(db_path: Path, sources: Sequence[str | Path]) -> bool:
     return newest > built
 
 
-def datasette_args(db_path: Path, metadata_path: Path | None, host: str, port: int) -> list[str]:
-    """The ``datasette serve`` arguments: read-only (immutable), loopback, a metadata file only when given.
+def datasette_args(db_paths: Sequence[Path], metadata_path: Path | None, host: str, port: int) -> list[str]:
+    """The ``datasette serve`` arguments: every database read-only (immutable), loopback, a metadata file only
+    when given.
 
     The knowledge base's own metadata (titles, labels, canned queries, full-text
     indexes) comes from the plugin (:mod:`kb.web.served`) under whatever name
@@ -36,8 +37,7 @@ def datasette_args(db_path: Path, metadata_path: Path | None, host: str, port: i
     metadata = ["--metadata", str(metadata_path)] if metadata_path is not None else []
     return [
         "serve",
-        "-i",
-        str(db_path),
+        *(argument for path in db_paths for argument in ("-i", str(path))),
         *metadata,
         "-h",
         host,

@@ -8,7 +8,9 @@
   by side with a chart of their targets, and the list of families;
 * ``/<db>/-/findings`` (审核) and ``/<db>/-/rules``: the findings, errors first, with
   each rule's principle in Chinese;
-* the database page ``/<db>`` opens with an overview (``pages/overview.html``).
+* the database page ``/<db>`` opens with an overview (``pages/overview.html``);
+* ``/-/kb/search`` (and ``.json``): one search over every served knowledge base
+  (a database per region and year, served together), hits merged best first.
 
 The row pages replace Datasette's HTML for those three tables (their JSON and
 CSV stay Datasette's); on a database that is not a knowledge base they hand
@@ -30,11 +32,12 @@ from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode
-from datasette.utils.asgi import NotFound, Request, Response, asgi_static
+from datasette.utils.asgi import Forbidden, NotFound, Request, Response, asgi_static
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound
 from markupsafe import Markup
 
 from kb.checks.registry import SEVERITY_NAMES
+from kb.web.pages.across import AcrossPage, DatabaseHits, load_hits, merge, parse_limit
 from kb.web.pages.evidence import Linker
 from kb.web.pages.families import NO_OPERATOR, OPERATOR_COLOURS, load_family, load_family_list
 from kb.web.pages.findings import Filters, load_findings_page, load_rules, rule_views
@@ -254,6 +257,51 @@ async def rules_page(datasette: Any, request: Any) -> Response:
     return await _render(datasette, request, "rules.html", database, rules=rules)
 
 
+async def across_page(datasette: Any, request: Any) -> Response:
+    """One search over every knowledge base served (that the actor may read), best hits first."""
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    query, limit = (request.args.get("q") or "").strip(), parse_limit(request.args.get("limit"))
+    parts = []
+    for name in list(datasette.databases):
+        db = await _knowledge_base(datasette, name)
+        if db is None:
+            continue
+        try:
+            await _allowed(datasette, request, name, "indicators")
+        except Forbidden:
+            continue
+        rows = await db.execute_fn(lambda conn: load_hits(conn, query, limit)) if query else []
+        parts.append(DatabaseHits(name, datasette.metadata("title", database=name) or name, rows))
+    # Every knowledge base carries the same Chinese title unless a metadata file names it: then its file name
+    # (石家庄2024, 保定2024) is what tells them apart.
+    titles = [part.title for part in parts]
+    for part in parts:
+        if titles.count(part.title) > 1:
+            part.title = part.database
+    page = AcrossPage(query, limit, merge(parts, limit), parts)
+    if request.url_vars.get("format"):
+        return Response.json(
+            {
+                "query": page.query,
+                "limit": page.limit,
+                "databases": [{"database": p.database, "title": p.title, "hits": len(p.rows)} for p in parts],
+                "rows": page.rows,
+            }
+        )
+    html = await datasette.render_template(
+        "pages/across.html",
+        {
+            "page": page,
+            "kb_static": lambda path: _static(datasette, path),
+            "row_url": lambda database, table, pk: str(datasette.urls.row(database, table, pk)),
+            "query": lambda **params: "?" + urlencode({k: v for k, v in params.items() if v}),
+        },
+        request=request,
+        view_name="kb-across",
+    )
+    return Response.html(html)
+
+
 _DB = r"(?P<database>[^/.]+)"
 _OVERVIEWS: dict[tuple[str, str, int, int], Any] = {}
 
@@ -275,6 +323,7 @@ def register_routes() -> list[tuple[str, Any]]:
         (rf"^/{_DB}/-/families$", families_page),
         (rf"^/{_DB}/-/findings$", findings_page),
         (rf"^/{_DB}/-/rules$", rules_page),
+        (r"^/-/kb/search(?P<format>\.json)?$", across_page),
         (rf"^{STATIC_ROUTE}(?P<path>.*)$", asgi_static(str(STATIC))),
     ]
 

@@ -10,7 +10,7 @@ from kb.db.schema import ANOMALIES, DOCUMENTS, INDICATOR_FAMILIES, INDICATORS, P
 from kb.web.labels import column_labels
 from kb.web.pages.evidence import Linker
 from kb.web.pages.findings import FindingView, findings_of_indicator
-from kb.web.pages.site import TARGET_KINDS, Record, columns, number, record, records
+from kb.web.pages.site import TARGET_KINDS, Record, columns, indicator_lines, number, record
 from kb.web.pages.source import SourceLine, citation, source_window
 
 # Every column of ``indicators`` with its Chinese label, as every page of the site labels it.
@@ -37,6 +37,7 @@ class SimilarRow:
     id: int
     score: float
     same_family: bool
+    level2: str | None
     level3: str
     target_raw: str
     target_op: str | None
@@ -95,26 +96,12 @@ def _similar(conn: sqlite3.Connection, indicator: Record) -> list[SimilarRow]:
     matches = similar(conn, probe, SIMILAR_RANKED)
     if not matches:
         return []
-    i, p, d = INDICATORS.c, PROJECTS.c, DOCUMENTS.c
-    placeholders = ", ".join("?" for _ in matches)
-    details = {
-        row["id"]: row
-        for row in records(
-            conn,
-            f"SELECT i.{i.id} AS id, i.{i.level3} AS level3, i.{i.target_raw} AS target_raw, "
-            f"i.{i.target_op} AS target_op, i.{i.basis} AS basis, p.{p.id} AS project_id, p.{p.name} AS project_name, "
-            f"p.{p.year} AS project_year, d.{d.dept_name} AS dept_name FROM {INDICATORS.name} i "
-            f"JOIN {PROJECTS.name} p ON p.{p.id} = i.{i.project_id} "
-            f"JOIN {DOCUMENTS.name} d ON d.{d.id} = i.{i.document_id} "
-            f"WHERE i.{i.id} IN ({placeholders})",
-            [m.id for m in matches],
-        )
-    }
+    details = indicator_lines(conn, [m.id for m in matches])
     shown: list[SimilarRow] = []
     for match in matches:
         row = details.get(match.id)
         # Other projects and years only: the indicator's own table is on its project's page.
-        if row is None or row["project_id"] == indicator[i.project_id]:
+        if row is None or row["project_id"] == indicator[INDICATORS.c.project_id]:
             continue
         shown.append(SimilarRow(score=match.score, same_family=match.same_family, **row))
         if len(shown) == SIMILAR_SHOWN:

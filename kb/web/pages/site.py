@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.checks.registry import SEVERITIES, SEVERITY_NAMES
+from kb.db.schema import DOCUMENTS, INDICATORS, PROJECTS
 from kb.db.spec import TableSpec
 from kb.models.document import TARGET_KIND_LABELS
 
@@ -111,3 +112,24 @@ class Pager:
     def last_shown(self) -> int:
         """The 1-based number of the last row shown."""
         return min(self.offset + self.size, self.total)
+
+
+def indicator_lines(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, Record]:
+    """What a result line shows of each indicator in ``ids`` (its names, target, project, year, department)."""
+    if not ids:
+        return {}
+    i, p, d = INDICATORS.c, PROJECTS.c, DOCUMENTS.c
+    placeholders = ", ".join("?" for _ in ids)
+    return {
+        row["id"]: row
+        for row in records(
+            conn,
+            f"SELECT i.{i.id} AS id, i.{i.level2} AS level2, i.{i.level3} AS level3, i.{i.target_raw} AS target_raw, "
+            f"i.{i.target_op} AS target_op, i.{i.basis} AS basis, p.{p.id} AS project_id, p.{p.name} AS project_name, "
+            f"p.{p.year} AS project_year, d.{d.dept_name} AS dept_name FROM {INDICATORS.name} i "
+            f"JOIN {PROJECTS.name} p ON p.{p.id} = i.{i.project_id} "
+            f"JOIN {DOCUMENTS.name} d ON d.{d.id} = i.{i.document_id} "
+            f"WHERE i.{i.id} IN ({placeholders})",
+            list(ids),
+        )
+    }
