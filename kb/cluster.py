@@ -9,7 +9,7 @@ The stages are those of :mod:`kb.db.stages`, in the order of
 - a summary (``kb-summary``) and partial aggregates (``kb-aggregate``) of each
   batch are computed beside the rows; the aggregates are merged by a tree of
   ``kb-merge`` tasks, and only the corpus-wide result comes to the client;
-- the family counts (``kb-families``, ``kb-merge-families``) and the finished
+- the family counts (``kb-families``: one task per worker over the batches it keeps) and the finished
   rows with their findings (``kb-finalize``) are computed where the rows are,
   with the ids and statistics broadcast to every worker;
 - the client loads the finished batches into SQLite in order, a few batches
@@ -34,6 +34,7 @@ import os
 import signal
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -48,7 +49,7 @@ from kb.db.stages import (
     Plan,
     aggregate,
     document_rows,
-    family_partial,
+    family_partial_of,
     finalize,
     merge_aggregates,
     merge_family_partials,
@@ -140,6 +141,7 @@ class DaskExecutor:
         self._aggregates: list[Any] = []
         self._plan: Any = None
         self._plans: list[Any] = []
+        self.timings: dict[str, float] = {}
 
     @classmethod
     def connect(
@@ -235,13 +237,31 @@ class DaskExecutor:
         return total
 
     def families(self, plan: Plan, numbering: Numbering) -> FamilyPartial:
+        """One task per worker over the batches it keeps (as the local build does): no rows move, and the few
+        partial counts are added up here. A task per batch merged by a tree grew faster than the corpus."""
+        started = time.perf_counter()
         self._plan = self.client.scatter(plan, broadcast=True, hash=False)
         self._plans = numbering.batches
+        broadcast = time.perf_counter()
+        holders = self.client.who_has(self._rows)
+        kept: dict[str | None, list[int]] = defaultdict(list)
+        for n, rows in enumerate(self._rows):
+            where = holders.get(rows.key) or ()
+            kept[where[0] if where else None].append(n)
         parts = [
-            self.client.submit(family_partial, rows, self._plan, self._plans[n], key=self._key("families", n))
-            for n, rows in enumerate(self._rows)
+            self.client.submit(
+                family_partial_of,
+                [(self._rows[n], self._plans[n]) for n in batches],
+                self._plan,
+                key=self._key("families", batches[0]),
+                workers=[worker] if worker else None,
+                allow_other_workers=True,
+            )
+            for worker, batches in kept.items()
         ]
-        return self._reduce(parts, merge_family_partials, "merge-families")
+        total = merge_family_partials([self._result(part) for part in parts])
+        self.timings.update(families_broadcast=broadcast - started, families_partials=time.perf_counter() - broadcast)
+        return total
 
     def finalize(self, stats: dict[int, Any]) -> Iterator[LoadBatch]:
         stats_future = self.client.scatter(stats, broadcast=True, hash=False)

@@ -134,6 +134,7 @@ def run_pipeline(
     timings["families_counts"] = counted - started
     timings["families_stats"] = time.perf_counter() - counted
     timings["families"] = time.perf_counter() - started
+    timings.update(getattr(executor, "timings", {}))
     timings["worker_families_cpu"] = partial.seconds
     started = time.perf_counter()
     load_into(executor.finalize(stats), numbering, total, plan, families)

@@ -573,6 +573,7 @@ def family_partial(batch: list[DocumentRows], plan: Plan, batch_plan: BatchPlan)
     return FamilyPartial(dict(counts), time.process_time() - started)
 
 
+@collector_paused
 def family_partial_of(batches: Sequence[tuple[list[DocumentRows], BatchPlan]], plan: Plan) -> FamilyPartial:
     """Stage 4 over several batches at once (a family's counts add up in any order)."""
     return merge_family_partials([family_partial(batch, plan, batch_plan) for batch, batch_plan in batches])
