@@ -7,6 +7,7 @@ python -m bench load [--seconds 30] [--clients 8,16,32,64] [--work bench/out] [-
 python -m bench pdf [--count 100] [--work bench/out] [--output bench/results.json] [--workers N]
 python -m bench templates [--count 100] [--work bench/out] [--output bench/results.json]
 python -m bench scale [--work bench/out] [--output bench/scale.json] [--small 1000] [--large 10000] [--pdfs N]
+python -m bench scale --pdfs-only --pdfs N | --pairs N    # added to the results of an earlier run
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pdfs-only", action="store_true", help="scale: only the PDF builds, measured again into the results file"
     )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        help="scale: N more alternating 1-/2-worker Dask builds of the small corpus, added to the results file",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "corpus":
@@ -96,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 not args.no_compare,
                 args.pdfs,
                 args.pdfs_only,
+                args.pairs,
             )
         output = args.output or RESULTS
         if args.command == "templates":

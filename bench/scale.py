@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -163,6 +164,31 @@ def compare_on_pdfs(work: Path, out: Path, results: dict[str, Any], count: int) 
     write_results(results, out)
 
 
+def repeat_pairs(work: Path, out: Path, results: dict[str, Any], rounds: int) -> None:
+    """``rounds`` more Dask builds of the small corpus on one and two workers, alternating, added to ``results``.
+
+    On a shared virtual machine one pair's wall-clock ratio varies by a quarter from run to run (the host's
+    other work); every pair's ratio and their median are recorded.
+    """
+    small = int(results["small"])
+    corpus = ensure_corpus(work, small)
+    done = sum(1 for name in results["builds"] if name.startswith(f"{small}/dask-1"))
+    for round_ in range(done + 1, done + rounds + 1):
+        for name, cluster, workers in (("dask-1", "local:1", 1), ("dask-2", "local:2", 2)):
+            print(f"… {small} documents, {name}, round {round_}", file=sys.stderr, flush=True)
+            results["builds"][f"{small}/{name} round {round_}"] = measure_build(
+                corpus, work / f"scale-{small}-{name}-round.db", cluster, workers
+            )
+            write_results(results, out)
+    pairs = []
+    for one_name in [n for n in results["builds"] if n.startswith(f"{small}/dask-1")]:
+        one, two = results["builds"][one_name], results["builds"][one_name.replace("dask-1", "dask-2")]
+        pairs.append(round(one["seconds"] / two["seconds"], 2))
+    results["pair_speedups"] = pairs
+    results["pair_speedup_median"] = round(statistics.median(pairs), 2)
+    write_results(results, out)
+
+
 def run_scale(work: Path, out: Path, small: int, large: int, compare: bool = True, pdfs: int = 0) -> dict[str, Any]:
     """Every measurement of the scaling benchmark; written to ``out`` and returned.
 
@@ -254,6 +280,11 @@ def scale_table(results: dict[str, Any]) -> str:
                 + " |"
             )
         out.append("\n" + "\n".join(qlines))
+    if "pair_speedups" in results:
+        out.append(
+            f"\nDask 2 workers / 1 worker, wall clock, each pair of the small corpus: {results['pair_speedups']} "
+            f"(median {results['pair_speedup_median']}×)"
+        )
     for key, label in (("amdahl", "text documents"), ("pdf_amdahl", "PDF documents")):
         if key not in results:
             continue
@@ -268,15 +299,26 @@ def scale_table(results: dict[str, Any]) -> str:
 
 
 def main(
-    work: Path, out: Path, small: int, large: int, compare: bool = True, pdfs: int = 0, pdfs_only: bool = False
+    work: Path,
+    out: Path,
+    small: int,
+    large: int,
+    compare: bool = True,
+    pdfs: int = 0,
+    pdfs_only: bool = False,
+    pairs: int = 0,
 ) -> int:
-    """``python -m bench scale``; with ``pdfs_only``, the PDF builds measured again into the results in ``out``."""
-    if pdfs_only:
-        if not pdfs or not out.exists():
-            raise BenchError("--pdfs-only needs --pdfs N and the results of an earlier run to add them to")
+    """``python -m bench scale``; with ``pdfs_only`` (the PDF builds measured again) or ``pairs`` (more
+    one-/two-worker rounds of the small corpus), added to the results of an earlier run in ``out``."""
+    if pdfs_only or pairs:
+        if (pdfs_only and not pdfs) or not out.exists():
+            raise BenchError("--pdfs-only needs --pdfs N, and both it and --pairs the results of an earlier run")
         results = json.loads(out.read_text(encoding="utf-8"))
         results["two_process_ceiling"] = parallel_ceiling()
-        compare_on_pdfs(work, out, results, pdfs)
+        if pdfs_only:
+            compare_on_pdfs(work, out, results, pdfs)
+        if pairs:
+            repeat_pairs(work, out, results, pairs)
     else:
         results = run_scale(work, out, small, large, compare, pdfs)
     print(scale_table(results))
