@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -382,17 +381,3 @@ def test_ids_never_collide_whatever_the_size_of_a_project(tmp_path: Path) -> Non
             "select count(*) from indicators i join projects p on p.id = i.project_id "
             "where p.document_id <> i.document_id"
         ).fetchone() == (0,)
-
-
-def test_the_whoosh_process_yields_the_cpu_to_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Whoosh index is not what the build waits for: its process runs at a lower priority."""
-    seen = tmp_path / "niceness"
-    write_index = build_module.whoosh_index.write_index
-
-    def noting_niceness(staging: Path, texts, build_id: str) -> None:
-        seen.write_text(str(os.nice(0)))
-        write_index(staging, texts, build_id)
-
-    monkeypatch.setattr(build_module.whoosh_index, "write_index", noting_niceness)
-    build_knowledge_base([SEED], tmp_path / "kb.db")
-    assert int(seen.read_text()) == min(19, os.nice(0) + build_module.WHOOSH_NICENESS)

@@ -427,10 +427,6 @@ class _WhooshChild:
         self.errors.close()
 
 
-# How much lower the Whoosh process's scheduling priority is than the build's (see ``nice(1)``).
-WHOOSH_NICENESS = 10
-
-
 def _write_whoosh(
     errors: multiprocessing.connection.Connection,
     parent: int,
@@ -440,10 +436,6 @@ def _write_whoosh(
 ) -> None:
     """The Whoosh process: write the index; a file-system failure is sent back as (errno, strerror, filename)."""
     init_child(parent)
-    # The load into SQLite and the workers' last stage are what the build waits for; this index has time to
-    # spare (it usually finishes first), so on a busy machine it takes the CPU they leave.
-    with contextlib.suppress(OSError):
-        os.nice(WHOOSH_NICENESS)
     try:
         whoosh_index.write_index(staging, texts(), build_id)
     except OSError as exc:
