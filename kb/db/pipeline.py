@@ -67,6 +67,8 @@ class Executor(Protocol):
     workers: int
     batch_size: int
     parquet: str | None
+    # Seconds of the executor's own steps within a stage, reported with the stages'.
+    timings: dict[str, float]
 
     def documents(self, batches: Sequence[BatchJob]) -> Iterator[BatchSummary]:
         """Stage 1 and 2: parse each batch where it will stay; the summaries as batches finish."""
@@ -134,7 +136,7 @@ def run_pipeline(
     timings["families_counts"] = counted - started
     timings["families_stats"] = time.perf_counter() - counted
     timings["families"] = time.perf_counter() - started
-    timings.update(getattr(executor, "timings", {}))
+    timings.update(executor.timings)
     timings["worker_families_cpu"] = partial.seconds
     started = time.perf_counter()
     load_into(executor.finalize(stats), numbering, total, plan, families)
@@ -267,6 +269,7 @@ class LocalExecutor:
         self.batch_size = max(1, min(LOCAL_BATCH, documents // (self.workers * 4))) if self.workers > 1 else documents
         self.kept = kb_failed
         self.parquet: str | None = None
+        self.timings: dict[str, float] = {}
         self._pool: list[Any] = []
         self._owner: dict[int, int] = {}
         self._batches: list[BatchJob] = []

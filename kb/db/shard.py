@@ -16,17 +16,14 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from kb.db.ddl import create_table
 from kb.db.schema import ANOMALIES, FTS_TABLES, TABLES_BY_NAME
-from kb.db.spec import FtsSpec, TableSpec
+from kb.db.spec import FtsSpec
 
 Row = tuple[Any, ...]
 # The attached schema a shard is copied from.
 SCHEMA = "shard"
-
-
-def _create(conn: sqlite3.Connection, spec: TableSpec) -> None:
-    columns = ", ".join(f"[{c.name}] {c.type}" + (" PRIMARY KEY" if c.name == "id" else "") for c in spec.columns)
-    conn.execute(f"CREATE TABLE [{spec.name}] ({columns})")
+_FTS_BY_NAME = {spec.name: spec for spec in FTS_TABLES}
 
 
 def _create_fts_rows(conn: sqlite3.Connection, spec: FtsSpec) -> None:
@@ -43,9 +40,9 @@ def to_shard(tables: Mapping[str, Sequence[Row]], fts: Mapping[str, Sequence[Row
         conn.execute("BEGIN")
         for name, rows in tables.items():
             spec = TABLES_BY_NAME[name]
-            _create(conn, spec)
+            create_table(conn, spec, foreign_keys=False)
             conn.executemany(spec.insert_sql(), rows)
-        _create(conn, ANOMALIES)
+        create_table(conn, ANOMALIES, foreign_keys=False)
         conn.executemany(ANOMALIES.insert_sql(), [(n, *row[1:]) for n, row in enumerate(anomalies, 1)])
         for index in FTS_TABLES:
             if index.name in fts:
@@ -73,12 +70,11 @@ def copy_into(conn: sqlite3.Connection, shard: bytes, anomalies_before: int) -> 
     """
     conn.execute(f"ATTACH DATABASE ':memory:' AS [{SCHEMA}]")
     conn.deserialize(shard, name=SCHEMA)
-    fts_names = {spec.name: spec for spec in FTS_TABLES}
     names = [name for (name,) in conn.execute(f"SELECT name FROM [{SCHEMA}].sqlite_master WHERE type = 'table'")]
     conn.execute("BEGIN")
     for name in names:
-        if name in fts_names:
-            columns = _names(fts_names[name].columns)
+        if name in _FTS_BY_NAME:
+            columns = _names(_FTS_BY_NAME[name].columns)
             conn.execute(
                 f"INSERT INTO main.[{name}] (rowid, {columns}) SELECT rowid_, {columns} FROM [{SCHEMA}].[{name}]"
             )

@@ -85,6 +85,11 @@ def prepare_jinja2_environment(env: Environment) -> None:
     env.filters["number"] = number
 
 
+def _query_string(**params: Any) -> str:
+    """``?name=value&…`` of the parameters that have a value (a page's links to itself with other filters)."""
+    return "?" + urlencode({k: v for k, v in params.items() if v is not None and v != ""})
+
+
 def _static(datasette: Any, path: str) -> str:
     return str(datasette.urls.path(STATIC_ROUTE + path))
 
@@ -139,7 +144,7 @@ async def _render(datasette: Any, request: Any, template: str, database: str, **
         "operator_colours": OPERATOR_COLOURS,
         "target_kinds": TARGET_KINDS,
         "tojson_script": _json_script,
-        "query": lambda **params: "?" + urlencode({k: v for k, v in params.items() if v is not None and v != ""}),
+        "query": _query_string,
     }
     html = await datasette.render_template(
         f"pages/{template}", {**base, **context}, request=request, view_name=f"kb-{template.removesuffix('.html')}"
@@ -294,7 +299,7 @@ async def across_page(datasette: Any, request: Any) -> Response:
             "page": page,
             "kb_static": lambda path: _static(datasette, path),
             "row_url": lambda database, table, pk: str(datasette.urls.row(database, table, pk)),
-            "query": lambda **params: "?" + urlencode({k: v for k, v in params.items() if v}),
+            "query": _query_string,
         },
         request=request,
         view_name="kb-across",
