@@ -100,6 +100,15 @@ def test_without_a_query_the_page_is_the_search_box(both: DatasetteClient) -> No
     assert "没有找到符合的指标" in nothing
 
 
+def test_a_query_without_words_says_so_in_chinese(both: DatasetteClient) -> None:
+    stop_words = quote("的 和")
+    shown = text_of(both.get(f"/-/kb/search?q={stop_words}").text)
+    assert "只有停用词或标点，没有可检索的词" in shown and "没有找到符合的指标" not in shown
+    answer = both.json(f"/-/kb/search.json?q={stop_words}")
+    assert answer["rows"] == [] and "只有停用词或标点" in answer["message"]
+    assert both.json(f"/-/kb/search.json?q={quote('满意度')}")["message"] is None
+
+
 def test_the_home_page_searches_across_only_when_several_are_served(
     both: DatasetteClient, datasette: DatasetteClient
 ) -> None:

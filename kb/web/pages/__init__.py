@@ -37,7 +37,7 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Temp
 from markupsafe import Markup
 
 from kb.checks.registry import SEVERITY_NAMES
-from kb.web.pages.across import AcrossPage, DatabaseHits, load_hits, merge, parse_limit
+from kb.web.pages.across import AcrossPage, DatabaseHits, load_hits, merge, nothing_to_search, parse_limit
 from kb.web.pages.evidence import Linker
 from kb.web.pages.families import NO_OPERATOR, OPERATOR_COLOURS, load_family, load_family_list
 from kb.web.pages.findings import Filters, load_findings_page, load_rules, rule_views
@@ -266,6 +266,8 @@ async def across_page(datasette: Any, request: Any) -> Response:
     """One search over every knowledge base served (that the actor may read), best hits first."""
     await datasette.ensure_permissions(request.actor, ["view-instance"])
     query, limit = (request.args.get("q") or "").strip(), parse_limit(request.args.get("limit"))
+    message = nothing_to_search(query)
+    searched = query if message is None else ""  # no database could match a query without words
     parts = []
     for name in list(datasette.databases):
         db = await _knowledge_base(datasette, name)
@@ -275,7 +277,7 @@ async def across_page(datasette: Any, request: Any) -> Response:
             await _allowed(datasette, request, name, "indicators")
         except Forbidden:
             continue
-        rows = await db.execute_fn(lambda conn: load_hits(conn, query, limit)) if query else []
+        rows = await db.execute_fn(lambda conn: load_hits(conn, searched, limit)) if searched else []
         parts.append(DatabaseHits(name, datasette.metadata("title", database=name) or name, rows))
     # Every knowledge base carries the same Chinese title unless a metadata file names it: then its file name
     # (石家庄2024, 保定2024) is what tells them apart.
@@ -283,12 +285,13 @@ async def across_page(datasette: Any, request: Any) -> Response:
     for part in parts:
         if titles.count(part.title) > 1:
             part.title = part.database
-    page = AcrossPage(query, limit, merge(parts, limit), parts)
+    page = AcrossPage(query, limit, merge(parts, limit), parts, message)
     if request.url_vars.get("format"):
         return Response.json(
             {
                 "query": page.query,
                 "limit": page.limit,
+                "message": page.message,
                 "databases": [{"database": p.database, "title": p.title, "hits": len(p.rows)} for p in parts],
                 "rows": page.rows,
             }

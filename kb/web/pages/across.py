@@ -13,7 +13,9 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from indexer.fts import search_hits
+from indexer.planner import read_query
 from kb.web.pages.site import Record, indicator_lines
+from kb.web.search import NOTHING_TO_SEARCH
 
 # Hits asked of each database, and the most a page shows.
 DEFAULT_LIMIT = 50
@@ -37,6 +39,12 @@ class AcrossPage:
     limit: int
     rows: list[Record]
     databases: list[DatabaseHits]
+    message: str | None = None  # why a query finds nothing before any database is asked
+
+
+def nothing_to_search(query: str) -> str | None:
+    """The message for a query with no searchable words (stop words, punctuation), as the table search says it."""
+    return NOTHING_TO_SEARCH.format(query=query) if query and read_query(query).empty else None
 
 
 def parse_limit(value: str | None) -> int:
