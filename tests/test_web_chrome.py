@@ -415,3 +415,45 @@ def test_a_query_column_is_labelled_from_the_tables_the_query_reads() -> None:
     assert labels.label_of("name", labels.tables_of_sql("select * from units u join documents d")) == "单位名称"
     assert labels.label_of("id", ["projects"]) == "项目编号"
     assert labels.label_of("score") == "相关度" and labels.label_of("no_such_column") == "no_such_column"
+
+
+# Where a page could load something from another host: script and image sources, stylesheets and other linked
+# resources, CSS url() and @import. A hyperlink (<a href>) to another site is a link, not a resource, and so is
+# Datasette's <link rel="alternate"> to the page's own JSON (a browser does not fetch it).
+_REMOTE_RESOURCE = re.compile(
+    r"""<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
+    r"""|<link\b(?![^>]*\brel\s*=\s*["']?alternate)[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
+    r"""|url\(\s*["']?(?:https?:)?//|@import\s+["']?(?:https?:)?//""",
+    re.I,
+)
+
+
+def test_the_scan_finds_remote_resources() -> None:
+    for page in (
+        '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>',
+        "<link rel=stylesheet href=//fonts.googleapis.com/css>",
+        "<style>body { background: url('http://example.com/a.png') }</style>",
+    ):
+        assert _REMOTE_RESOURCE.search(page), page
+    assert not _REMOTE_RESOURCE.search('<a href="https://datasette.io/">Datasette</a><script src="/-/static/a.js">')
+    assert not _REMOTE_RESOURCE.search('<link rel="alternate" type="application/json+datasette" href="http://h/.json">')
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *seed_pages(),
+        "/kb/-/families",
+        "/kb/-/findings",
+        "/kb/-/rules",
+        "/kb/indicator_families/1",
+        "/-/kb-pages/static/pages.css",
+        "/-/kb-style.css",
+    ],
+)
+def test_no_page_loads_anything_from_another_host(datasette: DatasetteClient, path: str) -> None:
+    """The sites run on intranets: every script, stylesheet, font and image is served by the site itself."""
+    response = datasette.get(path)
+    assert response.status_code in (200, 400, 404, 500), path
+    found = _REMOTE_RESOURCE.search(response.text)
+    assert found is None, (path, response.text[max(0, found.start() - 80) : found.end() + 80] if found else "")
