@@ -6,9 +6,9 @@ The stages are those of :mod:`kb.db.stages`, in the order of
 - each batch of documents is read, parsed, checked and turned into rows by a
   task (``kb-documents``) on some worker, and its rows stay in that worker's
   memory (Dask spills them to disk when memory runs short);
-- a summary (``kb-summary``) and partial aggregates (``kb-aggregate``) of each
-  batch are computed beside the rows; the aggregates are merged by a tree of
-  ``kb-merge`` tasks, and only the corpus-wide result comes to the client;
+- a summary and partial aggregates of each batch (``kb-summary``) are computed
+  beside the rows and come to the client, which adds them up in batch order
+  while the other batches are still being parsed;
 - the family counts (``kb-families``: one task per worker over the batches it keeps) and the finished
   rows with their findings (``kb-finalize``) are computed where the rows are,
   with the ids and statistics broadcast to every worker;
@@ -32,29 +32,29 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
+from kb.db.processes import usable_cores
 from kb.db.stages import (
     Aggregate,
+    AggregateFold,
     BatchJob,
     BatchSummary,
     FamilyPartial,
     LoadBatch,
     Numbering,
     Plan,
-    aggregate,
     document_rows,
     family_partial_of,
     finalize,
-    merge_aggregates,
     merge_family_partials,
-    summarize,
-    tree,
+    summary_and_aggregate,
 )
 from kb.errors import BuildFailedError, UsageError
 
@@ -110,6 +110,14 @@ def _ctrl_c_left_to_the_build() -> Iterator[None]:
                 os.environ[name] = value
 
 
+def threads_here(workers: Iterable[dict[str, Any]]) -> int:
+    """The worker threads (of ``scheduler_info()["workers"]``) that run on this machine."""
+    here = {"127.0.0.1", "localhost", "::1", socket.gethostname()}
+    with suppress(OSError):
+        here.add(socket.gethostbyname(socket.gethostname()))
+    return sum(int(worker.get("nthreads", 1)) for worker in workers if worker.get("host") in here)
+
+
 def parse_address(address: str) -> tuple[str, int | None]:
     """``("local", N or None)`` for ``local[:N]``, else ``("scheduler", None)``; raises for a bad address."""
     if address == "local" or address.startswith("local:"):
@@ -134,11 +142,14 @@ class DaskExecutor:
         self.notes: list[str] = []
         self.parquet: str | None = None
         self.token = f"{os.getpid()}-{time.time_ns():x}"
-        self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        workers = client.scheduler_info().get("workers", {})
+        self.workers = max(1, len(workers))
+        # Workers on other machines leave this one's cores to the client; local workers may take them all.
+        self.spare_core = threads_here(workers.values()) < usable_cores()
         self.batch_size = CLUSTER_BATCH
         self._batches: list[BatchJob] = []
         self._rows: list[Any] = []
-        self._aggregates: list[Any] = []
+        self._fold = AggregateFold()
         self._plan: Any = None
         self._plans: list[Any] = []
         self.timings: dict[str, float] = {}
@@ -199,16 +210,6 @@ class DaskExecutor:
         except (OSError, distributed.comm.CommClosedError) as exc:
             raise BuildFailedError(f"与 Dask 集群的连接中断 (lost the Dask cluster): {exc}；{self.kept}") from None
 
-    def _reduce(self, parts: list[Any], merge: Callable[[Sequence[Any]], Any], stage: str) -> Any:
-        level = 0
-        while len(parts) > 1:
-            parts = [
-                self.client.submit(merge, group, key=self._key(stage, f"{level}.{n}"))
-                for n, group in enumerate(tree(parts))
-            ]
-            level += 1
-        return self._result(parts[0])
-
     # ------------------------------------------------------------ the stages
 
     def plan_batches(self, documents: int) -> None:
@@ -218,22 +219,23 @@ class DaskExecutor:
     def documents(self, batches: Sequence[BatchJob]) -> Iterator[BatchSummary]:
         distributed = _distributed()
         self._batches = list(batches)
+        self._fold = AggregateFold()
         submit = self.client.submit
         self._rows = [submit(document_rows, b, key=self._key("documents", b.index)) for b in batches]
-        summaries = {
-            submit(summarize, b.index, rows, key=self._key("summary", b.index)): b.index
+        # The rows stay on the workers; each batch's summary and partial aggregate come here as it finishes
+        # and are added up while the other batches are parsed, so nothing is left to reduce at the end.
+        small = {
+            submit(summary_and_aggregate, b.index, rows, key=self._key("summary", b.index)): b.index
             for b, rows in zip(batches, self._rows, strict=True)
         }
-        self._aggregates = [
-            submit(aggregate, rows, key=self._key("aggregate", b.index))
-            for b, rows in zip(batches, self._rows, strict=True)
-        ]
-        for future in distributed.as_completed(summaries):
-            yield self._result(future, summaries[future])
+        for future in distributed.as_completed(small):
+            summary, partial = self._result(future, small.pop(future))
+            self._fold.add(summary.index, partial)
+            yield summary
 
     def aggregate(self) -> Aggregate:
-        total: Aggregate = self._reduce(self._aggregates, merge_aggregates, "merge")
-        self._aggregates = []
+        total = self._fold.total(len(self._batches))
+        self._fold = AggregateFold()
         return total
 
     def families(self, plan: Plan, numbering: Numbering) -> FamilyPartial:
@@ -292,7 +294,8 @@ class DaskExecutor:
 
     def close(self, now: bool = False) -> None:
         """Forget this build's tasks and disconnect (a ``LocalCluster`` is shut down)."""
-        self._rows, self._aggregates = [], []
+        self._rows = []
+        self._fold = AggregateFold()
         if self.client is None:
             return
         client, self.client = self.client, None

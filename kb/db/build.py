@@ -9,7 +9,8 @@ A full build (:func:`run_build`) runs in stages, each a function of its own:
    (:class:`kb.cluster.DaskExecutor`): per-document rows, the corpus-wide aggregates and their merge,
    ids, family counts, finished rows and findings;
 3. **load** (:class:`kb.db.loader.Loader`): the one process that inserts the finished rows, in batch order,
-   while a forked process writes the Whoosh index (:func:`_start_whoosh`);
+   while a forked process writes the Whoosh index (:func:`_start_whoosh`) — during the load when the
+   workers leave a core free, else beside the secondary indexes, once the workers are done;
 4. **swap** (:func:`_swap_in`): the new database and index replace the old ones.
 
 ``kb build --add`` (:func:`add_to_knowledge_base`) instead parses the new documents in a process pool
@@ -572,13 +573,17 @@ def run_build(
         nonlocal whoosh
         assert loader is not None
         records, fts, indexed, series = corpus_tables(total, plan)
-        # The Whoosh index is written by a forked process while this one loads SQLite.
-        whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
+        # The Whoosh index is written by a forked process beside this one's SQLite work: during the load when
+        # a core is free of workers, else during the secondary indexes, when the workers are done.
+        if executor.spare_core:
+            whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
         for batch in batches:
             loader.load(batch)
             for name, seconds in batch.seconds.items():
                 key = f"worker_{name}"
                 report.timings[key] = report.timings.get(key, 0.0) + seconds
+        if whoosh is None:
+            whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
         report.timings["sqlite_insert"] = loader.seconds
         report.timings["sqlite_insert_cpu"] = loader.cpu_seconds
         loader.finish(numbering, (records, fts), series, families, report.timings)

@@ -10,8 +10,8 @@ index. Two executors schedule it:
   machine. Like a Dask worker, each keeps the rows of the batches it parsed
   and later finishes those same batches, so rows cross a pipe once, finished.
 - :class:`kb.cluster.DaskExecutor` (``kb build --cluster``): the same functions
-  as Dask tasks; rows stay in the workers' memory and reductions run as trees
-  of tasks.
+  as Dask tasks; rows stay in the workers' memory, and the small partial
+  results are added up here as the batches finish.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from indexer.tokenizer import index_terms
-from kb.db.processes import forking, init_child
+from kb.db.processes import forking, init_child, usable_cores
 from kb.db.stages import (
     Aggregate,
+    AggregateFold,
     BatchJob,
     BatchPlan,
     BatchSummary,
@@ -39,18 +40,16 @@ from kb.db.stages import (
     LoadBatch,
     Numbering,
     Plan,
-    aggregate,
     batches_of,
     document_rows,
     family_partial_of,
     family_records,
     finalize,
     make_plan,
-    merge_aggregates,
     merge_family_partials,
     number_batches,
     series_records,
-    summarize,
+    summary_and_aggregate,
     text_records,
 )
 from kb.errors import BuildFailedError
@@ -69,6 +68,8 @@ class Executor(Protocol):
     parquet: str | None
     # Seconds of the executor's own steps within a stage, reported with the stages'.
     timings: dict[str, float]
+    # Whether this machine has a core the workers leave free while they finish batches (for the Whoosh writer).
+    spare_core: bool
 
     def documents(self, batches: Sequence[BatchJob]) -> Iterator[BatchSummary]:
         """Stage 1 and 2: parse each batch where it will stay; the summaries as batches finish."""
@@ -163,7 +164,7 @@ class Ref:
 
 def _keep_documents(batch: BatchJob) -> tuple[Any, tuple[BatchSummary, Aggregate]]:
     rows = document_rows(batch)
-    return rows, (summarize(batch.index, rows), aggregate(rows))
+    return rows, summary_and_aggregate(batch.index, rows)
 
 
 def _remember(value: Any) -> tuple[Any, None]:
@@ -270,10 +271,11 @@ class LocalExecutor:
         self.kept = kb_failed
         self.parquet: str | None = None
         self.timings: dict[str, float] = {}
+        self.spare_core = self.workers < usable_cores()
         self._pool: list[Any] = []
         self._owner: dict[int, int] = {}
         self._batches: list[BatchJob] = []
-        self._aggregates: list[Aggregate | None] = []
+        self._fold = AggregateFold()
         self._plans: list[BatchPlan] = []
 
     def _start(self) -> None:
@@ -313,7 +315,7 @@ class LocalExecutor:
 
     def documents(self, batches: Sequence[BatchJob]) -> Iterator[BatchSummary]:
         self._batches = list(batches)
-        self._aggregates = [None] * len(batches)
+        self._fold = AggregateFold()
         self._start()
         queue = iter(batches)
         for worker in self._pool:
@@ -326,7 +328,7 @@ class LocalExecutor:
         while any(w.busy is not None for w in self._pool):
             for n, tag, (summary, partial) in self._wait():
                 self._owner[tag] = n
-                self._aggregates[tag] = partial
+                self._fold.add(tag, partial)
                 finished[tag] = summary
                 for batch in queue:
                     self._pool[n].send(batch.index, _keep_documents, (batch,), keep=batch.index)
@@ -336,9 +338,9 @@ class LocalExecutor:
                 next_out += 1
 
     def aggregate(self) -> Aggregate:
-        parts = [part for part in self._aggregates if part is not None]
-        self._aggregates = []
-        return merge_aggregates(parts)
+        total = self._fold.total(len(self._batches))
+        self._fold = AggregateFold()
+        return total
 
     def _broadcast(self, key: str, value: Any) -> None:
         for worker in self._pool:

@@ -34,6 +34,13 @@ _PR_SET_PDEATHSIG = 1
 _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
+def usable_cores() -> int:
+    """The CPUs this process may run on (a container's or ``taskset``'s limit, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def _die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return

@@ -14,7 +14,7 @@ where each call runs and where its result stays.
    progress, the report, the build id and the id bases), and its partial
    aggregates (:class:`Aggregate`): distinct texts, project series,
    indicator names in order of first appearance, units per 二级指标.
-3. **reduce** (:func:`merge_aggregates`, associative, run as a tree): the
+3. **reduce** (:class:`AggregateFold`, left to right as batches finish): the
    corpus-wide aggregate; then :func:`make_plan` gives texts, series and
    families their ids (first appearance, as a single writer would) and
    :func:`batch_plans` each batch the ids its rows start after (prefix sums).
@@ -45,7 +45,7 @@ import tempfile
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -375,30 +375,61 @@ def _to_add_to(merged: dict[_K, _V], owned: set[_K], key: _K, value: _V, own: Ca
     return known
 
 
-def merge_aggregates(parts: Sequence[Aggregate]) -> Aggregate:
-    """Stage 3: adjacent partitions' aggregates merged, earlier first (associative: run as a tree).
+def summary_and_aggregate(index: int, batch: list[DocumentRows]) -> tuple[BatchSummary, Aggregate]:
+    """Stage 2 of one batch: its summary and its partial aggregates, the small results the client needs."""
+    return summarize(index, batch), aggregate(batch)
 
-    The parts are left as they were (a scheduler may keep them to run the merge again after a worker is lost):
-    an entry is copied before a later partition adds to it.
+
+def _own_series(series: SeriesPartial) -> SeriesPartial:
+    return SeriesPartial(list(series.years))
+
+
+class AggregateFold:
+    """Stage 3: the batches' aggregates added up left to right, each as soon as every earlier one is in.
+
+    Batches finish in any order; a part waits until the parts before it have been added, so the total is the
+    one a single process reading every document would have seen. Folding while the documents are still being
+    parsed leaves nothing to reduce once the last batch is in. The parts are left as they were (a scheduler may
+    hand the same part to another build step): an entry is copied before a later part adds to it.
     """
-    started = time.process_time()
-    out = Aggregate()
-    owned: set[str] = set()
-    for part in parts:
+
+    def __init__(self) -> None:
+        self._total = Aggregate()
+        self._owned_texts: set[str] = set()
+        self._owned_series: set[str] = set()
+        self._waiting: dict[int, Aggregate] = {}
+        self._next = 0
+
+    def add(self, index: int, part: Aggregate) -> None:
+        """Batch ``index``'s aggregate (added now if every earlier batch's is in, or once they are)."""
+        self._waiting[index] = part
+        while self._next in self._waiting:
+            self._add(self._waiting.pop(self._next))
+            self._next += 1
+
+    def _add(self, part: Aggregate) -> None:
+        started = time.process_time()
+        out = self._total
         for key, text in part.texts.items():
-            known = _to_add_to(out.texts, owned, key, text, _own_text)
+            known = _to_add_to(out.texts, self._owned_texts, key, text, _own_text)
             if known is not None:
                 known.merge(text)
         for series_key, series in part.series.items():
-            years = out.series.get(series_key)
-            out.series[series_key] = SeriesPartial(series.years if years is None else [*years.years, *series.years])
+            years = _to_add_to(out.series, self._owned_series, series_key, series, _own_series)
+            if years is not None:
+                years.years.extend(series.years)
         for name in part.names:
             out.names.setdefault(name)
         for unit_key, units in part.level2_units.items():
             out.level2_units[unit_key] = out.level2_units.get(unit_key, Counter()) + units
-        out.seconds += part.seconds
-    out.seconds += time.process_time() - started
-    return out
+        out.seconds += part.seconds + time.process_time() - started
+
+    def total(self, batches: int) -> Aggregate:
+        """The corpus-wide aggregate of batches ``0 … batches-1`` (every one of them must have been added)."""
+        if self._next != batches or self._waiting:
+            missing = sorted(set(range(batches)) - set(range(self._next)) - set(self._waiting))
+            raise ValueError(f"aggregates missing for batches {missing[:5]}")
+        return self._total
 
 
 # ---------------------------------------------------------------- stage 3: ids
@@ -811,9 +842,3 @@ def batches_of(jobs: Sequence[DocumentJob], size: int) -> list[BatchJob]:
     if current:
         batches.append(BatchJob(len(batches), tuple(current)))
     return batches
-
-
-def tree(parts: Iterable[Any], fan_in: int = 8) -> list[list[Any]]:
-    """Adjacent groups of at most ``fan_in`` parts: one level of a reduction tree."""
-    items = list(parts)
-    return [items[start : start + fan_in] for start in range(0, len(items), fan_in)]
