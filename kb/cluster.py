@@ -146,6 +146,7 @@ class DaskExecutor:
         self.workers = max(1, len(workers))
         # Workers on other machines leave this one's cores to the client; local workers may take them all.
         self.spare_core = threads_here(workers.values()) < usable_cores()
+        self.finalize_ahead = AHEAD_PER_WORKER * self.workers
         self.batch_size = CLUSTER_BATCH
         self._batches: list[BatchJob] = []
         self._rows: list[Any] = []
@@ -267,7 +268,7 @@ class DaskExecutor:
 
     def finalize(self, stats: dict[int, Any]) -> Iterator[LoadBatch]:
         stats_future = self.client.scatter(stats, broadcast=True, hash=False)
-        ahead = AHEAD_PER_WORKER * self.workers
+        ahead = self.finalize_ahead
         pending: dict[int, Any] = {}
 
         def submit(n: int) -> None:

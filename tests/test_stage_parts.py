@@ -1,10 +1,14 @@
-"""Pieces of the partitioned build: family statistics from histograms, and batches shipped as SQLite shards."""
+"""Pieces of the partitioned build: aggregates added up as batches finish, family statistics from histograms, and
+batches shipped as SQLite shards."""
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 import statistics
 from collections import Counter
+
+import pytest
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +17,67 @@ from kb.db.ddl import create_tables
 from kb.db.family_table import histogram_median
 from kb.db.schema import ANOMALIES, GOAL_INDICATORS, INDICATOR_FTS, UNITS
 from kb.db.shard import copy_into, to_shard
+from kb.db.stages import Aggregate, AggregateFold, SeriesPartial, TextPartial
+
+# One indicator as a partition sees it: its text, year, project-name term, project series, name and unit.
+Entry = tuple[str, int, str, str, str, str]
+_ENTRIES = st.tuples(
+    st.sampled_from("甲乙丙丁"),
+    st.sampled_from([2023, 2024, 2025]),
+    st.sampled_from(["教育", "卫生", "交通"]),
+    st.sampled_from("ABC"),
+    st.sampled_from(["满意度", "覆盖率", "完成率"]),
+    st.sampled_from(["%", "个"]),
+)
+
+
+def _aggregate_of(entries: list[Entry]) -> Aggregate:
+    """What one partition holding ``entries`` (in order) contributes: as :func:`kb.db.stages.aggregate` builds it."""
+    out = Aggregate()
+    for text_key, year, term, series_key, name, unit in entries:
+        text = out.texts.setdefault(text_key, TextPartial("二级", (text_key,), (text_key,)))
+        text.members += 1
+        text.projects += 1
+        text.years.add(year)
+        text.terms.setdefault(term)
+        out.series.setdefault(series_key, SeriesPartial()).years.append(year)
+        out.names.setdefault(name)
+        out.level2_units.setdefault(("二级", None), Counter())[unit] += 1
+    return out
+
+
+def _contents(total: Aggregate) -> tuple:
+    """Everything an aggregate holds, with the order of first appearance, but not the seconds it took."""
+    return (
+        [(key, text.members, text.projects, text.years, list(text.terms)) for key, text in total.texts.items()],
+        [(key, series.years) for key, series in total.series.items()],
+        list(total.names),
+        total.level2_units,
+    )
+
+
+@given(st.lists(st.lists(_ENTRIES, max_size=6), min_size=1, max_size=6), st.randoms(use_true_random=False))
+def test_aggregates_added_as_batches_finish_are_what_one_process_sees(parts: list[list[Entry]], rnd) -> None:
+    """Batches finish in any order; the fold gives the aggregate of every entry read in document order, and
+    leaves each batch's part as it was (a scheduler may use it again)."""
+    aggregates = [_aggregate_of(part) for part in parts]
+    before = copy.deepcopy(aggregates)
+    arrival = list(range(len(parts)))
+    rnd.shuffle(arrival)
+    fold = AggregateFold()
+    for index in arrival:
+        fold.add(index, aggregates[index])
+    total = fold.total(len(parts))
+    assert _contents(total) == _contents(_aggregate_of([entry for part in parts for entry in part]))
+    assert [_contents(a) for a in aggregates] == [_contents(a) for a in before]
+
+
+def test_a_fold_missing_a_batch_says_which() -> None:
+    fold = AggregateFold()
+    fold.add(0, Aggregate())
+    fold.add(2, Aggregate())
+    with pytest.raises(ValueError, match=r"\[1\]"):
+        fold.total(3)
 
 
 @given(st.lists(st.sampled_from([-1.0, 0.0, 0.5, 2.0, 2.5, 90.0, 100.0, 1e9]), min_size=1, max_size=40))

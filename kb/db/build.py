@@ -10,7 +10,7 @@ A full build (:func:`run_build`) runs in stages, each a function of its own:
    ids, family counts, finished rows and findings;
 3. **load** (:class:`kb.db.loader.Loader`): the one process that inserts the finished rows, in batch order,
    while a forked process writes the Whoosh index (:func:`_start_whoosh`) — during the load when the
-   workers leave a core free, else beside the secondary indexes, once the workers are done;
+   workers leave a core free, else from when they finish their last batches;
 4. **swap** (:func:`_swap_in`): the new database and index replace the old ones.
 
 ``kb build --add`` (:func:`add_to_knowledge_base`) instead parses the new documents in a process pool
@@ -573,11 +573,13 @@ def run_build(
         nonlocal whoosh
         assert loader is not None
         records, fts, indexed, series = corpus_tables(total, plan)
-        # The Whoosh index is written by a forked process beside this one's SQLite work: during the load when
-        # a core is free of workers, else during the secondary indexes, when the workers are done.
-        if executor.spare_core:
-            whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
-        for batch in batches:
+        # The Whoosh index is written by a forked process beside this one's SQLite work: from the start of the
+        # load when a core is free of workers, else once the workers are finishing their last batches (it then
+        # runs while this process loads those and builds the secondary indexes).
+        whoosh_from = 0 if executor.spare_core else len(numbering.batches) - executor.finalize_ahead
+        for n, batch in enumerate(batches):
+            if whoosh is None and n >= whoosh_from:
+                whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
             loader.load(batch)
             for name, seconds in batch.seconds.items():
                 key = f"worker_{name}"

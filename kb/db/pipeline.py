@@ -70,6 +70,8 @@ class Executor(Protocol):
     timings: dict[str, float]
     # Whether this machine has a core the workers leave free while they finish batches (for the Whoosh writer).
     spare_core: bool
+    # Batches the workers finish ahead of the load.
+    finalize_ahead: int
 
     def documents(self, batches: Sequence[BatchJob]) -> Iterator[BatchSummary]:
         """Stage 1 and 2: parse each batch where it will stay; the summaries as batches finish."""
@@ -272,6 +274,7 @@ class LocalExecutor:
         self.parquet: str | None = None
         self.timings: dict[str, float] = {}
         self.spare_core = self.workers < usable_cores()
+        self.finalize_ahead = AHEAD_PER_WORKER * self.workers
         self._pool: list[Any] = []
         self._owner: dict[int, int] = {}
         self._batches: list[BatchJob] = []
@@ -389,10 +392,9 @@ class LocalExecutor:
 
     def finalize(self, stats: dict[int, Any]) -> Iterator[LoadBatch]:
         self._broadcast("stats", stats)
-        ahead = AHEAD_PER_WORKER * len(self._pool)
         return self._pinned(
             lambda i: (finalize, (i, Ref(i, take=True), Ref("plan"), self._plans[i], Ref("stats"), self.parquet)),
-            ahead,
+            self.finalize_ahead,
         )
 
     def close(self, now: bool = False) -> None:

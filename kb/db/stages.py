@@ -259,7 +259,7 @@ class SeriesPartial:
 
 @dataclass
 class Aggregate:
-    """The corpus-wide results a partition contributes to, merged left to right (:func:`merge_aggregates`).
+    """The corpus-wide results a partition contributes to, merged left to right (:class:`AggregateFold`).
 
     Every dict is in order of first appearance, which is what ids follow.
     """
