@@ -4,6 +4,7 @@ batches shipped as SQLite shards."""
 from __future__ import annotations
 
 import copy
+import random
 import sqlite3
 import statistics
 from collections import Counter
@@ -56,7 +57,9 @@ def _contents(total: Aggregate) -> tuple:
 
 
 @given(st.lists(st.lists(_ENTRIES, max_size=6), min_size=1, max_size=6), st.randoms(use_true_random=False))
-def test_aggregates_added_as_batches_finish_are_what_one_process_sees(parts: list[list[Entry]], rnd) -> None:
+def test_aggregates_added_as_batches_finish_are_what_one_process_sees(
+    parts: list[list[Entry]], rnd: random.Random
+) -> None:
     """Batches finish in any order; the fold gives the aggregate of every entry read in document order, and
     leaves each batch's part as it was (a scheduler may use it again)."""
     aggregates = [_aggregate_of(part) for part in parts]
