@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from kb import __version__
-from kb.db.ddl import create_indexes, create_tables, create_views, optimize_fts
+from kb.db.ddl import create_indexes, create_tables, create_views, defer_fts_merges, optimize_fts
 from kb.db.files import open_private_database
 from kb.db.schema import (
     BUILD_INFO,
@@ -37,6 +37,7 @@ class Loader:
     def __init__(self, db_file: object) -> None:
         self.conn = open_private_database(db_file)
         create_tables(self.conn)
+        defer_fts_merges(self.conn)
         self.anomalies = 0
         self.seconds = 0.0
         # CPU seconds of this process inserting (the wall seconds above also count waiting for the CPU).
