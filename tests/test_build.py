@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -381,3 +382,48 @@ def test_ids_never_collide_whatever_the_size_of_a_project(tmp_path: Path) -> Non
             "select count(*) from indicators i join projects p on p.id = i.project_id "
             "where p.document_id <> i.document_id"
         ).fetchone() == (0,)
+
+
+@pytest.mark.parametrize(("cores", "first_load_after_whoosh"), [(8, 0), (1, 2)])
+def test_whoosh_is_written_beside_the_load_or_beside_the_last_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int, first_load_after_whoosh: int
+) -> None:
+    """With a core free of workers the Whoosh writer starts with the load; when the workers hold every core it
+    starts once the last batches are handed out (6 batches, 4 finished ahead: before the third load). The
+    knowledge base and its Whoosh index are the same either way."""
+    from bench.corpus import department, render
+    from indexer import whoosh_index
+    from kb.db import pipeline
+    from kb.db.loader import Loader
+    from kb.db.stages import LoadBatch
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "a-seed.txt")
+    for index in range(3, 8):
+        (folder / f"d{index}.txt").write_text(render(department(index), 2024, seed=7).text, encoding="utf-8")
+    events: list[str] = []
+    load, start = Loader.load, build_module._start_whoosh
+
+    def logged_load(self: Loader, batch: LoadBatch) -> None:
+        events.append("load")
+        load(self, batch)
+
+    def logged_start(*args: Any) -> Any:
+        events.append("whoosh")
+        return start(*args)
+
+    monkeypatch.setattr(Loader, "load", logged_load)
+    monkeypatch.setattr(build_module, "_start_whoosh", logged_start)
+    monkeypatch.setattr(pipeline, "usable_cores", lambda: cores)
+    db = tmp_path / "kb.db"
+    build_knowledge_base([folder], db, workers=2)
+    assert events.count("load") == 6 and events.index("whoosh") == first_load_after_whoosh
+    reference = tmp_path / "one-process.db"
+    build_knowledge_base([folder], reference, workers=1)
+    assert _dump(db) == _dump(reference)
+    query = "满意度"
+    with sqlite3.connect(db) as conn, sqlite3.connect(reference) as ref:
+        hits = [h.id for h in whoosh_index.search(whoosh_index.index_dir_for(db), conn, query, limit=50)]
+        expected = [h.id for h in whoosh_index.search(whoosh_index.index_dir_for(reference), ref, query, limit=50)]
+    assert hits == expected and len(hits) == 50
