@@ -235,9 +235,7 @@ class DaskExecutor:
             yield summary
 
     def aggregate(self) -> Aggregate:
-        total = self._fold.total(len(self._batches))
-        self._fold = AggregateFold()
-        return total
+        return self._fold.total(len(self._batches))
 
     def families(self, plan: Plan, numbering: Numbering) -> FamilyPartial:
         """One task per worker over the batches it keeps (as the local build does): no rows move, and the few

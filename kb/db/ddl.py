@@ -70,13 +70,16 @@ def defer_fts_merges(conn: sqlite3.Connection) -> None:
 
     A full build commits each batch, and by default FTS5 merges the segments as they pile up, so each term's
     entries are rewritten several times before the final merge rewrites them once more (1,000 documents:
-    about 1.5 of the loader's 5–6 CPU seconds of FTS5 work)."""
+    about 1.5 of the loader's 5–8 CPU seconds of FTS5 work). :func:`resume_fts_merges` undoes it."""
     _set_fts(conn, {"automerge": 0, "crisismerge": 64})
+
+
+def resume_fts_merges(conn: sqlite3.Connection) -> None:
+    """FTS5's own merging again, so documents added later (``kb build --add``) are merged as they come."""
+    _set_fts(conn, _FTS_MERGING)
 
 
 def optimize_fts(conn: sqlite3.Connection) -> None:
     """Merge every FTS5 index's segments, so queries on the read-only database stay fast."""
     for spec in FTS_TABLES:
         conn.execute(f"INSERT INTO [{spec.name}]([{spec.name}]) VALUES ('optimize')")
-    # Documents added later (``kb build --add``) are merged as they come again.
-    _set_fts(conn, _FTS_MERGING)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from kb import __version__
-from kb.db.ddl import create_indexes, create_tables, create_views, defer_fts_merges, optimize_fts
+from kb.db.ddl import create_indexes, create_tables, create_views, defer_fts_merges, optimize_fts, resume_fts_merges
 from kb.db.files import open_private_database
 from kb.db.schema import (
     BUILD_INFO,
@@ -81,6 +81,7 @@ class Loader:
         create_indexes(self.conn)
         create_views(self.conn)
         optimize_fts(self.conn)
+        resume_fts_merges(self.conn)
         self.conn.execute("COMMIT")
         # Sampled statistics plan the queries as well and take a fraction of the time.
         self.conn.execute("PRAGMA analysis_limit = 1000")

@@ -341,9 +341,7 @@ class LocalExecutor:
                 next_out += 1
 
     def aggregate(self) -> Aggregate:
-        total = self._fold.total(len(self._batches))
-        self._fold = AggregateFold()
-        return total
+        return self._fold.total(len(self._batches))
 
     def _broadcast(self, key: str, value: Any) -> None:
         for worker in self._pool:
