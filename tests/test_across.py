@@ -112,7 +112,9 @@ def test_a_query_without_words_says_so_in_chinese(both: DatasetteClient) -> None
 def test_the_home_page_searches_across_only_when_several_are_served(
     both: DatasetteClient, datasette: DatasetteClient
 ) -> None:
-    assert 'action="/-/kb/search"' in both.get("/").text
+    home = both.get("/").text
+    assert 'action="/-/kb/search"' in home
+    assert '<link rel="stylesheet" href="/-/kb-pages/static/pages.css">' in home
     assert 'action="/-/kb/search"' not in datasette.get("/").text
 
 

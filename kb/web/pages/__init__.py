@@ -338,7 +338,9 @@ def register_routes() -> list[tuple[str, Any]]:
 
 @hookimpl
 def extra_template_vars(template: str, database: str | None, view_name: str, request: Any, datasette: Any) -> Any:
-    """The overview's data, for the database page of a knowledge base."""
+    """The overview's data, for the database page of a knowledge base; the style sheets' address for the home page."""
+    if view_name == "index":
+        return {"kb_static": lambda path: _static(datasette, path)}
     if view_name != "database" or not database or not _DATABASE_PAGE.fullmatch(template or ""):
         return {}
 
