@@ -255,8 +255,9 @@ class DaskExecutor:
                 [(self._rows[n], self._plans[n]) for n in batches],
                 self._plan,
                 key=self._key("families", batches[0]),
-                workers=[worker] if worker else None,
-                allow_other_workers=True,
+                # Rows lost with a killed worker have no holder: any worker recomputes them (Dask refuses
+                # allow_other_workers without a worker list).
+                **({"workers": [worker], "allow_other_workers": True} if worker else {}),
             )
             for worker, batches in kept.items()
         ]

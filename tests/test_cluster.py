@@ -125,6 +125,27 @@ def test_a_worker_killed_mid_build_has_its_documents_retried(
         assert victim not in client.run(os.getpid).values()  # the nanny started a new worker
 
 
+def test_batches_that_no_worker_holds_when_families_are_counted(
+    local_build, corpus: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed just before the families stage leaves batches that no worker holds yet (they are
+    being recomputed): their families task goes to any worker, and the result is the local build's."""
+    expected, _ = local_build
+    who_has = Client.who_has
+
+    def first_batch_lost(self: Client, futures=None, **kwargs):
+        holders = dict(who_has(self, futures, **kwargs))
+        lost = sorted(holders)[0]
+        holders[lost] = ()
+        return holders
+
+    monkeypatch.setattr(Client, "who_has", first_batch_lost)
+    db = tmp_path / "unheld.db"
+    report = build_knowledge_base([corpus], db, cluster=scheduler)
+    assert len(report.failed) == 1
+    assert_same_knowledge_base(expected, db)
+
+
 def test_cli_cluster_option_and_the_parquet_dataset(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:
     expected, _ = local_build
     db, dataset = tmp_path / "cli.db", tmp_path / "dataset"
