@@ -118,6 +118,13 @@ def threads_here(workers: Iterable[dict[str, Any]]) -> int:
     return sum(int(worker.get("nthreads", 1)) for worker in workers if worker.get("host") in here)
 
 
+def _on(worker: str | None) -> dict[str, Any]:
+    """Run a task where its batch's rows are: moving them costs more than any wait for that worker. Rows lost
+    with a killed worker have no holder, and any worker recomputes them (Dask refuses allow_other_workers
+    without a worker list)."""
+    return {"workers": [worker], "allow_other_workers": True} if worker else {}
+
+
 def parse_address(address: str) -> tuple[str, int | None]:
     """``("local", N or None)`` for ``local[:N]``, else ``("scheduler", None)``; raises for a bad address."""
     if address == "local" or address.startswith("local:"):
@@ -150,6 +157,8 @@ class DaskExecutor:
         self.batch_size = CLUSTER_BATCH
         self._batches: list[BatchJob] = []
         self._rows: list[Any] = []
+        # The worker keeping each batch's rows when the families were counted (None: lost with a worker).
+        self._holders: list[str | None] = []
         self._fold = AggregateFold()
         self._plan: Any = None
         self._plans: list[Any] = []
@@ -245,19 +254,17 @@ class DaskExecutor:
         self._plans = numbering.batches
         broadcast = time.perf_counter()
         holders = self.client.who_has(self._rows)
+        self._holders = [(holders.get(rows.key) or (None,))[0] for rows in self._rows]
         kept: dict[str | None, list[int]] = defaultdict(list)
-        for n, rows in enumerate(self._rows):
-            where = holders.get(rows.key) or ()
-            kept[where[0] if where else None].append(n)
+        for n, worker in enumerate(self._holders):
+            kept[worker].append(n)
         parts = [
             self.client.submit(
                 family_partial_of,
                 [(self._rows[n], self._plans[n]) for n in batches],
                 self._plan,
                 key=self._key("families", batches[0]),
-                # Rows lost with a killed worker have no holder: any worker recomputes them (Dask refuses
-                # allow_other_workers without a worker list).
-                **({"workers": [worker], "allow_other_workers": True} if worker else {}),
+                **_on(worker),
             )
             for worker, batches in kept.items()
         ]
@@ -281,6 +288,7 @@ class DaskExecutor:
                     stats_future,
                     self.parquet,
                     key=self._key("finalize", n),
+                    **_on(self._holders[n]),
                 )
                 self._rows[n] = None  # the worker frees a batch's rows once it is finished
 
@@ -294,7 +302,7 @@ class DaskExecutor:
 
     def close(self, now: bool = False) -> None:
         """Forget this build's tasks and disconnect (a ``LocalCluster`` is shut down)."""
-        self._rows = []
+        self._rows, self._holders = [], []
         self._fold = AggregateFold()
         if self.client is None:
             return

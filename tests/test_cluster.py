@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from distributed import Client, LocalCluster
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 import kb.cluster
 from bench.corpus import department, render
@@ -143,6 +144,41 @@ def test_batches_that_no_worker_holds_when_families_are_counted(
     db = tmp_path / "unheld.db"
     report = build_knowledge_base([corpus], db, cluster=scheduler)
     assert len(report.failed) == 1
+    assert_same_knowledge_base(expected, db)
+
+
+class _WhereTasksRan(SchedulerPlugin):
+    """Records, for each task of the last stage, the workers it was asked to run on and where its rows were."""
+
+    name = "kb-test-where-tasks-ran"
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[set[str] | None, set[str]]] = {}
+
+    async def start(self, scheduler) -> None:
+        self.scheduler = scheduler
+
+    def transition(self, key, start, finish, *args, **kwargs) -> None:
+        if finish == "processing" and str(key).startswith("kb-finalize"):
+            task = self.scheduler.tasks[key]
+            holders = {w.address for dep in task.dependencies if "kb-documents" in str(dep.key) for w in dep.who_has}
+            self.seen[str(key)] = (set(task.worker_restrictions or ()) or None, holders)
+
+
+def test_each_batch_is_finished_where_its_rows_are(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:
+    """The last stage of a batch is asked of the worker that keeps its rows (moving them would cost pickling,
+    copying and unpickling them again), and the knowledge base is the local build's."""
+    expected, _ = local_build
+    with Client(scheduler) as client:
+        client.register_plugin(_WhereTasksRan())
+        try:
+            db = tmp_path / "pinned.db"
+            build_knowledge_base([corpus], db, cluster=scheduler)
+            seen = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.plugins[_WhereTasksRan.name].seen)
+        finally:
+            client.unregister_scheduler_plugin(_WhereTasksRan.name)
+    assert len(seen) == 7
+    assert all(asked is not None and asked == holders for asked, holders in seen.values()), seen
     assert_same_knowledge_base(expected, db)
 
 

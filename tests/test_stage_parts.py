@@ -7,6 +7,7 @@ import copy
 import random
 import sqlite3
 import statistics
+import tracemalloc
 from collections import Counter
 
 import pytest
@@ -131,3 +132,28 @@ def test_shards_with_different_tables_each_read_their_own() -> None:
     assert conn.execute("SELECT count(*), max(id) FROM units").fetchone() == (2001, 2001)
     assert conn.execute("SELECT count(*), max(id) FROM goal_indicators").fetchone() == (2000, 2000)
     assert conn.execute("SELECT count(*) FROM anomalies").fetchone() == (1,)
+
+
+def test_a_batch_of_rows_reports_the_memory_it_holds(tmp_path) -> None:
+    """Dask moves a task's result to another worker when it looks cheap to move: the rows a batch keeps must
+    report about what they really hold (measured with tracemalloc), not a dataclass's few hundred bytes."""
+    from dask.sizeof import sizeof
+
+    from bench.corpus import department, render
+    from kb.db.stages import BatchJob, DocumentJob, document_rows
+
+    paths = []
+    for index in range(4):
+        path = tmp_path / f"d{index}.txt"
+        path.write_text(render(department(index), 2024, seed=3).text, encoding="utf-8")
+        paths.append(path)
+    document_rows(BatchJob(0, (DocumentJob(1, str(paths[0])),)))  # dictionaries and caches loaded first
+    jobs = tuple(DocumentJob(n, str(path)) for n, path in enumerate(paths[1:], 2))
+    tracemalloc.start()
+    try:
+        rows = document_rows(BatchJob(1, jobs))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sum(len(r.indicators) for r in rows) > 300
+    assert 0.5 * held < sizeof(rows) < 2 * held

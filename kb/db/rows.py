@@ -42,6 +42,10 @@ from kb.read.decode import read_bytes, source_text
 from kb.read.lines import doc_lines
 
 Row = tuple[Any, ...]
+# Memory an indicator entry (its row, texts and key) and any other row take, measured with tracemalloc on the
+# generated corpus (tests/test_stage_parts.py holds the estimate to it).
+INDICATOR_BYTES = 2_000
+ROW_BYTES = 500
 
 
 @dataclass
@@ -94,6 +98,17 @@ class DocumentRows:
     def indicator_count(self) -> int:
         """How many project indicators the document adds."""
         return len(self.indicators)
+
+    def __sizeof__(self) -> int:
+        """An estimate of the memory the rows hold, objects they refer to included.
+
+        Dask sizes every task result with ``sys.getsizeof``; a dataclass would report its own few hundred
+        bytes, so the scheduler saw a batch's rows as free to move and sent a third of the batches to the
+        other worker for the next stage (pickled, copied and unpickled again) to balance queues.
+        """
+        rows = sum(map(len, self.tables.values())) + len(self.goal_fts) + len(self.findings)
+        packed = sum(len(blob) for _, blob in self.packed.values())
+        return object.__sizeof__(self) + packed + INDICATOR_BYTES * len(self.indicators) + ROW_BYTES * rows
 
 
 def document_title(document: Document) -> str:
