@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -427,3 +430,23 @@ def test_whoosh_is_written_beside_the_load_or_beside_the_last_batches(
         hits = [h.id for h in whoosh_index.search(whoosh_index.index_dir_for(db), conn, query, limit=50)]
         expected = [h.id for h in whoosh_index.search(whoosh_index.index_dir_for(reference), ref, query, limit=50)]
     assert hits == expected and len(hits) == 50
+
+
+def _frozen_in_child(parent: int, send: Any) -> None:
+    from kb.db.processes import init_child
+
+    init_child(parent)
+    send.send(gc.get_freeze_count())
+
+
+def test_a_build_child_leaves_what_it_inherited_to_the_parent() -> None:
+    """A forked child (a worker of the local build, the Whoosh writer) freezes the heap it inherited out of its
+    garbage collector, so no collection in it walks (and copies) the parent's objects."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    kept = [[n] for n in range(50_000)]  # the parent's rows: tracked containers
+    child = context.Process(target=_frozen_in_child, args=(os.getpid(), send))
+    child.start()
+    frozen = receive.recv()
+    child.join()
+    assert child.exitcode == 0 and frozen > len(kept)
