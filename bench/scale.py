@@ -164,6 +164,16 @@ def compare_on_pdfs(work: Path, out: Path, results: dict[str, Any], count: int) 
     write_results(results, out)
 
 
+def _ratios(large_run: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, float]:
+    ratios = {
+        stage: round(large_run["stages"][stage] / statistics.median(run["stages"][stage] for run in runs), 2)
+        for stage in STAGES
+        if all(run["stages"].get(stage) for run in runs) and stage in large_run["stages"]
+    }
+    ratios["whole build"] = round(large_run["seconds"] / statistics.median(run["seconds"] for run in runs), 2)
+    return ratios
+
+
 def stage_ratios(results: dict[str, Any]) -> dict[str, float]:
     """Each stage of the large corpus's Dask build over the same stage of the small corpus's 2-worker builds.
 
@@ -172,14 +182,14 @@ def stage_ratios(results: dict[str, Any]) -> dict[str, float]:
     """
     small, large = results["small"], results["large"]
     runs = [run for name, run in results["builds"].items() if name.split(" round")[0] == f"{small}/dask-2"]
-    large_run = results["builds"][f"{large}/dask-2"]
-    ratios = {
-        stage: round(large_run["stages"][stage] / statistics.median(run["stages"][stage] for run in runs), 2)
-        for stage in STAGES
-        if all(run["stages"].get(stage) for run in runs) and stage in large_run["stages"]
-    }
-    ratios["whole build"] = round(large_run["seconds"] / statistics.median(run["seconds"] for run in runs), 2)
-    return ratios
+    return _ratios(results["builds"][f"{large}/dask-2"], runs)
+
+
+def stage_ratios_same_period(results: dict[str, Any]) -> dict[str, float]:
+    """The same ratios to the small 2-worker build run just before the large one: when the host's speed moved
+    between that period and the ``--pairs`` rounds, the median of all of them no longer compares like with like."""
+    small, large = results["small"], results["large"]
+    return _ratios(results["builds"][f"{large}/dask-2"], [results["builds"][f"{small}/dask-2"]])
 
 
 def repeat_pairs(work: Path, out: Path, results: dict[str, Any], rounds: int) -> None:
@@ -206,6 +216,7 @@ def repeat_pairs(work: Path, out: Path, results: dict[str, Any], rounds: int) ->
     results["pair_speedup_median"] = round(statistics.median(pairs), 2)
     if f"{results['large']}/dask-2" in results["builds"]:
         results["stage_ratio"] = stage_ratios(results)
+        results["stage_ratio_same_period"] = stage_ratios_same_period(results)
     write_results(results, out)
 
 
@@ -244,6 +255,7 @@ def run_scale(work: Path, out: Path, small: int, large: int, compare: bool = Tru
     print(f"… {large} documents, queries", file=sys.stderr, flush=True)
     results["queries"][str(large)] = search_latencies(work / f"scale-{large}-dask-2.db", large_corpus)
     results["stage_ratio"] = stage_ratios(results)
+    results["stage_ratio_same_period"] = stage_ratios_same_period(results)
     if compare:
         results["amdahl"] = amdahl(results["builds"][f"{small}/dask-1"], results["builds"][f"{small}/dask-2"])
     write_results(results, out)
@@ -282,6 +294,11 @@ def scale_table(results: dict[str, Any]) -> str:
             f"\n{results['small']} → {results['large']} documents, Dask build, ratio of each stage "
             f"(to the median of the {results['small']}-document 2-worker builds):\n"
             + "\n".join(f"- {stage}: {ratio}×" for stage, ratio in results["stage_ratio"].items())
+        )
+    if "stage_ratio_same_period" in results:
+        out.append(
+            f"\nthe same, to the {results['small']}-document 2-worker build run just before the large one:\n"
+            + "\n".join(f"- {stage}: {ratio}×" for stage, ratio in results["stage_ratio_same_period"].items())
         )
     if results.get("queries"):
         sizes = list(results["queries"])

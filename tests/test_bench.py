@@ -124,3 +124,26 @@ def test_load_client_reads_fixed_length_and_chunked_answers() -> None:
         return got
 
     assert asyncio.run(scenario()) == [(200, 5), (400, 5)]
+
+
+def test_scale_stage_ratios_to_the_median_and_to_the_same_period() -> None:
+    """The large build's stages over the small 2-worker builds': to their median, and to the one run just
+    before the large build (the host's speed can move between that and the later rounds)."""
+    from bench.scale import stage_ratios, stage_ratios_same_period
+
+    def build(seconds: float, documents: float) -> dict:
+        return {"seconds": seconds, "stages": {"documents": documents}}
+
+    results = {
+        "small": 1000,
+        "large": 10000,
+        "builds": {
+            "1000/dask-1": build(140, 90),
+            "1000/dask-2": build(80, 40),
+            "10000/dask-2": build(720, 380),
+            "1000/dask-2 round 2": build(100, 60),
+            "1000/dask-2 round 3": build(96, 56),
+        },
+    }
+    assert stage_ratios(results) == {"documents": round(380 / 56, 2), "whole build": 7.5}
+    assert stage_ratios_same_period(results) == {"documents": 9.5, "whole build": 9.0}
