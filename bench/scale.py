@@ -192,6 +192,12 @@ def stage_ratios_same_period(results: dict[str, Any]) -> dict[str, float]:
     return _ratios(results["builds"][f"{large}/dask-2"], [results["builds"][f"{small}/dask-2"]])
 
 
+def record_stage_ratios(results: dict[str, Any]) -> None:
+    """Both kinds of stage ratio into ``results`` (once the large corpus has been built)."""
+    results["stage_ratio"] = stage_ratios(results)
+    results["stage_ratio_same_period"] = stage_ratios_same_period(results)
+
+
 def repeat_pairs(work: Path, out: Path, results: dict[str, Any], rounds: int) -> None:
     """``rounds`` more Dask builds of the small corpus on one and two workers, alternating, added to ``results``.
 
@@ -215,8 +221,7 @@ def repeat_pairs(work: Path, out: Path, results: dict[str, Any], rounds: int) ->
     results["pair_speedups"] = pairs
     results["pair_speedup_median"] = round(statistics.median(pairs), 2)
     if f"{results['large']}/dask-2" in results["builds"]:
-        results["stage_ratio"] = stage_ratios(results)
-        results["stage_ratio_same_period"] = stage_ratios_same_period(results)
+        record_stage_ratios(results)
     write_results(results, out)
 
 
@@ -254,8 +259,7 @@ def run_scale(work: Path, out: Path, small: int, large: int, compare: bool = Tru
     write_results(results, out)
     print(f"… {large} documents, queries", file=sys.stderr, flush=True)
     results["queries"][str(large)] = search_latencies(work / f"scale-{large}-dask-2.db", large_corpus)
-    results["stage_ratio"] = stage_ratios(results)
-    results["stage_ratio_same_period"] = stage_ratios_same_period(results)
+    record_stage_ratios(results)
     if compare:
         results["amdahl"] = amdahl(results["builds"][f"{small}/dask-1"], results["builds"][f"{small}/dask-2"])
     write_results(results, out)
@@ -289,17 +293,17 @@ def scale_table(results: dict[str, Any]) -> str:
     out = ["\n".join(lines)]
     if "two_process_ceiling" in results:
         out.append(f"\ntwo CPU-bound processes do {results['two_process_ceiling']}× one on this machine")
-    if "stage_ratio" in results:
-        out.append(
-            f"\n{results['small']} → {results['large']} documents, Dask build, ratio of each stage "
-            f"(to the median of the {results['small']}-document 2-worker builds):\n"
-            + "\n".join(f"- {stage}: {ratio}×" for stage, ratio in results["stage_ratio"].items())
-        )
-    if "stage_ratio_same_period" in results:
-        out.append(
-            f"\nthe same, to the {results['small']}-document 2-worker build run just before the large one:\n"
-            + "\n".join(f"- {stage}: {ratio}×" for stage, ratio in results["stage_ratio_same_period"].items())
-        )
+    small, large = results.get("small"), results.get("large")
+    for key, label in (
+        (
+            "stage_ratio",
+            f"{small} → {large} documents, Dask build, ratio of each stage (to the median of the "
+            f"{small}-document 2-worker builds)",
+        ),
+        ("stage_ratio_same_period", f"the same, to the {small}-document 2-worker build run just before the large one"),
+    ):
+        if key in results:
+            out.append(f"\n{label}:\n" + "\n".join(f"- {stage}: {ratio}×" for stage, ratio in results[key].items()))
     if results.get("queries"):
         sizes = list(results["queries"])
         qlines = ["| p50 / p95 (ms) | " + " | ".join(f"{s} docs" for s in sizes) + " |", "|---|" + "---|" * len(sizes)]

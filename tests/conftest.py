@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,18 @@ from kb.parse.document import parse_document
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "shijiazhuang-gaoxin-zuzhibu-2024-budget.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def write_generated(folder: Path, documents: Iterable[tuple[int, int]], seed: int = 7) -> list[Path]:
+    """Generated disclosures ``d{index}.txt`` in ``folder``, one per (department index, budget year)."""
+    from bench.corpus import department, render
+
+    paths = []
+    for index, year in documents:
+        path = folder / f"d{index}.txt"
+        path.write_text(render(department(index), year, seed=seed).text, encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 @pytest.fixture(scope="session")

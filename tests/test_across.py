@@ -10,11 +10,11 @@ from urllib.parse import quote
 import pytest
 from click.testing import CliRunner
 
-from bench.corpus import department, render
 from kb.cli import cli
 from kb.db.build import build_knowledge_base
 from kb.web.pages.across import DEFAULT_LIMIT, load_hits
 from kb.web.serve import datasette_args
+from tests.conftest import write_generated
 from tests.kbtest import DatasetteClient
 from tests.test_pages import text_of
 
@@ -25,8 +25,7 @@ QUERY = "满意度 ≤90%"
 def other_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A second knowledge base: two generated documents of other departments and a later year."""
     folder = tmp_path_factory.mktemp("other-docs")
-    for index in (7, 11):
-        (folder / f"d{index}.txt").write_text(render(department(index), 2025, seed=7).text, encoding="utf-8")
+    write_generated(folder, ((7, 2025), (11, 2025)))
     db = tmp_path_factory.mktemp("other") / "kb-2025.db"
     build_knowledge_base([folder], db, workers=1)
     return db

@@ -18,7 +18,7 @@ from kb.cli import cli
 from kb.db import build as build_module
 from kb.db.build import build_knowledge_base
 from kb.db.schema import INDICATOR_FTS
-from tests.conftest import SEED
+from tests.conftest import SEED, write_generated
 from tests.seed_ids import seed_indicator, seed_project, seed_project_of
 
 
@@ -394,7 +394,6 @@ def test_whoosh_is_written_beside_the_load_or_beside_the_last_batches(
     """With a core free of workers the Whoosh writer starts with the load; when the workers hold every core it
     starts once the last batches are handed out (6 batches, 4 finished ahead: before the third load). The
     knowledge base and its Whoosh index are the same either way."""
-    from bench.corpus import department, render
     from indexer import whoosh_index
     from kb.db import pipeline
     from kb.db.loader import Loader
@@ -403,8 +402,7 @@ def test_whoosh_is_written_beside_the_load_or_beside_the_last_batches(
     folder = tmp_path / "docs"
     folder.mkdir()
     shutil.copy(SEED, folder / "a-seed.txt")
-    for index in range(3, 8):
-        (folder / f"d{index}.txt").write_text(render(department(index), 2024, seed=7).text, encoding="utf-8")
+    write_generated(folder, ((index, 2024) for index in range(3, 8)))
     events: list[str] = []
     load, start = Loader.load, build_module._start_whoosh
 

@@ -18,11 +18,10 @@ from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import SchedulerPlugin
 
 import kb.cluster
-from bench.corpus import department, render
 from indexer import whoosh_index
 from kb.cli import cli
 from kb.db.build import BuildProgress, build_knowledge_base
-from tests.conftest import SEED
+from tests.conftest import SEED, write_generated
 
 # A LocalCluster starts in a few seconds, and each build here takes a few more: about 30 s in all.
 pytestmark = pytest.mark.slow
@@ -33,8 +32,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed, five generated documents of other departments and years, and one that cannot be read."""
     folder = tmp_path_factory.mktemp("corpus")
     shutil.copy(SEED, folder / "a-seed.txt")
-    for index, year in ((3, 2023), (4, 2024), (5, 2025), (6, 2022), (7, 2024)):
-        (folder / f"d{index}.txt").write_text(render(department(index), year, seed=7).text, encoding="utf-8")
+    write_generated(folder, ((3, 2023), (4, 2024), (5, 2025), (6, 2022), (7, 2024)))
     (folder / "e-binary.txt").write_bytes(b"\x00\x01\x02 not a document")
     return folder
 

@@ -19,6 +19,7 @@ from kb.db.family_table import histogram_median
 from kb.db.schema import ANOMALIES, GOAL_INDICATORS, INDICATOR_FTS, UNITS
 from kb.db.shard import copy_into, to_shard
 from kb.db.stages import Aggregate, AggregateFold, SeriesPartial, TextPartial
+from tests.conftest import write_generated
 
 # One indicator as a partition sees it: its text, year, project-name term, project series, name and unit.
 Entry = tuple[str, int, str, str, str, str]
@@ -139,14 +140,9 @@ def test_a_batch_of_rows_reports_the_memory_it_holds(tmp_path) -> None:
     report about what they really hold (measured with tracemalloc), not a dataclass's few hundred bytes."""
     from dask.sizeof import sizeof
 
-    from bench.corpus import department, render
     from kb.db.stages import BatchJob, DocumentJob, document_rows
 
-    paths = []
-    for index in range(4):
-        path = tmp_path / f"d{index}.txt"
-        path.write_text(render(department(index), 2024, seed=3).text, encoding="utf-8")
-        paths.append(path)
+    paths = write_generated(tmp_path, ((index, 2024) for index in range(4)), seed=3)
     document_rows(BatchJob(0, (DocumentJob(1, str(paths[0])),)))  # dictionaries and caches loaded first
     jobs = tuple(DocumentJob(n, str(path)) for n, path in enumerate(paths[1:], 2))
     tracemalloc.start()
