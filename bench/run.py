@@ -435,6 +435,7 @@ STAGES = (
     "sqlite_corpus_tables",
     "sqlite_index",
     "whoosh_wait",
+    "whoosh_join",
 )
 WORKER_CPU = (
     "worker_parse_cpu",

@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +50,10 @@ _NOT_INDEX_FILES = frozenset({BUILD_ID_FILE, CHECKSUMS_FILE, f"{CHECKSUMS_FILE}.
 # documents 256 MB spilled: writing the index took 37.9–46.5 CPU-s, with 1,024 MB 26.7–31.1 s, and the
 # process's peak RSS stayed 1.23 GB (Whoosh's estimate of the pool is far above what it holds).
 WRITER_MEMORY_MB = 1024
+# A cluster build indexes the texts in parts, one segment each (segment_parts): no fewer texts than this to a
+# part, and no more parts than this (a search reads every segment).
+MIN_SEGMENT_TEXTS = 500
+MAX_SEGMENTS = 8
 TEXT_FIELDS = ("level3", "description", "target", "basis", "project_name")
 FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights, strict=True))
 # The Whoosh field of each column of the indicator indexes (a planned query names those columns).
@@ -144,6 +150,23 @@ def staging_dir_for(directory: Path) -> Path:
     return directory.with_name(f".{directory.name}.building-{os.getpid()}")
 
 
+def _write_documents(folder: Path, texts: Iterable[IndexedText], procs: int = 1) -> index.Index:
+    """A new index in the (emptied) folder ``folder`` holding ``texts``."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ix = index.create_in(str(folder), _schema())
+    writer = ix.writer(limitmb=WRITER_MEMORY_MB, procs=procs, multisegment=procs > 1)
+    for text in texts:
+        writer.add_document(**_document(text))
+    writer.commit()
+    return ix
+
+
+def _finish_index(staging: Path, build_id: str) -> None:
+    _write_checksums(staging)
+    (staging / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
+
+
 def write_index(staging: Path, texts: Iterable[IndexedText], build_id: str, procs: int = 1) -> None:
     """Write a complete index into the (new, empty) folder ``staging``.
 
@@ -151,15 +174,65 @@ def write_index(staging: Path, texts: Iterable[IndexedText], build_id: str, proc
     its own segment (searches read all segments; merging would cost the
     time saved).
     """
+    _write_documents(staging, texts, procs)
+    _finish_index(staging, build_id)
+
+
+@dataclass
+class Segments:
+    """Texts indexed apart from the index they will join (:func:`join_segments`): Whoosh's segment
+    objects, the files that hold them, and the CPU seconds it took."""
+
+    segments: list[Any]
+    files: dict[str, bytes]
+    seconds: float = 0.0
+
+
+def segment_parts(texts: Sequence[IndexedText], workers: int) -> list[Sequence[IndexedText]]:
+    """``texts`` (in id order) cut into consecutive parts, one for each of up to ``workers`` workers.
+
+    Joined in order, the parts number their documents as one index written
+    from all the texts would, so a search ranks and breaks ties alike. Each
+    part holds at least :data:`MIN_SEGMENT_TEXTS` texts, and there are at most
+    :data:`MAX_SEGMENTS`: every segment costs each search a little.
+    """
+    count = max(1, min(workers, MAX_SEGMENTS, len(texts) // MIN_SEGMENT_TEXTS))
+    size = -(-len(texts) // count) if texts else 0
+    return [texts[start : start + size] for start in range(0, len(texts), size)] if size else []
+
+
+def write_segments(texts: Sequence[IndexedText]) -> Segments:
+    """Index ``texts`` into segments of their own (a part of :func:`segment_parts`, on any worker).
+
+    Written into a temporary folder and returned as bytes, so the worker
+    need not share a file system with the build.
+    """
+    started = time.process_time()
+    with tempfile.TemporaryDirectory(prefix="kb-whoosh-") as folder:
+        ix = _write_documents(Path(folder) / "index", texts)
+        toc = index.TOC.read(ix.storage, ix.indexname)
+        names = {segment.segid for segment in toc.segments}
+        files = {
+            path.name: path.read_bytes()
+            for path in sorted((Path(folder) / "index").iterdir())
+            if any(path.name.startswith(f"{ix.indexname}_{segid}.") for segid in names)
+        }
+    return Segments(list(toc.segments), files, time.process_time() - started)
+
+
+def join_segments(staging: Path, parts: Iterable[Segments], build_id: str) -> None:
+    """Write into the (new, empty) folder ``staging`` the index made of ``parts``' segments, in their order."""
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     ix = index.create_in(str(staging), _schema())
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB, procs=procs, multisegment=procs > 1)
-    for text in texts:
-        writer.add_document(**_document(text))
-    writer.commit()
-    _write_checksums(staging)
-    (staging / BUILD_ID_FILE).write_text(build_id, encoding="utf-8")
+    segments: list[Any] = []
+    for part in parts:
+        for name, content in part.files.items():
+            (staging / name).write_bytes(content)
+        segments.extend(part.segments)
+    index.TOC(ix.schema, segments, 1).write(ix.storage, ix.indexname)
+    index.clean_files(ix.storage, ix.indexname, 1, segments)
+    _finish_index(staging, build_id)
 
 
 def build_index(directory: Path, texts: Iterable[IndexedText], build_id: str, procs: int = 1) -> None:

@@ -40,6 +40,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
+from indexer.texts import IndexedText
+from indexer.whoosh_index import Segments, segment_parts, write_segments
 from kb.db.processes import usable_cores
 from kb.db.stages import (
     Aggregate,
@@ -299,6 +301,16 @@ class DaskExecutor:
             del pending[n]
             submit(n + ahead)
             yield batch
+
+    def whoosh_segments(self, texts: Sequence[IndexedText]) -> Iterator[Segments]:
+        """A task per part of the texts (one per worker), each writing one segment, after the finished rows
+        (lower priority): they fill the workers' waits for the load and run beside the secondary indexes."""
+        parts = self.client.scatter(segment_parts(texts, self.workers), hash=False)
+        futures = [
+            self.client.submit(write_segments, part, key=self._key("whoosh", n), priority=-1)
+            for n, part in enumerate(parts)
+        ]
+        return (self._result(future) for future in futures)
 
     def close(self, now: bool = False) -> None:
         """Forget this build's tasks and disconnect (a ``LocalCluster`` is shut down)."""

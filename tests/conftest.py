@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import index as whoosh_files
 
+from indexer import whoosh_index
 from kb.models import Document
 from kb.parse.document import parse_document
 
@@ -196,3 +199,24 @@ def seed_pdf_db(
         patch.setattr(kb.db.rows, "parse_file", cached)
         build_knowledge_base([seed_pdf], db, workers=1)
     return db
+
+
+def ranked_hits(directory: Path, conn: sqlite3.Connection, query: str, **filters) -> list[tuple]:
+    """Every Whoosh hit of ``query`` as (tier, score, the hits of that tier and score).
+
+    Whoosh drops a term no document of a segment holds from that segment's
+    sum of scores, so two texts of equal score may differ in the last bit
+    and swap places: the order among equal scores is not compared.
+    """
+    ranked: list[tuple] = []
+    for h in whoosh_index.search(directory, conn, query, limit=None, **filters):
+        if not ranked or ranked[-1][:2] != (h.tier, h.score):
+            ranked.append((h.tier, h.score, set()))
+        ranked[-1][2].add((h.id, h.kind, tuple(h.matched)))
+    return ranked
+
+
+def segment_count(directory: Path) -> int:
+    """How many segments the Whoosh index in ``directory`` has."""
+    ix = whoosh_files.open_dir(str(directory))
+    return len(whoosh_files.TOC.read(ix.storage, ix.indexname).segments)

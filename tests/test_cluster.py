@@ -21,7 +21,7 @@ import kb.cluster
 from indexer import whoosh_index
 from kb.cli import cli
 from kb.db.build import BuildProgress, build_knowledge_base
-from tests.conftest import SEED, write_generated
+from tests.conftest import SEED, ranked_hits, segment_count, write_generated
 
 # A LocalCluster starts in a few seconds, and each build here takes a few more: about 30 s in all.
 pytestmark = pytest.mark.slow
@@ -178,6 +178,25 @@ def test_each_batch_is_finished_where_its_rows_are(local_build, corpus: Path, sc
     assert len(seen) == 7
     assert all(asked is not None and asked == holders for asked, holders in seen.values()), seen
     assert_same_knowledge_base(expected, db)
+
+
+def test_the_workers_write_the_whoosh_index_in_segments(
+    local_build, corpus: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts are indexed by the workers, a segment each, and the index joined from them searches like the
+    one the local build's single writer made."""
+    expected, _ = local_build
+    monkeypatch.setattr(whoosh_index, "MIN_SEGMENT_TEXTS", 100)
+    db = tmp_path / "segments.db"
+    report = build_knowledge_base([corpus], db, cluster=scheduler)
+    assert_same_knowledge_base(expected, db)
+    got, want = db.with_suffix(".whoosh"), expected.with_suffix(".whoosh")
+    assert (segment_count(got), segment_count(want)) == (2, 1)
+    assert whoosh_index.index_problem(got) is None
+    assert report.timings["whoosh_cpu"] > 0 and report.timings["whoosh_join"] >= 0
+    with sqlite3.connect(db) as conn:
+        for query in ("满意度", "满意度 ≤90%", "培训 经费", "完成率", "党员"):
+            assert ranked_hits(got, conn, query) == ranked_hits(want, conn, query), query
 
 
 def test_cli_cluster_option_and_the_parquet_dataset(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:

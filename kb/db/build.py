@@ -489,6 +489,17 @@ def _wait_for_whoosh(child: _WhooshChild, db_path: Path, report: BuildReport) ->
     raise storage_error(OSError(number, text, filename or str(directory)), db_path, KEPT)
 
 
+def _join_whoosh(staging: Path, segments: Iterator[whoosh_index.Segments], build_id: str, report: BuildReport) -> None:
+    """Wait for the segments the workers wrote and join them into the index in ``staging``."""
+    waiting = time.perf_counter()
+    parts = list(segments)
+    report.timings["whoosh_wait"] = time.perf_counter() - waiting
+    report.timings["whoosh_cpu"] = sum(part.seconds for part in parts)
+    joining = time.perf_counter()
+    whoosh_index.join_segments(staging, parts, build_id)
+    report.timings["whoosh_join"] = time.perf_counter() - joining
+
+
 # ---------------------------------------------------------------- stage 5: swap
 
 
@@ -573,18 +584,21 @@ def run_build(
         nonlocal whoosh
         assert loader is not None
         records, fts, indexed, series = corpus_tables(total, plan)
-        # The Whoosh index is written by a forked process beside this one's SQLite work: from the start of the
-        # load when a core is free of workers, else once the workers are finishing their last batches (it then
-        # runs while this process loads those and builds the secondary indexes).
+        # A cluster's workers write the Whoosh index in segments. Otherwise a forked process writes it beside
+        # this one's SQLite work: from the start of the load when a core is free of workers, else once the
+        # workers are finishing their last batches (it then runs while this process loads those and builds the
+        # secondary indexes).
+        segments = executor.whoosh_segments(indexed)
+        forked = segments is None
         whoosh_from = 0 if executor.spare_core else len(numbering.batches) - executor.finalize_ahead
         for n, batch in enumerate(batches):
-            if whoosh is None and n >= whoosh_from:
+            if forked and whoosh is None and n >= whoosh_from:
                 whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
             loader.load(batch)
             for name, seconds in batch.seconds.items():
                 key = f"worker_{name}"
                 report.timings[key] = report.timings.get(key, 0.0) + seconds
-        if whoosh is None:
+        if forked and whoosh is None:
             whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
         report.timings["sqlite_insert"] = loader.seconds
         report.timings["sqlite_insert_cpu"] = loader.cpu_seconds
@@ -595,7 +609,11 @@ def run_build(
             writing = time.perf_counter()
             write_client_tables(executor.parquet, str(temporary))
             report.timings["parquet_client"] = time.perf_counter() - writing
-        _wait_for_whoosh(whoosh, db_path, report)
+        if segments is None:
+            assert whoosh is not None
+            _wait_for_whoosh(whoosh, db_path, report)
+        else:
+            _join_whoosh(staging, segments, numbering.build_id, report)
 
     try:
         with storage_errors(db_path, KEPT):

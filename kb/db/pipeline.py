@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from indexer.texts import IndexedText
 from indexer.tokenizer import index_terms
+from indexer.whoosh_index import Segments
 from kb.db.processes import forking, init_child, usable_cores
 from kb.db.stages import (
     Aggregate,
@@ -87,6 +89,11 @@ class Executor(Protocol):
 
     def finalize(self, stats: dict[int, Any]) -> Iterator[LoadBatch]:
         """Stage 5: each batch's finished rows, in batch order."""
+        ...
+
+    def whoosh_segments(self, texts: Sequence[IndexedText]) -> Iterator[Segments] | None:
+        """Stage 6: the Whoosh index of ``texts`` (in id order) as segments written by the workers, in order;
+        None when this process's forked writer is to write it whole (the workers' cores are this machine's)."""
         ...
 
     def close(self, now: bool = False) -> None:
@@ -394,6 +401,9 @@ class LocalExecutor:
             lambda i: (finalize, (i, Ref(i, take=True), Ref("plan"), self._plans[i], Ref("stats"), self.parquet)),
             self.finalize_ahead,
         )
+
+    def whoosh_segments(self, texts: Sequence[IndexedText]) -> Iterator[Segments] | None:
+        return None
 
     def close(self, now: bool = False) -> None:
         for worker in self._pool:
