@@ -38,6 +38,7 @@ from indexer.planner import EXACT, TIER_LABELS, plan
 from indexer.ranking import Members, own_terms, qualifying
 from indexer.target_terms import PREFIX as TARGET_PREFIX
 from indexer.texts import TEXT_COLUMNS, IndexedText
+from kb.db.processes import collector_paused
 from kb.db.schema import INDICATOR_FTS, TEXT_FTS
 
 BUILD_ID_FILE = "BUILD_ID"
@@ -201,13 +202,16 @@ def segment_parts(texts: Sequence[IndexedText], workers: int) -> list[Sequence[I
     return [texts[start : start + size] for start in range(0, len(texts), size)] if size else []
 
 
+@collector_paused
 def write_segments(texts: Sequence[IndexedText]) -> Segments:
     """Index ``texts`` into segments of their own (a part of :func:`segment_parts`, on any worker).
 
     Written into a temporary folder and returned as bytes, so the worker
-    need not share a file system with the build.
+    need not share a file system with the build. The worker keeps the rows
+    of the batches it has yet to finish: the collector is paused, as in the
+    build's other stages, or its full collections walk them all.
     """
-    started = time.process_time()
+    started = time.thread_time()
     with tempfile.TemporaryDirectory(prefix="kb-whoosh-") as folder:
         ix = _write_documents(Path(folder) / "index", texts)
         toc = index.TOC.read(ix.storage, ix.indexname)
@@ -217,7 +221,7 @@ def write_segments(texts: Sequence[IndexedText]) -> Segments:
             for path in sorted((Path(folder) / "index").iterdir())
             if any(path.name.startswith(f"{ix.indexname}_{segid}.") for segid in names)
         }
-    return Segments(list(toc.segments), files, time.process_time() - started)
+    return Segments(list(toc.segments), files, time.thread_time() - started)
 
 
 def join_segments(staging: Path, parts: Iterable[Segments], build_id: str) -> None:

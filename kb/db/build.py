@@ -584,22 +584,28 @@ def run_build(
         nonlocal whoosh
         assert loader is not None
         records, fts, indexed, series = corpus_tables(total, plan)
-        # A cluster's workers write the Whoosh index in segments. Otherwise a forked process writes it beside
-        # this one's SQLite work: from the start of the load when a core is free of workers, else once the
-        # workers are finishing their last batches (it then runs while this process loads those and builds the
-        # secondary indexes).
-        segments = executor.whoosh_segments(indexed)
-        forked = segments is None
+        segments: Iterator[whoosh_index.Segments] | None = None
+
+        def start_whoosh() -> None:
+            # A cluster's workers write the Whoosh index in segments; otherwise a forked process writes it whole.
+            nonlocal whoosh, segments
+            segments = executor.whoosh_segments(indexed)
+            if segments is None:
+                whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
+
+        # The index is written beside this process's SQLite work: from the start of the load when a core is free
+        # of workers, else once the workers are finishing their last batches (it then runs while this process
+        # loads those and builds the secondary indexes, when the workers would otherwise be idle).
         whoosh_from = 0 if executor.spare_core else len(numbering.batches) - executor.finalize_ahead
         for n, batch in enumerate(batches):
-            if forked and whoosh is None and n >= whoosh_from:
-                whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
+            if whoosh is None and segments is None and n >= whoosh_from:
+                start_whoosh()
             loader.load(batch)
             for name, seconds in batch.seconds.items():
                 key = f"worker_{name}"
                 report.timings[key] = report.timings.get(key, 0.0) + seconds
-        if forked and whoosh is None:
-            whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
+        if whoosh is None and segments is None:
+            start_whoosh()
         report.timings["sqlite_insert"] = loader.seconds
         report.timings["sqlite_insert_cpu"] = loader.cpu_seconds
         loader.finish(numbering, (records, fts), series, families, report.timings)
@@ -609,10 +615,9 @@ def run_build(
             writing = time.perf_counter()
             write_client_tables(executor.parquet, str(temporary))
             report.timings["parquet_client"] = time.perf_counter() - writing
-        if segments is None:
-            assert whoosh is not None
+        if whoosh is not None:
             _wait_for_whoosh(whoosh, db_path, report)
-        else:
+        elif segments is not None:
             _join_whoosh(staging, segments, numbering.build_id, report)
 
     try:
