@@ -208,12 +208,18 @@ class DaskExecutor:
     def _key(self, stage: str, index: int | str) -> str:
         return f"kb-{stage}-{self.token}-{index}"
 
-    def _result(self, future: Any, index: int | None = None) -> Any:
-        """A task's result; a worker killed again and again with a batch, or a lost scheduler, in one line."""
+    def _result(self, future: Any, index: int | None = None, whoosh: bool = False) -> Any:
+        """A task's result; a worker killed again and again with a batch (``index``: its first document is named)
+        or with a part of the Whoosh index, or a lost scheduler, in one line."""
         distributed = _distributed()
         try:
             return future.result()
         except distributed.KilledWorker:
+            if whoosh:
+                raise BuildFailedError(
+                    "kb build --cluster: 写 Whoosh 索引段的工作进程反复意外终止（可能因内存不足）"
+                    f"(workers kept dying while writing a part of the Whoosh index)；{self.kept}"
+                ) from None
             where = self._batches[index].documents[0].location if index is not None else "kb build --cluster"
             raise BuildFailedError(
                 f"{where}: 处理这批文档的工作进程反复意外终止（可能因内存不足）"
@@ -310,7 +316,7 @@ class DaskExecutor:
             self.client.submit(write_segments, part, key=self._key("whoosh", n), priority=-1)
             for n, part in enumerate(parts)
         ]
-        return (self._result(future) for future in futures)
+        return (self._result(future, whoosh=True) for future in futures)
 
     def close(self, now: bool = False) -> None:
         """Forget this build's tasks and disconnect (a ``LocalCluster`` is shut down)."""

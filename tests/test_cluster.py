@@ -21,6 +21,8 @@ import kb.cluster
 from indexer import whoosh_index
 from kb.cli import cli
 from kb.db.build import BuildProgress, build_knowledge_base
+from kb.db.stages import BatchJob, DocumentJob
+from kb.errors import BuildFailedError
 from tests.conftest import SEED, ranked_hits, segment_count, write_generated
 
 # A LocalCluster starts in a few seconds, and each build here takes a few more: about 30 s in all.
@@ -197,6 +199,32 @@ def test_the_workers_write_the_whoosh_index_in_segments(
     with sqlite3.connect(db) as conn:
         for query in ("满意度", "满意度 ≤90%", "培训 经费", "完成率", "党员"):
             assert ranked_hits(got, conn, query) == ranked_hits(want, conn, query), query
+
+
+class _Dead:
+    """A future whose task killed every worker that ran it."""
+
+    def result(self) -> None:
+        from distributed import KilledWorker
+
+        raise KilledWorker("kb-task", None, 3)  # type: ignore[arg-type]
+
+
+class _NoScheduler:
+    def scheduler_info(self) -> dict:
+        return {"workers": {}}
+
+
+def test_a_task_that_keeps_killing_workers_is_one_line_naming_what_it_was() -> None:
+    executor = kb.cluster.DaskExecutor(_NoScheduler(), None, "原知识库未改动")
+    executor._batches = [BatchJob(0, (DocumentJob(1, "/公开/甲单位.pdf"),))]
+    with pytest.raises(BuildFailedError) as batch:
+        executor._result(_Dead(), 0)
+    assert str(batch.value).startswith("/公开/甲单位.pdf: 处理这批文档的工作进程反复意外终止")
+    with pytest.raises(BuildFailedError) as whoosh:
+        executor._result(_Dead(), whoosh=True)
+    assert str(whoosh.value).startswith("kb build --cluster: 写 Whoosh 索引段的工作进程反复意外终止")
+    assert "\n" not in str(whoosh.value) and str(whoosh.value).endswith("原知识库未改动")
 
 
 def test_cli_cluster_option_and_the_parquet_dataset(local_build, corpus: Path, scheduler: str, tmp_path: Path) -> None:
