@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from whoosh import index, scoring
+from whoosh import collectors, index, scoring
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
@@ -55,6 +55,9 @@ WRITER_MEMORY_MB = 1024
 # part, and no more parts than this (a search reads every segment).
 MIN_SEGMENT_TEXTS = 500
 MAX_SEGMENTS = 8
+# Decimals a BM25F score is ranked by (Hit.score shows four): far below any real difference of relevance.
+SCORE_DIGITS = 9
+_HALF_UNIT = 0.5 * 10**-SCORE_DIGITS
 TEXT_FIELDS = ("level3", "description", "target", "basis", "project_name")
 FIELD_BOOSTS = dict(zip(TEXT_FIELDS, INDICATOR_FTS.weights, strict=True))
 # The Whoosh field of each column of the indicator indexes (a planned query names those columns).
@@ -408,11 +411,55 @@ def _open(directory: str, build_id: str | None) -> index.Index:
     return index.open_dir(directory)
 
 
+class _RoundedScores:
+    """Scores rounded to :data:`SCORE_DIGITS` decimals before they are ranked.
+
+    Whoosh sums a document's term scores in each segment leaving out the
+    terms that segment lacks, so two texts of equal score in different
+    segments (a cluster build's index, or one ``kb build --add`` added to) can
+    differ in the last bit: ties then fell in segment order, not text order,
+    and a top-N search could no longer skip the blocks that only tie with the
+    N-th score (one query at 10,000 documents scored 18,581 texts instead of
+    1,727). Rounded, equal scores are equal in any segment.
+    """
+
+    matcher: Any
+    offset: int
+
+    def collect(self, sub_docnum: int) -> Any:
+        return self._collect(self.offset + sub_docnum, round(self.matcher.score(), SCORE_DIGITS))  # type: ignore[attr-defined]
+
+
+class _RoundedTop(_RoundedScores, collectors.TopCollector):
+    """The top N by rounded score; blocks whose best score is within half a rounding unit of the N-th are
+    skipped (what they hold rounds to that score at most, and ties go to the earlier text)."""
+
+    def _collect(self, global_docnum: int, score: float) -> Any:
+        key = super()._collect(global_docnum, score)
+        if len(self.items) >= self.limit:
+            self.minscore = self.items[0][0] + _HALF_UNIT
+        return key
+
+
+class _RoundedAll(_RoundedScores, collectors.UnlimitedCollector):
+    """Every match, by rounded score."""
+
+
+def _ranked(searcher: Any, query: Query, filters: Query | None, limit: int | None) -> Any:
+    """Whoosh's ``searcher.search(query, limit=limit, filter=filters, terms=True)``, ranked by rounded score."""
+    top: Any = _RoundedTop(limit) if limit is not None and limit < searcher.doc_count() else _RoundedAll()
+    collector = collectors.TermsCollector(top)
+    if filters is not None:
+        collector = collectors.FilterCollector(collector, filters)
+    searcher.search_with_collector(query, collector)
+    return collector.results()
+
+
 def _ranked_texts(searcher: Any, query: Query, filters: Query | None, limit: int | None) -> Iterator[Any]:
     """The texts a tier matches, best BM25F first; asks for more only when the first ones do not suffice."""
     seen = 0
     for text_limit in (max(limit or 0, 50), max((limit or 0) * 20, 500), None):
-        results = searcher.search(query, limit=text_limit, filter=filters, terms=True)
+        results = _ranked(searcher, query, filters, text_limit)
         for position, result in enumerate(results):
             if position >= seen:
                 seen += 1

@@ -202,18 +202,11 @@ def seed_pdf_db(
 
 
 def ranked_hits(directory: Path, conn: sqlite3.Connection, query: str, **filters) -> list[tuple]:
-    """Every Whoosh hit of ``query`` as (tier, score, the hits of that tier and score).
-
-    Whoosh drops a term no document of a segment holds from that segment's
-    sum of scores, so two texts of equal score may differ in the last bit
-    and swap places: the order among equal scores is not compared.
-    """
-    ranked: list[tuple] = []
-    for h in whoosh_index.search(directory, conn, query, limit=None, **filters):
-        if not ranked or ranked[-1][:2] != (h.tier, h.score):
-            ranked.append((h.tier, h.score, set()))
-        ranked[-1][2].add((h.id, h.kind, tuple(h.matched)))
-    return ranked
+    """Every Whoosh hit of ``query``, in order: (indicator id, score, tier, kind, matched terms)."""
+    return [
+        (h.id, h.score, h.tier, h.kind, h.matched)
+        for h in whoosh_index.search(directory, conn, query, limit=None, **filters)
+    ]
 
 
 def segment_count(directory: Path) -> int:
