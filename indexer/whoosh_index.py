@@ -11,6 +11,11 @@ One Whoosh document holds each distinct indicator text
 ``project_name`` field holds the terms of the members' project names. A
 query term may match the text or a project name; a member qualifies when
 every term the text lacks is in the name of its own project.
+
+A cluster build's workers write the index in parts, a segment each
+(:func:`write_segments`), which the build joins into one index
+(:func:`join_segments`); scores are ranked rounded, so an index of several
+segments ranks exactly as one written whole.
 """
 
 from __future__ import annotations
