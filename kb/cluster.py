@@ -13,7 +13,8 @@ The stages are those of :mod:`kb.db.stages`, in the order of
   rows with their findings (``kb-finalize``) are computed where the rows are,
   with the ids and statistics broadcast to every worker;
 - the client loads the finished batches into SQLite in order, a few batches
-  behind the workers, and writes the Whoosh index beside it.
+  behind the workers, while the workers write the Whoosh index in segments
+  (``kb-whoosh``: one per worker), which the client joins into one index.
 
 Dask retries the tasks of a worker that dies (and recomputes what it held),
 and since every stage is a pure function of its inputs, the knowledge base

@@ -9,8 +9,9 @@ A full build (:func:`run_build`) runs in stages, each a function of its own:
    (:class:`kb.cluster.DaskExecutor`): per-document rows, the corpus-wide aggregates and their merge,
    ids, family counts, finished rows and findings;
 3. **load** (:class:`kb.db.loader.Loader`): the one process that inserts the finished rows, in batch order,
-   while a forked process writes the Whoosh index (:func:`_start_whoosh`) — during the load when the
-   workers leave a core free, else from when they finish their last batches;
+   while the Whoosh index is written — by a forked process (:func:`_start_whoosh`), or on a cluster by the
+   workers, a segment each, joined here (:func:`_join_whoosh`) — during the load when the workers leave a
+   core free, else from when they finish their last batches;
 4. **swap** (:func:`_swap_in`): the new database and index replace the old ones.
 
 ``kb build --add`` (:func:`add_to_knowledge_base`) instead parses the new documents in a process pool

@@ -3,8 +3,8 @@
 :func:`run_pipeline` is the build's order of work, written once against an
 :class:`Executor`: the stages of :mod:`kb.db.stages` over batches of documents,
 the reductions that give the corpus its ids and statistics, then the serial
-load into SQLite (:mod:`kb.db.loader`) while a forked process writes the Whoosh
-index. Two executors schedule it:
+load into SQLite (:mod:`kb.db.loader`) while the Whoosh index is written (by a
+forked process, or by a cluster's workers in segments). Two executors schedule it:
 
 - :class:`LocalExecutor` (the default): forked worker processes on this
   machine. Like a Dask worker, each keeps the rows of the batches it parsed
