@@ -46,13 +46,22 @@ def test_parts_are_consecutive_and_neither_too_small_nor_too_many() -> None:
     assert [len(p) for p in whoosh_index.segment_parts(texts[:1001], 3)] == [501, 500]
 
 
-def test_joined_segments_search_like_the_index_written_whole(
+@pytest.fixture
+def whole(
     corpus_db: tuple[sqlite3.Connection, list[IndexedText]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> Path:
+    """The corpus's index written whole (build id ``build-1``); parts of 100 texts or more from here on, so the
+    small corpus is cut into several."""
     monkeypatch.setattr(whoosh_index, "MIN_SEGMENT_TEXTS", 100)
+    whoosh_index.write_index(tmp_path / "whole.whoosh", corpus_db[1], "build-1")
+    return tmp_path / "whole.whoosh"
+
+
+def test_joined_segments_search_like_the_index_written_whole(
+    corpus_db: tuple[sqlite3.Connection, list[IndexedText]], whole: Path, tmp_path: Path
+) -> None:
     conn, texts = corpus_db
-    whole, joined = tmp_path / "whole.whoosh", tmp_path / "joined.whoosh"
-    whoosh_index.write_index(whole, texts, "build-1")
+    joined = tmp_path / "joined.whoosh"
     parts = whoosh_index.segment_parts(texts, 3)
     assert len(parts) == 3 and len(texts) >= 3 * whoosh_index.MIN_SEGMENT_TEXTS
     written = [whoosh_index.write_segments(part) for part in parts]
@@ -79,17 +88,16 @@ def test_joined_segments_search_like_the_index_written_whole(
 
 
 def test_a_joined_index_takes_added_texts(
-    corpus_db: tuple[sqlite3.Connection, list[IndexedText]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    corpus_db: tuple[sqlite3.Connection, list[IndexedText]], whole: Path, tmp_path: Path
 ) -> None:
     """``kb build --add`` updates the index a cluster build wrote like the one a local build wrote."""
-    monkeypatch.setattr(whoosh_index, "MIN_SEGMENT_TEXTS", 100)
     conn, texts = corpus_db
-    whole, joined = tmp_path / "whole.whoosh", tmp_path / "joined.whoosh"
-    whoosh_index.write_index(whole, texts, "build-2")
+    joined = tmp_path / "joined.whoosh"
     earlier, added = texts[:-40], texts[-40:]
     whoosh_index.join_segments(
         joined, [whoosh_index.write_segments(p) for p in whoosh_index.segment_parts(earlier, 2)], "build-1"
     )
+    assert len(whoosh_index.segment_parts(earlier, 2)) == 2
     assert whoosh_index.add_texts(joined, added, "build-2", "build-1")
     assert whoosh_index.index_problem(joined) is None and whoosh_index.index_build_id(joined) == "build-2"
     for query in QUERIES:

@@ -590,6 +590,8 @@ def run_build(
         def start_whoosh() -> None:
             # A cluster's workers write the Whoosh index in segments; otherwise a forked process writes it whole.
             nonlocal whoosh, segments
+            if whoosh is not None or segments is not None:
+                return
             segments = executor.whoosh_segments(indexed)
             if segments is None:
                 whoosh = _start_whoosh(staging, lambda: indexed, numbering.build_id)
@@ -599,14 +601,13 @@ def run_build(
         # loads those and builds the secondary indexes, when the workers would otherwise be idle).
         whoosh_from = 0 if executor.spare_core else len(numbering.batches) - executor.finalize_ahead
         for n, batch in enumerate(batches):
-            if whoosh is None and segments is None and n >= whoosh_from:
+            if n >= whoosh_from:
                 start_whoosh()
             loader.load(batch)
             for name, seconds in batch.seconds.items():
                 key = f"worker_{name}"
                 report.timings[key] = report.timings.get(key, 0.0) + seconds
-        if whoosh is None and segments is None:
-            start_whoosh()
+        start_whoosh()
         report.timings["sqlite_insert"] = loader.seconds
         report.timings["sqlite_insert_cpu"] = loader.cpu_seconds
         loader.finish(numbering, (records, fts), series, families, report.timings)
