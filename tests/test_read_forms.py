@@ -403,6 +403,27 @@ def test_utf8_with_a_cut_character_is_read_with_a_warning_naming_the_line(seed_b
     assert project(doc, 1).indicators[0].description == "租赁办公用房面\ufffd"
 
 
+def test_a_few_nul_bytes_are_dropped_with_a_warning_naming_each_line(seed_bytes: bytes, seed_doc: Document) -> None:
+    """A converter's stray NULs do not make a text document binary: they are dropped, the lines named."""
+    lines = seed_bytes.split(b"\n")
+    early = 3  # within the first kilobytes, where a binary file would show its NULs
+    late = next(i for i, text in enumerate(lines) if "租赁办公用房面积".encode() in text)
+    lines[early] = b"\x00" + lines[early]
+    lines[late] = lines[late].replace("租赁办公用房面积".encode(), "租赁办公\x00用房面积".encode())
+    doc = parse_bytes(b"\n".join(lines), "nul.txt")
+    assert [(w.code, w.line) for w in doc.warnings] == [("nul_bytes", early + 1), ("nul_bytes", late + 1)]
+    assert indicators(doc) == indicators(seed_doc) and doc.encoding == "utf-8"
+    assert project(doc, 1).indicators[0].description == "租赁办公用房面积"
+
+
+def test_more_nul_bytes_than_damage_allows_is_a_binary_file(seed_bytes: bytes) -> None:
+    data = bytearray(seed_bytes)
+    for offset in range(1000, 1000 + 17 * 5000, 5000):  # 17 NULs spread over a 120 KB text: more than 16
+        data[offset] = 0
+    with pytest.raises(DocumentError, match="不是文本文件"):
+        parse_bytes(bytes(data), "nuls.txt")
+
+
 def test_utf16_with_a_bom_is_read(seed_bytes: bytes, seed_doc: Document) -> None:
     for encoding in ("utf-16-le", "utf-16-be"):
         bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"

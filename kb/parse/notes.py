@@ -29,6 +29,7 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "stray_text": ("表格或分项目标之间出现无法归类的文字", "忽略这段文字，前后的内容照常读取"),
     # Reading the file (kb/read): what a reader repaired or left out
     "undecodable_bytes": ("文本中有无法按 UTF-8 解码的字节（如被截断的汉字）", "这些字节替换为 �，其余文字照常读取"),
+    "nul_bytes": ("文本中夹有 NUL 空字节（转换工具的残留）", "删除这些字节，其余文字照常读取"),
     "truncated_table": ("表格在文件结尾处被截断（HTML 缺少 </table>）", "已读到的行照常读取"),
     "cid_glyphs": (
         "PDF 中有无法映射到文字的字形（(cid:NN)），该页文字无法完整提取",

@@ -18,8 +18,8 @@ from pathlib import Path
 from kb.errors import DocumentError
 from kb.read.blocks import ReadNote, Where
 
-# A text document has no NUL bytes; PDFs, images, archives and databases do.
-_BINARY_SNIFF = 8192
+# A text document has no NUL bytes, or a few a converter left behind; PDFs, images, archives and databases have
+# one in every few hundred bytes (random bytes: one in 256), which is more than the damage allowed below.
 # UTF-8 with at most this many undecodable bytes (and at most one per this many characters) is UTF-8
 # with damage, not another encoding.
 MAX_BAD_BYTES = 16
@@ -69,8 +69,27 @@ def decode_with_notes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, s
         return data_text, encoding, []
     if not data.strip():
         raise DocumentError(path, "文件为空 (empty file)")
-    if b"\x00" in data[:_BINARY_SNIFF]:
+    if data.count(b"\x00") > _damage_allowed(data):
         raise DocumentError(path, "不是文本文件 (binary file, not a text document)")
+    text, encoding, notes = _decode_text(data)
+    if text is None:
+        notes = _utf8_with_replacement(data)[1]
+        first = notes[0].where.line if notes else None
+        raise DocumentError(path, "无法识别的编码，既非 UTF-8 也非 GBK/GB18030 (unknown encoding)", line=first)
+    if "\x00" in text:
+        text, dropped = _without_nuls(text)
+        notes = sorted([*notes, *dropped], key=lambda note: note.where.line or 0)
+    return text, encoding, notes
+
+
+def _damage_allowed(data: bytes) -> int:
+    """How many damaged bytes (undecodable, or NUL) a text document may hold and still be read as text."""
+    return min(MAX_BAD_BYTES, max(1, len(data) // (3 * CHARS_PER_BAD_BYTE)))
+
+
+def _decode_text(data: bytes) -> tuple[str | None, str, list[ReadNote]]:
+    """``(text, encoding, notes)`` of UTF-8 (perhaps with a BOM or a few broken bytes) or GB18030; text None
+    when it is neither."""
     if data.startswith(codecs.BOM_UTF8):
         text, notes = _utf8_with_replacement(data[3:])
         return text, "utf-8-sig", notes
@@ -78,16 +97,27 @@ def decode_with_notes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, s
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
-    if _bad_bytes(data) <= min(MAX_BAD_BYTES, max(1, len(data) // (3 * CHARS_PER_BAD_BYTE))):
+    if _bad_bytes(data) <= _damage_allowed(data):
         text, notes = _utf8_with_replacement(data)
         return text, "utf-8", notes
     try:
         return data.decode("gb18030"), "gb18030", []
     except UnicodeDecodeError:
-        pass
-    notes = _utf8_with_replacement(data)[1]
-    first = notes[0].where.line if notes else None
-    raise DocumentError(path, "无法识别的编码，既非 UTF-8 也非 GBK/GB18030 (unknown encoding)", line=first)
+        return None, "", []
+
+
+def _without_nuls(text: str) -> tuple[str, list[ReadNote]]:
+    """``text`` without its NUL characters, and a note for each line that had one (line numbers unchanged)."""
+    notes = [
+        ReadNote(
+            code="nul_bytes",
+            message=f"第 {number} 行夹有 NUL 空字节，已删除：{line.replace(chr(0), '').strip()[:40]}",
+            where=Where(line=number, last_line=number),
+        )
+        for number, line in enumerate(split_lines(text), start=1)
+        if "\x00" in line
+    ]
+    return text.replace("\x00", ""), notes
 
 
 def _utf16(data: bytes) -> tuple[str, str] | None:
