@@ -486,6 +486,57 @@ def test_truncated_html_keeps_what_was_read_and_names_the_line(gdoc: Any, out: P
     assert "项目 1 个" in result.output
 
 
+@pytest.mark.parametrize("form", ["html", "md-html"])
+def test_tables_that_lost_their_end_tags_end_at_what_follows_them(
+    rendered: dict[str, Path], seed_doc: Document, form: str
+) -> None:
+    """A converter that dropped every </table> does not make the rest of the file one table: each table ends
+    where the next table, heading, paragraph (or, in markdown, blank line) starts, and says so."""
+    text = rendered[form].read_text(encoding="utf-8")
+    doc = parse_bytes(text.replace("</table>", "").encode(), f"unclosed{rendered[form].suffix}")
+    assert indicators(doc) == indicators(seed_doc) and goals(doc) == goals(seed_doc)
+    assert budget(doc) == budget(seed_doc)
+    assert [w.code for w in doc.warnings] == ["unclosed_table"] * text.count("</table>")
+
+
+@pytest.mark.parametrize(("form", "ended_by"), [("html", " <h3> "), ("md-html", "空行")])
+def test_a_table_without_its_end_tag_is_named_with_where_it_ended(
+    rendered: dict[str, Path], seed_doc: Document, form: str, ended_by: str
+) -> None:
+    text = rendered[form].read_text(encoding="utf-8")
+    lines = text.split("\n")
+    start = next(n for n, line in enumerate(lines, 1) if "<table" in line)
+    end = next(n for n, line in enumerate(lines, 1) if "</table>" in line)
+    lines[end - 1] = lines[end - 1].replace("</table>", "")
+    doc = parse_bytes("\n".join(lines).encode(), f"one{rendered[form].suffix}")
+    assert indicators(doc) == indicators(seed_doc) and budget(doc) == budget(seed_doc)
+    [warning] = doc.warnings
+    assert warning.code == "unclosed_table" and f"第 {start} 行开始的表格缺少 </table>" in warning.message
+    assert f"行的{ended_by}处结束" in warning.message and warning.line is not None and warning.line > end
+
+
+def test_a_blank_line_between_the_rows_of_a_markdown_html_table_does_not_end_it(
+    rendered: dict[str, Path], seed_doc: Document
+) -> None:
+    lines = rendered["md-html"].read_text(encoding="utf-8").split("\n")
+    rows = [n for n, line in enumerate(lines) if line.startswith("<tr>")]
+    for n in sorted(rows[10:400:40], reverse=True):
+        lines.insert(n, "")
+    doc = parse_bytes("\n".join(lines).encode(), "blank-lines.md")
+    assert indicators(doc) == indicators(seed_doc) and budget(doc) == budget(seed_doc) and not doc.warnings
+
+
+def test_a_table_inside_a_cell_is_part_of_the_cell() -> None:
+    from kb.read.blocks import Table
+    from kb.read.html import html_blocks
+
+    html = "<table><tr><td>甲<table><tr><td>乙</td></tr></table></td><td>丙</td></tr><tr><td>丁</td></tr></table>"
+    blocks, notes = html_blocks(html)
+    [table] = blocks
+    assert isinstance(table, Table) and not notes
+    assert [[cell.text for cell in row.cells] for row in table.rows] == [["甲\n乙", "丙"], ["丁"]]
+
+
 def test_markdown_without_readable_tables_is_a_failure_not_an_empty_success(tmp_path: Path) -> None:
     """Titles of 绩效目标表 but no table the readers understand: exit 2 with a message, not 0 projects."""
     path = tmp_path / "titles-only.md"

@@ -31,6 +31,10 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     "undecodable_bytes": ("文本中有无法按 UTF-8 解码的字节（如被截断的汉字）", "这些字节替换为 �，其余文字照常读取"),
     "nul_bytes": ("文本中夹有 NUL 空字节（转换工具的残留）", "删除这些字节，其余文字照常读取"),
     "truncated_table": ("表格在文件结尾处被截断（HTML 缺少 </table>）", "已读到的行照常读取"),
+    "unclosed_table": (
+        "HTML 表格缺少 </table>（其行之间出现下一张表格、标题或段落，或 Markdown 中的空行）",
+        "表格在那里结束，已读到的行和其后的内容照常读取",
+    ),
     "cid_glyphs": (
         "PDF 中有无法映射到文字的字形（(cid:NN)），该页文字无法完整提取",
         "改用第二条提取路径（pdfium）取文字；仍无法识别的字形不保存",

@@ -7,7 +7,8 @@ between blocks) and tables, in document order. A table's ``rowspan`` and
 and ``<p>`` inside a cell are line breaks; bold is ``<b>``/``<strong>``/``<th>``
 however deeply nested; entities are decoded (``&nbsp;`` is a space). A table
 cut off by the end of the file keeps the rows read so far and is reported
-(``truncated_table``) with the line it started on.
+(``truncated_table``) with the line it started on; one that lost its ``</table>`` ends where the next
+table or heading starts between its rows (``unclosed_table``).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class _Reader(HTMLParser):
             return
         if tag in _BOLD:
             self.bold += 1
-        if self.table is not None:
+        if self.table is not None and not self._ends_unclosed_table(tag):
             self._table_start(tag, dict(attrs))
             return
         if tag == "table":
@@ -173,6 +174,31 @@ class _Reader(HTMLParser):
         self.text.append(data.replace("\n", " "))
 
     # --- tables -------------------------------------------------------------------------------------------
+    def _ends_unclosed_table(self, tag: str) -> bool:
+        """Whether ``tag`` ends an open table that lost its ``</table>`` (the table is then finished and noted).
+
+        A table may hold another only inside a cell: as in a browser, a ``<table>`` between rows starts the
+        next table. A heading or paragraph between rows (not inside a cell) also ends it: it belongs to what
+        follows (a project's title), and would otherwise swallow the rest of the document into a table that
+        never ends.
+        """
+        table = self.table
+        if table is None or table.depth or table.cell is not None:
+            return False
+        if tag != "table" and not ((tag in _HEADINGS or tag == "p") and table.rows):
+            return False
+        self._finish_table()
+        line = self.line()
+        self.notes.append(
+            ReadNote(
+                code="unclosed_table",
+                message=f"第 {table.line} 行开始的表格缺少 </table>，到第 {line} 行的 <{tag}> 处结束，"
+                "已读到的行和其后的内容照常读取",
+                where=Where(line=line, last_line=line),
+            )
+        )
+        return True
+
     def _table_start(self, tag: str, attrs: dict[str, str | None]) -> None:
         table = self.table
         assert table is not None
@@ -258,29 +284,41 @@ class _Reader(HTMLParser):
         where = Where(line=table.line, last_line=rows[-1].last_line)
         self.blocks.append(Table(out, where, header_rows=header_rows))
 
-    def finish(self) -> None:
-        """End of input: a table still open was cut off; keep its rows and say so."""
+    def finish(self, cut: tuple[int, str] | None = None) -> None:
+        """End of input: a table still open was cut off (by the end of the file, or where ``cut`` says the
+        fragment was ended: line number and what is there); keep its rows and say so."""
         self.close()
         if self.table is not None:
             start = self.table.line
             self._finish_table()
-            end = self.line()
-            self.notes.append(
-                ReadNote(
-                    code="truncated_table",
-                    message=f"第 {start} 行开始的表格在文件结尾（第 {end} 行）处被截断（缺少 </table>），"
-                    "已读到的行照常读取",
-                    where=Where(line=end, last_line=end),
+            if cut is not None:
+                line, what = cut
+                note = ReadNote(
+                    code="unclosed_table",
+                    message=f"第 {start} 行开始的表格缺少 </table>，到第 {line} 行的{what}处结束，"
+                    "已读到的行和其后的内容照常读取",
+                    where=Where(line=line, last_line=line),
                 )
-            )
+            else:
+                line = self.line()
+                note = ReadNote(
+                    code="truncated_table",
+                    message=f"第 {start} 行开始的表格在文件结尾（第 {line} 行）处被截断（缺少 </table>），"
+                    "已读到的行照常读取",
+                    where=Where(line=line, last_line=line),
+                )
+            self.notes.append(note)
         self.flush()
 
 
-def html_blocks(text: str, first_line: int = 1) -> tuple[list[Block], list[ReadNote]]:
-    """The blocks of an HTML page or fragment; ``first_line`` numbers its first line."""
+def html_blocks(
+    text: str, first_line: int = 1, cut: tuple[int, str] | None = None
+) -> tuple[list[Block], list[ReadNote]]:
+    """The blocks of an HTML page or fragment; ``first_line`` numbers its first line, ``cut`` says where and why
+    the fragment was ended if a table in it is left open (see :meth:`_Reader.finish`)."""
     reader = _Reader(first_line)
     reader.feed(text)
-    reader.finish()
+    reader.finish(cut)
     return reader.blocks, reader.notes
 
 

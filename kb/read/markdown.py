@@ -8,7 +8,8 @@ tab-separated rows all still understood), plus:
   tables cannot merge cells: a merged cell comes back as its text in the first
   position and empty (or repeated) text in the others, as in tab text;
 * **HTML tables** — a line starting with ``<table`` up to the line holding its
-  ``</table>`` is read by :mod:`kb.read.html` (spans resolved);
+  ``</table>`` is read by :mod:`kb.read.html` (spans resolved); one that lost
+  its ``</table>`` ends at a blank line or a heading (``unclosed_table``);
 * **page separators** — marker's ``{N}------…`` lines set the page (N + 1) of
   what follows.
 """
@@ -28,6 +29,9 @@ _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s
 _TABLE_START = re.compile(r"^\s*<table\b", re.IGNORECASE)
 _TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
 _TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+# A line that can only be inside a table (more rows after a blank line), and a markdown heading, which cannot.
+_TABLE_PART = re.compile(r"^\s*</?(?:tr|td|th|tbody|thead|tfoot|caption|colgroup|col|table)\b", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^#{1,6}\s")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
@@ -72,15 +76,9 @@ def markdown_blocks(lines: list[str]) -> tuple[list[Block], list[ReadNote]]:
             continue
         where = Where(line=number, last_line=number, page=page)
         if _TABLE_START.match(raw):
-            end = index - 1
-            depth = 0
-            while end < len(lines):
-                depth += len(_TABLE_OPEN.findall(lines[end])) - len(_TABLE_END.findall(lines[end]))
-                if depth <= 0:
-                    break
-                end += 1
+            end, cut = _html_table_end(lines, index - 1)
             chunk = "\n".join(lines[index - 1 : end + 1])
-            found, table_notes = html_blocks(chunk, first_line=number)
+            found, table_notes = html_blocks(chunk, first_line=number, cut=cut)
             for block in found:
                 if page is not None:
                     _set_page(block, page)
@@ -108,6 +106,31 @@ def markdown_blocks(lines: list[str]) -> tuple[list[Block], list[ReadNote]]:
             continue
         current = place_line(blocks, current, raw, where)
     return blocks, notes
+
+
+def _html_table_end(lines: list[str], start: int) -> tuple[int, tuple[int, str] | None]:
+    """The index of the last line of the HTML table starting at ``lines[start]``, and where and why it was cut
+    short when its ``</table>`` is missing: ``(line number, what is there)``, else None.
+
+    As in CommonMark, a blank line ends the HTML, unless more rows follow it; a markdown heading ends it too.
+    Without this a lost ``</table>`` made the rest of the file one table.
+    """
+    depth = 0
+    end = start
+    while end < len(lines):
+        line = lines[end]
+        if end > start and depth > 0:
+            if _MD_HEADING.match(line):
+                return end - 1, (end + 1, "标题")
+            if not line.strip():
+                after = next((later for later in lines[end + 1 :] if later.strip()), "")
+                if not _TABLE_PART.match(after):
+                    return end - 1, (end + 1, "空行")
+        depth += len(_TABLE_OPEN.findall(line)) - len(_TABLE_END.findall(line))
+        if depth <= 0:
+            return end, None
+        end += 1
+    return len(lines) - 1, None
 
 
 def _set_page(block: Block, page: int) -> None:
