@@ -112,6 +112,33 @@ def test_broken_tables_keep_the_rest_and_warn_with_file_and_line() -> None:
     assert all(w.file == str(BROKEN) for w in doc.warnings)
 
 
+def test_lost_indicator_headers_are_read_with_the_documents_first_header(seed_doc: Document, seed_bytes: bytes) -> None:
+    """A converter that lost a project's header line (一级指标 | 二级指标 …) does not lose its indicators: rows
+    starting with a 一级指标 are read with the header of the document's earlier tables, and the project is named."""
+    lines = seed_bytes.decode("utf-8").split("\n")
+    # Each project's header, right under its 绩效目标 row (not the headers repeated after a page break).
+    headers = [n for n, line in enumerate(lines) if line.startswith("<b>一级指标") and "绩效目标" in lines[n - 1]]
+    assert len(headers) == 44
+    for n in headers[1:]:
+        lines[n] = ""  # blanked, not deleted: the other lines keep their numbers
+    doc = parse_bytes("\n".join(lines).encode(), "lost-headers.txt")
+    assert {**content(doc), "warnings": []} == content(seed_doc)
+    lost = {w.line for w in doc.warnings if w.code == "missing_indicator_header"}
+    assert {w.code for w in doc.warnings} == {"missing_indicator_header"}
+    assert lost == {p.first_line for p in doc.projects[1:]}
+
+
+def test_without_an_earlier_header_a_headerless_table_is_still_not_guessed(seed_bytes: bytes) -> None:
+    lines = seed_bytes.decode("utf-8").split("\n")
+    first = next(n for n, line in enumerate(lines) if line.startswith("<b>一级指标"))
+    lines[first] = ""
+    doc = parse_bytes("\n".join(lines).encode(), "first-header-lost.txt")
+    assert not doc.projects[0].indicators
+    assert sum(len(p.indicators) for p in doc.projects) == 289 - len(
+        parse_bytes(seed_bytes, "seed.txt").projects[0].indicators
+    )
+
+
 def test_summary_lists_every_warning_with_file_and_line() -> None:
     result = run("parse", str(BROKEN), "--format", "summary")
     assert result.exit_code == 0

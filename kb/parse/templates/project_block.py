@@ -53,6 +53,8 @@ _NOISE = re.compile(
 _PERIOD_CAPTION = re.compile(
     r"^(?:[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[、.．])?\s*(年度|中长期|长期)绩效(?:指标|目标)(?:表)?\s*$"
 )
+# The 一级指标 every template names (the first cell of a project's first indicator row).
+_LEVEL1 = re.compile(r"^(?:产出|效益|满意度|成本)指标$")
 _SECTION = re.compile(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[）)]")
 _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
@@ -176,6 +178,8 @@ class _ProjectTable:
     skipped_block: int | None = None
     unknown_header: bool = False
     previous_label: str = ""
+    # The indicator header of the document's previous project table: read rows with it if this one lost its own.
+    document_header: list[DocLine] = field(default_factory=list)
 
     @property
     def rows(self) -> list[RowDraft]:
@@ -329,6 +333,14 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     elif is_indicator_header(row) or (table.state == "header" and is_label_row(row)):
         _start_indicators(table, line)
         return
+    elif _lost_its_header(table, label, row):
+        # The header line was lost (a converter, a cut): the document's other tables say what the columns are.
+        table.header_lines = list(table.document_header)
+        labels, printed = _header_rows(table.header_lines)
+        table.indicators.start(column_map(labels, printed), table.period)
+        table.state = "indicators"
+        table.indicators.add(line, notes)
+        return
     elif in_table:
         if table.state == "header" and table.indicators.cmap is not None and table.header_lines:
             # The header is whole once a row that is no header follows it (two-row headers).
@@ -361,6 +373,17 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     else:
         notes.warn(line, "unknown_row", f"项目表中无法识别的行：{' | '.join(c for c in row if c)[:80]}")
     table.indicators.after_header = False
+
+
+def _lost_its_header(table: _ProjectTable, label: str, row: list[str]) -> bool:
+    """An indicator row (a 一级指标 and at least two more cells) in a project with no indicator header yet, in a
+    document whose earlier project tables had one."""
+    return (
+        bool(table.document_header)
+        and table.indicators.cmap is None
+        and _LEVEL1.match(label) is not None
+        and sum(1 for cell in row if cell.strip()) >= 3
+    )
 
 
 def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
@@ -438,9 +461,13 @@ def parse_project_blocks(
     table: _ProjectTable | None = None
     start = 0
 
+    document_header: list[DocLine] = []
+
     def close() -> None:
-        nonlocal table
+        nonlocal table, document_header
         if table is not None:
+            if table.saw_header and table.header_lines:
+                document_header = table.header_lines
             project = _finish(table, len(projects) + 1, fallback_year, notes)
             if project is not None:
                 projects.append((start, project))
@@ -454,19 +481,22 @@ def parse_project_blocks(
         title = match_title(line)
         if title:
             close()
-            table, start = _ProjectTable(first=line, last=line, title=title), index
+            table, start = _ProjectTable(first=line, last=line, title=title, document_header=document_header), index
             continue
         if line.cells is not None:
             if table is None and is_indicator_header(line.cells):
                 # An indicator table under no title a template knows: its rows are kept, named after the heading.
-                table, start = _ProjectTable(first=line, last=line, title=Title(None, _untitled(heading))), index
+                table = _ProjectTable(
+                    first=line, last=line, title=Title(None, _untitled(heading)), document_header=document_header
+                )
+                start = index
             if table is None and "项目编码" not in line.text:
                 continue  # a row of some other table (budget tables, procurement)
             first = compact(line.cells[0])
             if first == "项目编码" and table is not None and table.code is not None:
                 close()
             if first == "项目编码" and table is None:
-                table, start = _ProjectTable(first=line, last=line), index
+                table, start = _ProjectTable(first=line, last=line, document_header=document_header), index
             if table is None:
                 continue
             _read_row(table, line, notes)
