@@ -537,6 +537,32 @@ def test_a_table_inside_a_cell_is_part_of_the_cell() -> None:
     assert [[cell.text for cell in row.cells] for row in table.rows] == [["甲\n乙", "丙"], ["丁"]]
 
 
+def test_a_pipe_table_that_lost_its_header_row_is_still_a_table(rendered: dict[str, Path], seed_doc: Document) -> None:
+    """Each project table's first row (项目编码 …, the header row of its pipe table) lost: its other rows are
+    still read as a table, so no indicator is lost; only the codes on the lost rows are."""
+    lines = rendered["md"].read_text(encoding="utf-8").split("\n")
+    firsts = [n for n, line in enumerate(lines) if line.startswith("| **项目编码**") and lines[n + 1].startswith("| --")]
+    assert len(firsts) == 44
+    for n in firsts:
+        lines[n] = ""
+    doc = parse_bytes("\n".join(lines).encode(), "headless.md")
+    assert indicators(doc) == indicators(seed_doc) and budget(doc) == budget(seed_doc)
+    assert {w.code for w in doc.warnings} == {"missing_code"} and not any(p.code for p in doc.projects)
+    # Without its separator too, framed rows are still a table (a converter writes no such prose).
+    for n in firsts:
+        lines[n + 1] = ""
+    doc = parse_bytes("\n".join(lines).encode(), "headless.md")
+    assert indicators(doc) == indicators(seed_doc)
+
+
+def test_a_line_of_prose_with_pipes_is_not_a_table() -> None:
+    from kb.read.blocks import Paragraph
+    from kb.read.markdown import markdown_blocks
+
+    blocks, _ = markdown_blocks(["说明 | 见下表", "", "| 只有一行 |", "下一段"])
+    assert all(isinstance(block, Paragraph) for block in blocks)
+
+
 def test_markdown_without_readable_tables_is_a_failure_not_an_empty_success(tmp_path: Path) -> None:
     """Titles of 绩效目标表 but no table the readers understand: exit 2 with a message, not 0 projects."""
     path = tmp_path / "titles-only.md"

@@ -6,7 +6,9 @@ tab-separated rows all still understood), plus:
 * **pipe tables** — ``| a | b |`` rows around a ``| --- | --- |`` separator;
   ``\\|`` is a pipe inside a cell, ``<br>`` a line break, ``**…**`` bold. Pipe
   tables cannot merge cells: a merged cell comes back as its text in the first
-  position and empty (or repeated) text in the others, as in tab text;
+  position and empty (or repeated) text in the others, as in tab text; rows
+  framed by pipes are still a table when the header row (or the separator
+  too) was lost;
 * **HTML tables** — a line starting with ``<table`` up to the line holding its
   ``</table>`` is read by :mod:`kb.read.html` (spans resolved); one that lost
   its ``</table>`` ends at a blank line or a heading (``unclosed_table``);
@@ -87,18 +89,18 @@ def markdown_blocks(lines: list[str]) -> tuple[list[Block], list[ReadNote]]:
             index = end + 1
             current = None
             continue
-        if (
-            _is_pipe_row(raw)
-            and index < len(lines)
-            and _PIPE_SEPARATOR.match(lines[index])
-            and "-" in lines[index]
-            and "\t" not in raw
-        ):
-            table = Table([Row(pipe_cells(raw), where)], where, header_rows=1)
-            index += 1  # the separator
+        headed = _is_pipe_row(raw) and index < len(lines) and _is_separator(lines[index]) and "\t" not in raw
+        if headed or _starts_headless_table(lines, index - 1):
+            table = Table([], where, header_rows=1 if headed else 0)
+            if headed:
+                table.rows.append(Row(pipe_cells(raw), where))
+                index += 1  # the separator
+            else:
+                index -= 1
             while index < len(lines) and lines[index].strip() and _is_pipe_row(lines[index]):
-                row_where = Where(line=index + 1, last_line=index + 1, page=page)
-                table.rows.append(Row(pipe_cells(lines[index]), row_where))
+                if not _is_separator(lines[index]):
+                    row_where = Where(line=index + 1, last_line=index + 1, page=page)
+                    table.rows.append(Row(pipe_cells(lines[index]), row_where))
                 index += 1
             table.where = Where(line=number, last_line=index, page=page)
             blocks.append(table)
@@ -106,6 +108,26 @@ def markdown_blocks(lines: list[str]) -> tuple[list[Block], list[ReadNote]]:
             continue
         current = place_line(blocks, current, raw, where)
     return blocks, notes
+
+
+def _is_separator(line: str) -> bool:
+    return bool(_PIPE_SEPARATOR.match(line)) and "-" in line
+
+
+def _framed(line: str) -> bool:
+    """A pipe-table row as converters write it: framed by pipes, with at least two cells."""
+    text = line.strip()
+    return len(text) > 2 and text.startswith("|") and text.endswith("|") and text.count("|") >= 3
+
+
+def _starts_headless_table(lines: list[str], index: int) -> bool:
+    """Whether ``lines[index]`` starts a pipe table whose header row was lost: framed rows, the first of them
+    perhaps the separator, that GFM would leave as text (a converter writes no such text)."""
+    first = lines[index]
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    if _is_separator(first):
+        return _framed(following)
+    return _framed(first) and (_framed(following) or _is_separator(following)) and "\t" not in first
 
 
 def _html_table_end(lines: list[str], start: int) -> tuple[int, tuple[int, str] | None]:
