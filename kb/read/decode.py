@@ -19,7 +19,9 @@ from kb.errors import DocumentError
 from kb.read.blocks import ReadNote, Where
 
 # A text document has no NUL bytes, or a few a converter left behind; PDFs, images, archives and databases have
-# one in every few hundred bytes (random bytes: one in 256), which is more than the damage allowed below.
+# one in every few hundred bytes (random bytes: one in 256), which is more than the damage allowed below, and
+# other control bytes beside them (text has none but tab, line breaks and form feed).
+_CONTROL_BYTES = [bytes([code]) for code in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)]
 # UTF-8 with at most this many undecodable bytes (and at most one per this many characters) is UTF-8
 # with damage, not another encoding.
 MAX_BAD_BYTES = 16
@@ -69,7 +71,7 @@ def decode_with_notes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, s
         return data_text, encoding, []
     if not data.strip():
         raise DocumentError(path, "文件为空 (empty file)")
-    if data.count(b"\x00") > _damage_allowed(data):
+    if _binary(data):
         raise DocumentError(path, "不是文本文件 (binary file, not a text document)")
     text, encoding, notes = _decode_text(data)
     if text is None:
@@ -80,6 +82,16 @@ def decode_with_notes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, s
         text, dropped = _without_nuls(text)
         notes = sorted([*notes, *dropped], key=lambda note: note.where.line or 0)
     return text, encoding, notes
+
+
+def _binary(data: bytes) -> bool:
+    """More NUL bytes than a text may carry as damage, or NULs among other control bytes (binary data has both;
+    a converter's stray NULs come alone)."""
+    nuls = data.count(b"\x00")
+    if not nuls:
+        return False
+    allowed = _damage_allowed(data)
+    return nuls > allowed or sum(data.count(byte) for byte in _CONTROL_BYTES) > allowed
 
 
 def _damage_allowed(data: bytes) -> int:
