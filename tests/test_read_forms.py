@@ -541,7 +541,9 @@ def test_a_pipe_table_that_lost_its_header_row_is_still_a_table(rendered: dict[s
     """Each project table's first row (项目编码 …, the header row of its pipe table) lost: its other rows are
     still read as a table, so no indicator is lost; only the codes on the lost rows are."""
     lines = rendered["md"].read_text(encoding="utf-8").split("\n")
-    firsts = [n for n, line in enumerate(lines) if line.startswith("| **项目编码**") and lines[n + 1].startswith("| --")]
+    firsts = [
+        n for n, text in enumerate(lines) if text.startswith("| **项目编码**") and lines[n + 1].startswith("| --")
+    ]
     assert len(firsts) == 44
     for n in firsts:
         lines[n] = ""
