@@ -119,13 +119,29 @@ def test_lost_indicator_headers_are_read_with_the_documents_first_header(seed_do
     # Each project's header, right under its 绩效目标 row (not the headers repeated after a page break).
     headers = [n for n, line in enumerate(lines) if line.startswith("<b>一级指标") and "绩效目标" in lines[n - 1]]
     assert len(headers) == 44
-    for n in headers[1:]:
+    for n in headers[2:]:  # two tables show the document's layout
         lines[n] = ""  # blanked, not deleted: the other lines keep their numbers
     doc = parse_bytes("\n".join(lines).encode(), "lost-headers.txt")
     assert {**content(doc), "warnings": []} == content(seed_doc)
     lost = {w.line for w in doc.warnings if w.code == "missing_indicator_header"}
     assert {w.code for w in doc.warnings} == {"missing_indicator_header"}
-    assert lost == {p.first_line for p in doc.projects[1:]}
+    assert lost == {p.first_line for p in doc.projects[2:]}
+
+
+def test_a_lost_header_is_not_guessed_from_one_table_or_from_tables_that_differ(seed_bytes: bytes) -> None:
+    """One earlier table is no evidence of the document's layout; tables with different headers mean the lost
+    one may be like none of them: the rows are then left out with a warning, never read into the wrong columns."""
+    lines = seed_bytes.decode("utf-8").split("\n")
+    headers = [n for n, line in enumerate(lines) if line.startswith("<b>一级指标") and "绩效目标" in lines[n - 1]]
+    second = list(lines)
+    second[headers[1]] = ""
+    doc = parse_bytes("\n".join(second).encode(), "second-header-lost.txt")
+    assert not doc.projects[1].indicators and sum(len(p.indicators) for p in doc.projects) > 280
+    differing = list(lines)
+    differing[headers[0]] = differing[headers[0]].replace("<b>指标值确定依据</b>", "<b>备注</b>")
+    differing[headers[2]] = ""
+    doc = parse_bytes("\n".join(differing).encode(), "differing.txt")
+    assert not doc.projects[2].indicators and len(doc.projects[0].indicators) == 7
 
 
 def test_without_an_earlier_header_a_headerless_table_is_still_not_guessed(seed_bytes: bytes) -> None:

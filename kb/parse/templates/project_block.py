@@ -178,8 +178,9 @@ class _ProjectTable:
     skipped_block: int | None = None
     unknown_header: bool = False
     previous_label: str = ""
-    # The indicator header of the document's previous project table: read rows with it if this one lost its own.
-    document_header: list[DocLine] = field(default_factory=list)
+    # The indicator headers of the document's earlier project tables: what rows are read with if this one lost
+    # its own.
+    document_headers: list[list[DocLine]] = field(default_factory=list)
 
     @property
     def rows(self) -> list[RowDraft]:
@@ -333,9 +334,9 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     elif is_indicator_header(row) or (table.state == "header" and is_label_row(row)):
         _start_indicators(table, line)
         return
-    elif _lost_its_header(table, label, row):
+    elif (lost := _header_for_lost(table, label, row)) is not None:
         # The header line was lost (a converter, a cut): the document's other tables say what the columns are.
-        table.header_lines = list(table.document_header)
+        table.header_lines = list(lost)
         labels, printed = _header_rows(table.header_lines)
         table.indicators.start(column_map(labels, printed), table.period)
         table.state = "indicators"
@@ -375,15 +376,25 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     table.indicators.after_header = False
 
 
-def _lost_its_header(table: _ProjectTable, label: str, row: list[str]) -> bool:
-    """An indicator row (a 一级指标 and at least two more cells) in a project with no indicator header yet, in a
-    document whose earlier project tables had one."""
-    return (
-        bool(table.document_header)
-        and table.indicators.cmap is None
-        and _LEVEL1.match(label) is not None
-        and sum(1 for cell in row if cell.strip()) >= 3
-    )
+def _header_for_lost(table: _ProjectTable, label: str, row: list[str]) -> list[DocLine] | None:
+    """The header to read an indicator row with when its project has none yet (the line was lost), or None.
+
+    Only in a document that keeps to one layout (its earlier project tables, two at least, all had the same
+    header), and only for a row that fits it: as many cells, its 一级指标 in the header's 一级指标 column (the
+    first, or the second under the central template's 绩效指标 column), and two more cells at least. A
+    document whose tables differ may have lost a header unlike any other: nothing is guessed there.
+    """
+    headers = table.document_headers
+    if len(headers) < 2 or table.indicators.cmap is not None:
+        return None
+    position = 1 if label in ("", "绩效指标") and len(row) > 1 else 0
+    if _LEVEL1.match(compact(row[position])) is None or sum(1 for cell in row if cell.strip()) < 3:
+        return None
+    layouts = {column_map(*_header_rows(lines)).labels for lines in headers}
+    cmap = column_map(*_header_rows(headers[-1]))
+    if len(layouts) > 1 or cmap.index("level1") != position or len(row) != len(headers[-1][0].cells or []):
+        return None
+    return headers[-1]
 
 
 def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
@@ -461,13 +472,14 @@ def parse_project_blocks(
     table: _ProjectTable | None = None
     start = 0
 
-    document_header: list[DocLine] = []
+    # The indicator header of every project table so far.
+    document_headers: list[list[DocLine]] = []
 
     def close() -> None:
-        nonlocal table, document_header
+        nonlocal table
         if table is not None:
-            if table.saw_header and table.header_lines:
-                document_header = table.header_lines
+            if table.saw_header and table.header_lines and table.indicators.cmap is not None:
+                document_headers.append(table.header_lines)
             project = _finish(table, len(projects) + 1, fallback_year, notes)
             if project is not None:
                 projects.append((start, project))
@@ -481,13 +493,13 @@ def parse_project_blocks(
         title = match_title(line)
         if title:
             close()
-            table, start = _ProjectTable(first=line, last=line, title=title, document_header=document_header), index
+            table, start = _ProjectTable(first=line, last=line, title=title, document_headers=document_headers), index
             continue
         if line.cells is not None:
             if table is None and is_indicator_header(line.cells):
                 # An indicator table under no title a template knows: its rows are kept, named after the heading.
                 table = _ProjectTable(
-                    first=line, last=line, title=Title(None, _untitled(heading)), document_header=document_header
+                    first=line, last=line, title=Title(None, _untitled(heading)), document_headers=document_headers
                 )
                 start = index
             if table is None and "项目编码" not in line.text:
@@ -496,7 +508,7 @@ def parse_project_blocks(
             if first == "项目编码" and table is not None and table.code is not None:
                 close()
             if first == "项目编码" and table is None:
-                table, start = _ProjectTable(first=line, last=line, document_header=document_header), index
+                table, start = _ProjectTable(first=line, last=line, document_headers=document_headers), index
             if table is None:
                 continue
             _read_row(table, line, notes)
