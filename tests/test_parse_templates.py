@@ -229,6 +229,25 @@ def test_one_table_for_the_department_joins_the_budget_table(
     assert (unlisted.code, unlisted.budget) == ("", None)
 
 
+@pytest.mark.parametrize("form", ["txt", "md", "html"])
+def test_a_department_table_goes_on_after_a_page_break_that_did_not_print_its_header(
+    generated: dict[tuple[str, int], GeneratedDoc], rendered: Path, form: str
+) -> None:
+    """Many PDFs do not repeat a table's header on the next page: the rows there still belong to the table, and
+    a row the break cut in two is still joined."""
+    found: list[str] = []
+    for seed in TEXT_SEEDS:
+        doc = generated[("dept_table", seed)]
+        lines = _render(doc, form, rendered / f"{form}-headerless").read_text(encoding="utf-8").split("\n")
+        headers = [n for n, line in enumerate(lines) if "单位名称（项目名称）" in line and "一级指标" in line]
+        assert len(headers) >= 4
+        for n in headers[1:]:
+            lines[n] = ""
+        parsed = parse_bytes("\n".join(lines).encode(), f"headerless{SUFFIXES[form]}")
+        found += _check(parsed, doc, f"seed {seed} {form} without repeated headers")
+    assert found == []
+
+
 def test_department_overall_table_is_a_goal_never_a_project(
     generated: dict[tuple[str, int], GeneratedDoc], rendered: Path
 ) -> None:

@@ -11,8 +11,9 @@ before the project blocks are read:
 * ``dept_overall``: a 部门整体支出绩效目标表 (first row 部门（单位）名称, or the
   table right under that title): department goals, never projects.
 
-A table continued on the next page (its indicator header printed again, only
-page-header lines between) belongs to the table it continues.
+A table continued on the next page (its indicator header printed again, or
+not printed but its 一级/二级指标 column going on; only page-header lines
+between) belongs to the table it continues.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _CODE_COLUMN = frozenset({"项目编码", "项目代码"})
 _AMOUNT_COLUMN = frozenset({"合计", "预算数", "预算数（万元）", "金额", "财政拨款", "财政资金", "项目预算（万元）"})
 _DEPARTMENT_LABEL = frozenset({"部门（单位）名称", "部门名称", "部门（单位）"})
 _OVERALL_TITLE = re.compile(r"部门整体(?:支出)?绩效目标表")
+_LEVEL = re.compile(r"^\S{1,10}指标$")
 
 
 @dataclass
@@ -80,6 +82,21 @@ def _indicator_header(lines: list[DocLine]) -> ColumnMap | None:
     return None
 
 
+def _continues_without_header(header: ColumnMap | None, rows: Sequence[DocLine]) -> bool:
+    """Whether ``rows`` go on with an indicator table whose header the next page did not print again: no wider
+    than it, and within their first rows a 一级 or 二级指标 (…指标) in its column."""
+    if header is None:
+        return False
+    levels = [index for index in (header.index("level1"), header.index("level2")) if index is not None]
+    for line in rows[:3]:
+        cells = line.cells or []
+        if len([cell for cell in cells if cell.strip()]) > header.width:
+            return False
+        if any(index < len(cells) and _LEVEL.match(normalise_label(cells[index])) for index in levels):
+            return True
+    return False
+
+
 def claim_tables(lines: Sequence[DocLine]) -> TableClaims:
     """Find the claimed tables of a document."""
     claims = TableClaims()
@@ -114,7 +131,8 @@ def claim_tables(lines: Sequence[DocLine]) -> TableClaims:
             # A table continued on the next page: its indicator header again, or (a 部门整体 table cut
             # above its indicators) whatever row comes next.
             repeated = previous.header is not None and is_indicator_header(first) and previous.header.repeats(first)
-            if repeated or (previous.kind == "dept_overall" and previous.header is None):
+            headless = previous.kind == "dept_table" and _continues_without_header(previous.header, rows)
+            if repeated or headless or (previous.kind == "dept_overall" and previous.header is None):
                 previous.lines += rows
                 previous.blocks.append(block)
                 previous.header = previous.header or _indicator_header(rows)

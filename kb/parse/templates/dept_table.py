@@ -134,8 +134,13 @@ def _read_table(table: ClaimedTable, notes: ParseNotes) -> list[_Draft]:
     warn_missing_columns(cmap, header, notes, (*CORE_ROLES, *_EXPORT_ROLES) if export else CORE_ROLES)
     drafts: list[_Draft] = []
     unit = ""
+    block = header.block
     for line in table.lines[1:]:
         cells = line.cells or []
+        if line.block != block and drafts:
+            # The next page, with or without the header printed again: a row cut by the break may go on.
+            drafts[-1].rows.repeated_header()
+        block = line.block
         if _is_header(cmap, cells):
             if drafts:
                 drafts[-1].rows.repeated_header()
