@@ -155,6 +155,19 @@ def test_without_an_earlier_header_a_headerless_table_is_still_not_guessed(seed_
     )
 
 
+def test_a_page_break_that_did_not_print_the_header_again_changes_nothing(
+    seed_doc: Document, seed_bytes: bytes
+) -> None:
+    """The seed prints a project's indicator header again after 7 of its page breaks; many PDFs do not. Without
+    them the rows cut by those breaks are still joined (3 projects had a row split in two)."""
+    lines = seed_bytes.decode("utf-8").split("\n")
+    repeated = [n for n, line in enumerate(lines) if line.startswith("一级指标\t二级指标")]
+    assert len(repeated) == 7
+    for n in repeated:
+        lines[n] = ""
+    assert content(parse_bytes("\n".join(lines).encode(), "no-repeated-headers.txt")) == content(seed_doc)
+
+
 def test_summary_lists_every_warning_with_file_and_line() -> None:
     result = run("parse", str(BROKEN), "--format", "summary")
     assert result.exit_code == 0

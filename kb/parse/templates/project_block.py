@@ -178,6 +178,8 @@ class _ProjectTable:
     skipped_block: int | None = None
     unknown_header: bool = False
     previous_label: str = ""
+    # Text that is no page furniture stood between the last row and this one: a new block is then no new page.
+    interrupted: bool = False
     # The indicator headers of the document's earlier project tables: what rows are read with if this one lost
     # its own.
     document_headers: list[list[DocLine]] = field(default_factory=list)
@@ -346,6 +348,9 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
         if table.state == "header" and table.indicators.cmap is not None and table.header_lines:
             # The header is whole once a row that is no header follows it (two-row headers).
             warn_missing_columns(table.indicators.cmap, table.header_lines[0], notes)
+        elif new_block and not table.interrupted and table.state == "indicators":
+            # The next page, its header not printed again: a row cut by the break may go on, as after a header.
+            table.indicators.repeated_header()
         table.state = "indicators"
         table.indicators.add(line, notes)
         return
@@ -512,6 +517,7 @@ def parse_project_blocks(
             if table is None:
                 continue
             _read_row(table, line, notes)
+            table.interrupted = False
             table.last = line
             continue
         if table is None:
@@ -525,5 +531,6 @@ def parse_project_blocks(
             heading = line.text.strip()
         elif not _NOISE.match(line.text.strip()):
             notes.warn(line, "stray_text", f"项目表中出现无法归类的文字：{line.text[:60]}")
+            table.interrupted = True
     close()
     return projects
