@@ -227,6 +227,29 @@ def test_pdf_rows_cut_by_a_page_break_are_whole(seed_pdf_doc: Document, seed_doc
 
 
 @pytest.mark.browser
+def test_a_pdf_that_does_not_print_the_header_again_after_a_page_break_reads_the_same(
+    gdoc: Any, out: Path, browser: Any, seed_pdf_doc: Document
+) -> None:
+    """The seed printed without the 7 indicator headers it repeats after page breaks (many PDFs print a table's
+    header once): the rows the breaks cut are still joined, every indicator as in the seed's PDF."""
+    import copy
+
+    from bench.docgen.blocks import PageBreak, Table
+    from bench.docgen.render import render
+
+    once = copy.deepcopy(gdoc)
+    dropped = 0
+    header = ["一级指标", "二级指标"]
+    for before, block in zip(once.blocks, once.blocks[1:], strict=False):
+        if isinstance(before, PageBreak) and isinstance(block, Table) and [c.text for c in block.rows[0]][:2] == header:
+            block.rows = block.rows[1:]
+            dropped += 1
+    assert dropped == 7
+    doc = parse_document(render(once, "pdf", out / "seed-header-once.pdf", browser=browser))
+    assert indicators(doc) == indicators(seed_pdf_doc) and doc.warnings == []
+
+
+@pytest.mark.browser
 def test_pdf_pages_are_where_poppler_prints_the_rows(seed_pdf: Path, seed_pdf_doc: Document) -> None:
     """An indicator's page is the page poppler's pdftotext shows its text on (an independent reading)."""
     text = subprocess.run(
