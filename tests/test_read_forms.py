@@ -250,6 +250,38 @@ def test_a_pdf_that_does_not_print_the_header_again_after_a_page_break_reads_the
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize(("rules", "exact"), [("none", 262), ("rows", 276)])
+def test_a_pdf_whose_tables_have_no_borders_is_read_by_the_positions_of_its_text(
+    gdoc: Any, out: Path, browser: Any, seed_doc: Document, rules: str, exact: int
+) -> None:
+    """Printed without cell borders (or with a rule under each row only), the seed's tables are found by no
+    border: the PDF is read again through pdftotext -layout and says so. Every project with its code, every
+    department goal, 287 of the 289 indicator rows, of which ``exact`` read exactly (spaces aside)."""
+    from bench.docgen.render import render
+
+    need_tools("pdftotext")
+    doc = parse_document(render(gdoc, "pdf", out / f"seed-rules-{rules}.pdf", browser=browser, rules=rules))
+    assert doc.form == "pdf" and doc.page_count == 81 and doc.warnings[0].code == "borderless_tables"
+    assert [(p.seq, p.code) for p in doc.projects] == [(p.seq, p.code) for p in seed_doc.projects]
+    assert goals(doc) == goals(seed_doc)
+    want = {_squeeze(str(row[2:])) for row in indicators(seed_doc)}
+    got = [_squeeze(str(row[2:])) for row in indicators(doc)]
+    assert (len(got), sum(row in want for row in got)) == (287, exact)
+    assert all(i.page for p in doc.projects for i in p.indicators)
+
+
+def test_without_pdftotext_a_borderless_pdf_is_read_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.read import pdf_layout
+    from kb.read.blocks import Cell, Line, Paragraph, ReadDocument, Row, Table
+
+    named = ReadDocument("x.pdf", "0", "pdf", "pdf", [Paragraph([Line("一级指标 二级指标 三级指标")])], 1)
+    ruled = ReadDocument("x.pdf", "0", "pdf", "pdf", [Table([Row([Cell("一级指标"), Cell("二级指标")])])], 1)
+    assert pdf_layout.needs_layout(named) and not pdf_layout.needs_layout(ruled)
+    monkeypatch.setattr(pdf_layout.shutil, "which", lambda name: None)
+    assert pdf_layout.read_borderless(b"%PDF-1.7", named) is named
+
+
+@pytest.mark.browser
 def test_pdf_pages_are_where_poppler_prints_the_rows(seed_pdf: Path, seed_pdf_doc: Document) -> None:
     """An indicator's page is the page poppler's pdftotext shows its text on (an independent reading)."""
     text = subprocess.run(

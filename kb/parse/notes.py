@@ -39,6 +39,10 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
         "PDF 中有无法映射到文字的字形（(cid:NN)），该页文字无法完整提取",
         "改用第二条提取路径（pdfium）取文字；仍无法识别的字形不保存",
     ),
+    "borderless_tables": (
+        "PDF 中的指标表没有边框线（或只有横线），按边框找不到表格",
+        "安装了 pdftotext 时改按文字位置读取（与 layout 形式相同），格子可能切错；没有 pdftotext 时不读取这些表",
+    ),
     "image_only_pages": ("PDF 中有只含图像、没有文字层的页（扫描件）", "跳过这些页，其余页照常读取"),
     "unreadable_page": ("PDF 的某一页无法解析", "跳过该页，其余页照常读取"),
     "unreadable_sheet_cell": ("表格文件中有无法读取的单元格或工作表", "跳过该处，其余内容照常读取"),

@@ -33,8 +33,9 @@ def read_data(data: bytes, path: str | Path = "<bytes>") -> ReadDocument:
     binary = sniff_bytes(data)
     if binary == "pdf":
         from kb.read.pdf import read_pdf
+        from kb.read.pdf_layout import read_borderless
 
-        return normalise_document(read_pdf(data, name, sha256))
+        return normalise_document(read_borderless(data, read_pdf(data, name, sha256)))
     if binary == "xlsx":
         from kb.read.xlsx import read_xlsx
 

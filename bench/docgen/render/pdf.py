@@ -65,6 +65,12 @@ table.fixed {{ table-layout: fixed; }}
 """
 # How table cells may be aligned vertically (the CSS vertical-align values real documents print).
 VALIGNS = ("middle", "top", "bottom")
+# How tables may be ruled: every cell bordered, only a rule under each row, or no rule at all.
+RULES = {
+    "all": "",
+    "rows": "td, th { border: none; border-bottom: 0.5pt solid #000; }\n",
+    "none": "td, th { border: none; }\n",
+}
 
 
 @contextmanager
@@ -88,17 +94,21 @@ def render_pdf(
     compat: str = "",
     keep_tables: bool = True,
     valign: str = "middle",
+    rules: str = "all",
     browser: Browser | None = None,
 ) -> None:
     """Print ``doc`` to a PDF at ``path`` (launching Chromium unless ``browser`` is given); ``valign`` is the
-    vertical alignment of table cells (one of :data:`VALIGNS`)."""
+    vertical alignment of table cells (one of :data:`VALIGNS`), ``rules`` how tables are ruled (:data:`RULES`:
+    table finders that follow borders find none in a table printed without them)."""
     if valign not in VALIGNS:
         raise ValueError(f"valign must be one of {', '.join(VALIGNS)}, not {valign!r}")
+    if rules not in RULES:
+        raise ValueError(f"rules must be one of {', '.join(RULES)}, not {rules!r}")
     variants = variant_table(kangxi=kangxi, compat=compat)
     body = page_html(
         doc,
         HtmlStyle(thead=True, colgroup=True),
-        css=PRINT_CSS + f"td, th {{ vertical-align: {valign}; }}\n",
+        css=PRINT_CSS + f"td, th {{ vertical-align: {valign}; }}\n" + RULES[rules],
         page_breaks=True,
         headers_in_flow=False,
         keep_tables=keep_tables,
