@@ -390,7 +390,7 @@ def _header_for_lost(table: _ProjectTable, label: str, row: list[str]) -> list[D
     document whose tables differ may have lost a header unlike any other: nothing is guessed there.
     """
     headers = table.document_headers
-    if len(headers) < 2 or table.indicators.cmap is not None:
+    if len(headers) < 2 or table.indicators.cmap is not None or not row:
         return None
     position = 1 if label in ("", "绩效指标") and len(row) > 1 else 0
     if _LEVEL1.match(compact(row[position])) is None or sum(1 for cell in row if cell.strip()) < 3:
@@ -480,6 +480,9 @@ def parse_project_blocks(
     # The indicator header of every project table so far.
     document_headers: list[list[DocLine]] = []
 
+    def begin(line: DocLine, title: Title | None = None) -> _ProjectTable:
+        return _ProjectTable(first=line, last=line, title=title, document_headers=list(document_headers))
+
     def close() -> None:
         nonlocal table
         if table is not None:
@@ -498,22 +501,19 @@ def parse_project_blocks(
         title = match_title(line)
         if title:
             close()
-            table, start = _ProjectTable(first=line, last=line, title=title, document_headers=document_headers), index
+            table, start = begin(line, title), index
             continue
         if line.cells is not None:
             if table is None and is_indicator_header(line.cells):
                 # An indicator table under no title a template knows: its rows are kept, named after the heading.
-                table = _ProjectTable(
-                    first=line, last=line, title=Title(None, _untitled(heading)), document_headers=document_headers
-                )
-                start = index
+                table, start = begin(line, Title(None, _untitled(heading))), index
             if table is None and "项目编码" not in line.text:
                 continue  # a row of some other table (budget tables, procurement)
             first = compact(line.cells[0])
             if first == "项目编码" and table is not None and table.code is not None:
                 close()
             if first == "项目编码" and table is None:
-                table, start = _ProjectTable(first=line, last=line, document_headers=document_headers), index
+                table, start = begin(line), index
             if table is None:
                 continue
             _read_row(table, line, notes)
