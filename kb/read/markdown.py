@@ -145,9 +145,13 @@ def _html_table_end(lines: list[str], start: int) -> tuple[int, tuple[int, str] 
             if _MD_HEADING.match(line):
                 return end - 1, (end + 1, "标题")
             if not line.strip():
-                after = next((later for later in lines[end + 1 :] if later.strip()), "")
-                if not _TABLE_PART.match(after):
+                after = end + 1
+                while after < len(lines) and not lines[after].strip():
+                    after += 1
+                if after == len(lines) or not _TABLE_PART.match(lines[after]):
                     return end - 1, (end + 1, "空行")
+                end = after  # the blank lines skipped once, the rows after them read on
+                line = lines[end]
         depth += len(_TABLE_OPEN.findall(line)) - len(_TABLE_END.findall(line))
         if depth <= 0:
             return end, None
