@@ -180,9 +180,9 @@ class _ProjectTable:
     previous_label: str = ""
     # Text that is no page furniture stood between the last row and this one: a new block is then no new page.
     interrupted: bool = False
-    # The indicator headers of the document's earlier project tables: what rows are read with if this one lost
-    # its own.
-    document_headers: list[list[DocLine]] = field(default_factory=list)
+    # The header every earlier project table of the document had (two at least), if they all had the same: what
+    # rows are read with if this one lost its own.
+    document_header: list[DocLine] | None = None
 
     @property
     def rows(self) -> list[RowDraft]:
@@ -384,22 +384,20 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
 def _header_for_lost(table: _ProjectTable, label: str, row: list[str]) -> list[DocLine] | None:
     """The header to read an indicator row with when its project has none yet (the line was lost), or None.
 
-    Only in a document that keeps to one layout (its earlier project tables, two at least, all had the same
-    header), and only for a row that fits it: as many cells, its 一级指标 in the header's 一级指标 column (the
-    first, or the second under the central template's 绩效指标 column), and two more cells at least. A
-    document whose tables differ may have lost a header unlike any other: nothing is guessed there.
+    Only in a document that keeps to one layout (:attr:`_ProjectTable.document_header`), and only for a row
+    that fits it: as many cells, its 一级指标 in the header's 一级指标 column (the first, or the second under
+    the central template's 绩效指标 column), and two more cells at least. A document whose tables differ may
+    have lost a header unlike any other: nothing is guessed there.
     """
-    headers = table.document_headers
-    if len(headers) < 2 or table.indicators.cmap is not None or not row:
+    header = table.document_header
+    if header is None or table.indicators.cmap is not None or not row:
         return None
     position = 1 if label in ("", "绩效指标") and len(row) > 1 else 0
     if _LEVEL1.match(compact(row[position])) is None or sum(1 for cell in row if cell.strip()) < 3:
         return None
-    layouts = {column_map(*_header_rows(lines)).labels for lines in headers}
-    cmap = column_map(*_header_rows(headers[-1]))
-    if len(layouts) > 1 or cmap.index("level1") != position or len(row) != len(headers[-1][0].cells or []):
+    if len(row) != len(header[0].cells or []) or column_map(*_header_rows(header)).index("level1") != position:
         return None
-    return headers[-1]
+    return header
 
 
 def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
@@ -477,17 +475,22 @@ def parse_project_blocks(
     table: _ProjectTable | None = None
     start = 0
 
-    # The indicator header of every project table so far.
-    document_headers: list[list[DocLine]] = []
+    # The project tables' headers so far: the last one, how many, and their layouts (labels).
+    last_header: list[DocLine] = []
+    headers = 0
+    layouts: set[tuple[str, ...]] = set()
 
     def begin(line: DocLine, title: Title | None = None) -> _ProjectTable:
-        return _ProjectTable(first=line, last=line, title=title, document_headers=list(document_headers))
+        uniform = last_header if headers >= 2 and len(layouts) == 1 else None
+        return _ProjectTable(first=line, last=line, title=title, document_header=uniform)
 
     def close() -> None:
-        nonlocal table
+        nonlocal table, last_header, headers
         if table is not None:
-            if table.saw_header and table.header_lines and table.indicators.cmap is not None:
-                document_headers.append(table.header_lines)
+            cmap = table.indicators.cmap
+            if table.saw_header and table.header_lines and cmap is not None:
+                last_header, headers = table.header_lines, headers + 1
+                layouts.add(cmap.labels)
             project = _finish(table, len(projects) + 1, fallback_year, notes)
             if project is not None:
                 projects.append((start, project))
