@@ -188,15 +188,7 @@ class _Reader(HTMLParser):
         if tag != "table" and not ((tag in _HEADINGS or tag == "p") and table.rows):
             return False
         self._finish_table()
-        line = self.line()
-        self.notes.append(
-            ReadNote(
-                code="unclosed_table",
-                message=f"第 {table.line} 行开始的表格缺少 </table>，到第 {line} 行的 <{tag}> 处结束，"
-                "已读到的行和其后的内容照常读取",
-                where=Where(line=line, last_line=line),
-            )
-        )
+        self.notes.append(_unclosed(table.line, self.line(), f" <{tag}> "))
         return True
 
     def _table_start(self, tag: str, attrs: dict[str, str | None]) -> None:
@@ -292,13 +284,7 @@ class _Reader(HTMLParser):
             start = self.table.line
             self._finish_table()
             if cut is not None:
-                line, what = cut
-                note = ReadNote(
-                    code="unclosed_table",
-                    message=f"第 {start} 行开始的表格缺少 </table>，到第 {line} 行的{what}处结束，"
-                    "已读到的行和其后的内容照常读取",
-                    where=Where(line=line, last_line=line),
-                )
+                note = _unclosed(start, *cut)
             else:
                 line = self.line()
                 note = ReadNote(
@@ -309,6 +295,15 @@ class _Reader(HTMLParser):
                 )
             self.notes.append(note)
         self.flush()
+
+
+def _unclosed(start: int, line: int, what: str) -> ReadNote:
+    """The note of a table started at line ``start`` that lost its ``</table>``: it ended at ``line``, at ``what``."""
+    return ReadNote(
+        code="unclosed_table",
+        message=f"第 {start} 行开始的表格缺少 </table>，到第 {line} 行的{what}处结束，已读到的行和其后的内容照常读取",
+        where=Where(line=line, last_line=line),
+    )
 
 
 def html_blocks(
