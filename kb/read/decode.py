@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,15 +121,9 @@ def _decode_text(data: bytes) -> tuple[str | None, str, list[ReadNote]]:
 
 def _without_nuls(text: str) -> tuple[str, list[ReadNote]]:
     """``text`` without its NUL characters, and a note for each line that had one (line numbers unchanged)."""
-    notes = [
-        ReadNote(
-            code="nul_bytes",
-            message=f"第 {number} 行夹有 NUL 空字节，已删除：{line.replace(chr(0), '').strip()[:40]}",
-            where=Where(line=number, last_line=number),
-        )
-        for number, line in enumerate(split_lines(text), start=1)
-        if "\x00" in line
-    ]
+    notes = _line_notes(
+        text, "\x00", "nul_bytes", lambda line: f"夹有 NUL 空字节，已删除：{line.replace(chr(0), '').strip()[:40]}"
+    )
     return text.replace("\x00", ""), notes
 
 
@@ -159,20 +154,24 @@ def _bad_bytes(data: bytes) -> int:
 
 def _utf8_with_replacement(data: bytes) -> tuple[str, list[ReadNote]]:
     """UTF-8 with each undecodable sequence replaced by U+FFFD, and a note for each line that has one."""
-    notes: list[ReadNote] = []
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" not in text:
-        return text, notes
-    for number, line in enumerate(split_lines(text), start=1):
-        if "\ufffd" in line and len(notes) <= MAX_BAD_BYTES:
-            notes.append(
-                ReadNote(
-                    code="undecodable_bytes",
-                    message=f"第 {number} 行有无法按 UTF-8 解码的字节，已替换为 �：{line.strip()[:40]}",
-                    where=Where(line=number, last_line=number),
-                )
-            )
+        return text, []
+    notes = _line_notes(
+        text, "\ufffd", "undecodable_bytes", lambda line: f"有无法按 UTF-8 解码的字节，已替换为 �：{line.strip()[:40]}"
+    )
     return text, notes
+
+
+def _line_notes(text: str, mark: str, code: str, says: Callable[[str], str]) -> list[ReadNote]:
+    """A note ``code`` for each line of ``text`` holding ``mark`` (the first MAX_BAD_BYTES + 1 of them): its number,
+    then what ``says`` of the line."""
+    notes: list[ReadNote] = []
+    for number, line in enumerate(split_lines(text), start=1):
+        if mark in line and len(notes) <= MAX_BAD_BYTES:
+            where = Where(line=number, last_line=number)
+            notes.append(ReadNote(code=code, message=f"第 {number} 行{says(line)}", where=where))
+    return notes
 
 
 def split_lines(text: str) -> list[str]:
