@@ -94,10 +94,9 @@ def test_a_joined_index_takes_added_texts(
     conn, texts = corpus_db
     joined = tmp_path / "joined.whoosh"
     earlier, added = texts[:-40], texts[-40:]
-    whoosh_index.join_segments(
-        joined, [whoosh_index.write_segments(p) for p in whoosh_index.segment_parts(earlier, 2)], "build-1"
-    )
-    assert len(whoosh_index.segment_parts(earlier, 2)) == 2
+    parts = whoosh_index.segment_parts(earlier, 2)
+    assert len(parts) == 2
+    whoosh_index.join_segments(joined, [whoosh_index.write_segments(p) for p in parts], "build-1")
     assert whoosh_index.add_texts(joined, added, "build-2", "build-1")
     assert whoosh_index.index_problem(joined) is None and whoosh_index.index_build_id(joined) == "build-2"
     for query in QUERIES:
