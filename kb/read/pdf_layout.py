@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from kb.errors import DocumentError
 from kb.read.blocks import Heading, Paragraph, ReadDocument, ReadNote, Table, Where
 from kb.read.decode import source_text
 from kb.read.layout import read_layout
@@ -81,7 +82,10 @@ def read_borderless(data: bytes, read: ReadDocument) -> ReadDocument:
     text = _pdftotext(data)
     if text is None or not text.strip():
         return read
-    layout = read_layout(source_text(text, read.path))
+    try:
+        layout = read_layout(source_text(text, read.path))
+    except DocumentError:  # pdftotext wrote something that is no text: the PDF's own reading stands
+        return read
     note = ReadNote(
         code="borderless_tables",
         message="PDF 中的指标表没有边框线，改按文字位置读取（pdftotext -layout）：格子可能切错，请对照原文核对",
