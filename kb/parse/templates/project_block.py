@@ -338,9 +338,9 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
         return
     elif (lost := _header_for_lost(table, label, row)) is not None:
         # The header line was lost (a converter, a cut): the document's other tables say what the columns are.
-        table.header_lines = list(lost)
-        labels, printed = _header_rows(table.header_lines)
-        table.indicators.start(column_map(labels, printed), table.period)
+        header, cmap = lost
+        table.header_lines = list(header)
+        table.indicators.start(cmap, table.period)
         table.state = "indicators"
         table.indicators.add(line, notes)
         return
@@ -381,8 +381,9 @@ def _read_row(table: _ProjectTable, line: DocLine, notes: ParseNotes) -> None:
     table.indicators.after_header = False
 
 
-def _header_for_lost(table: _ProjectTable, label: str, row: list[str]) -> list[DocLine] | None:
-    """The header to read an indicator row with when its project has none yet (the line was lost), or None.
+def _header_for_lost(table: _ProjectTable, label: str, row: list[str]) -> tuple[list[DocLine], ColumnMap] | None:
+    """The header (and its columns) to read an indicator row with when its project has none yet (the line was
+    lost), or None.
 
     Only in a document that keeps to one layout (:attr:`_ProjectTable.document_header`), and only for a row
     that fits it: as many cells, its 一级指标 in the header's 一级指标 column (the first, or the second under
@@ -395,9 +396,10 @@ def _header_for_lost(table: _ProjectTable, label: str, row: list[str]) -> list[D
     position = 1 if label in ("", "绩效指标") and len(row) > 1 else 0
     if _LEVEL1.match(compact(row[position])) is None or sum(1 for cell in row if cell.strip()) < 3:
         return None
-    if len(row) != len(header[0].cells or []) or column_map(*_header_rows(header)).index("level1") != position:
+    if len(row) != len(header[0].cells or []):
         return None
-    return header
+    cmap = column_map(*_header_rows(header))
+    return (header, cmap) if cmap.index("level1") == position else None
 
 
 def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
