@@ -122,7 +122,10 @@ def _decode_text(data: bytes) -> tuple[str | None, str, list[ReadNote]]:
 def _without_nuls(text: str) -> tuple[str, list[ReadNote]]:
     """``text`` without its NUL characters, and a note for each line that had one (line numbers unchanged)."""
     notes = _line_notes(
-        text, "\x00", "nul_bytes", lambda line: f"夹有 NUL 空字节，已删除：{line.replace(chr(0), '').strip()[:40]}"
+        text,
+        "\x00",
+        code="nul_bytes",
+        says=lambda line: f"夹有 NUL 空字节，已删除：{line.replace(chr(0), '').strip()[:40]}",
     )
     return text.replace("\x00", ""), notes
 
@@ -158,7 +161,10 @@ def _utf8_with_replacement(data: bytes) -> tuple[str, list[ReadNote]]:
     if "\ufffd" not in text:
         return text, []
     notes = _line_notes(
-        text, "\ufffd", "undecodable_bytes", lambda line: f"有无法按 UTF-8 解码的字节，已替换为 �：{line.strip()[:40]}"
+        text,
+        "\ufffd",
+        code="undecodable_bytes",
+        says=lambda line: f"有无法按 UTF-8 解码的字节，已替换为 �：{line.strip()[:40]}",
     )
     return text, notes
 
