@@ -56,6 +56,10 @@ class DatabaseFileError(KbError):
         super().__init__(f"{self.path}: {message}")
 
 
+class OtherVersionError(DatabaseFileError):
+    """A knowledge base built by another version of the tool (tables or columns this version reads are missing)."""
+
+
 class BuildLockedError(KbError):
     """Another process is building the same knowledge base."""
 

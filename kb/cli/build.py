@@ -152,6 +152,11 @@ def serve(
 
     Serve the knowledge base read-only with Datasette, building it first if missing or stale.
 
+    知识库早于 --data 中的文档、或由其他版本的本工具构建时，只有其中每份文档都在 --data 中才重新构建；
+    由别的文档构建（或用 kb build --add 加过文档）的知识库不会被替换，照原样发布并给出提示。
+    A stale knowledge base, or one of another version, is rebuilt only when --data holds every document
+    in it; one built from other documents is served as it is, with a note.
+
     页面、列名、导出（Excel/WPS 可直接打开的 CSV 和 .xlsx）均为中文；知识库可用任何文件名。
     --db 可给多次（如每个地区、每个年度一个知识库）：一起发布，首页和 /-/kb/search 在全部知识库中检索；
     这时不构建，每个知识库都须已建好。
@@ -162,7 +167,7 @@ def serve(
     """
     from kb.db.build import build_knowledge_base
     from kb.db.validate import check_database
-    from kb.web.serve import datasette_args, exposure_warning, is_stale, run_datasette
+    from kb.web.serve import datasette_args, exposure_warning, rebuild_reason, run_datasette
 
     databases = [Path(path) for path in dict.fromkeys(db_paths)]
     if (
@@ -170,13 +175,17 @@ def serve(
         and click.get_current_context().get_parameter_source("data_paths") is ParameterSource.COMMANDLINE
     ):
         raise UsageError("--data 只能与一个 --db 一起用：一起发布的多个知识库须已建好 (--data needs a single --db)")
-    if len(databases) == 1 and is_stale(databases[0], data_paths):
+    if len(databases) == 1:
         db = databases[0]
-        click.echo(f"{db} 不存在或早于 {', '.join(data_paths)}，正在构建…", err=True)
-        report = build_knowledge_base(data_paths, db, progress=progress_printer())
-        for path, error in report.failed:
-            click.echo(f"错误：{path}: {error}", err=True)
-        click.echo(report.summary(), err=True)
+        why, note = rebuild_reason(db, data_paths)
+        if note is not None:
+            click.echo(f"提示：{note}", err=True)
+        if why is not None:
+            click.echo(f"{db} {why}，正在用 {', '.join(data_paths)} 构建…", err=True)
+            report = build_knowledge_base(data_paths, db, progress=progress_printer())
+            for path, error in report.failed:
+                click.echo(f"错误：{path}: {error}", err=True)
+            click.echo(report.summary(), err=True)
     for db in databases:
         check_database(db)
     warning = exposure_warning(host)

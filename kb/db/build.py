@@ -811,3 +811,26 @@ def _known_documents(db_path: Path) -> set[str]:
     with storage_errors(db_path), closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
         d = DOCUMENTS.c
         return {sha for (sha,) in conn.execute(f"SELECT {d.sha256} FROM {DOCUMENTS.name} WHERE {d.status} = 'ok'")}
+
+
+def documents_lost_by_rebuild(db_path: Path, sources: Sequence[str | Path]) -> list[str] | None:
+    """The documents of the knowledge base at ``db_path`` that a build of ``sources`` would not hold again (their
+    bytes are in no file there), by the path recorded for each; None when its documents cannot be read.
+
+    ``kb serve`` rebuilds a stale knowledge base from ``data/`` only when this is empty, so that one built from
+    other documents, or added to with ``kb build --add``, is never replaced by a build of something else.
+    By content, not by path: the recorded paths are as given to ``kb build``, relative to wherever it ran.
+    """
+    d = DOCUMENTS.c
+    try:
+        with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+            # A document that could not even be read has no hash and nothing a rebuild could lose.
+            held = conn.execute(f"SELECT {d.source_path}, {d.sha256} FROM {DOCUMENTS.name} WHERE {d.sha256} != ''")
+            recorded = [(str(path), str(sha)) for path, sha in held]
+    except sqlite3.Error:
+        return None
+    found: set[str] = set()
+    for path in discover_documents([s for s in sources if Path(s).exists()]).files:
+        with contextlib.suppress(OSError):
+            found.add(_sha256(path))
+    return [path for path, sha in recorded if sha not in found]

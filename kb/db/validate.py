@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kb.db.files import sqlite_error
 from kb.db.schema import ANOMALIES, BUILD_INFO, FTS_TABLES, TABLES
-from kb.errors import DatabaseFileError, StorageError, UsageError
+from kb.errors import DatabaseFileError, OtherVersionError, StorageError, UsageError
 
 _MAGIC = b"SQLite format 3\x00"
 _HEADER = 100
@@ -87,7 +87,7 @@ def _check_schema(path: Path, conn: sqlite3.Connection, full_text: bool) -> None
         )
     version = _tool_version(conn)
     what = "、".join([*missing_tables, *missing_columns][:4])
-    raise DatabaseFileError(
+    raise OtherVersionError(
         path,
         f"知识库由其他版本的本工具（{version or '版本不详'}）构建，缺少 {what} "
         f"(built by another version of the tool)；{_REBUILD}",
@@ -101,7 +101,7 @@ def check_database(path: str | Path, *, full_text: bool = True, thorough: bool =
 
     :class:`UsageError` when there is no file; :class:`DatabaseFileError` for
     a file that is empty, not SQLite, truncated, corrupt, foreign or of
-    another version; :class:`StorageError` when it cannot be read. The cheap
+    another version (:class:`OtherVersionError`); :class:`StorageError` when it cannot be read. The cheap
     checks (header, schema) take well under a millisecond; ``thorough`` adds
     SQLite's ``quick_check`` of every page (about 0.6 s for 1,000 documents),
     worth it before a database is extended.

@@ -7,7 +7,9 @@ import socket
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb.db.build import discover
+from kb.db.build import discover, documents_lost_by_rebuild
+from kb.db.validate import check_database
+from kb.errors import KbError, OtherVersionError
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
@@ -24,6 +26,38 @@ def is_stale(db_path: Path, sources: Sequence[str | Path]) -> bool:
         default=0.0,
     )
     return newest > built
+
+
+def rebuild_reason(db_path: Path, sources: Sequence[str | Path]) -> tuple[str | None, str | None]:
+    """Why ``kb serve`` builds ``db_path`` from ``sources`` before serving it (None: it serves it as it is), and
+    a note when it would but does not.
+
+    A knowledge base that is missing is built; one older than the documents, or built by another version of
+    the tool, is rebuilt only when every document it holds is among them: one built from other documents (or
+    added to with ``kb build --add``) is left as it is, with the note naming a document a rebuild would lose.
+    Any other problem with the file is left to :func:`check_database` to name.
+    """
+    if not db_path.exists():
+        return "不存在", None
+    try:
+        check_database(db_path)
+        why = None if not is_stale(db_path, sources) else f"早于 {'、'.join(map(str, sources))} 中的文档"
+    except OtherVersionError:
+        why = "由其他版本的本工具构建"
+    except KbError:
+        return None, None
+    if why is None:
+        return None, None
+    lost = documents_lost_by_rebuild(db_path, sources)
+    if lost is None:
+        return None, None
+    if lost:
+        where = "、".join(map(str, sources))
+        return None, (
+            f"{db_path} {why}，但其中 {len(lost)} 份文档不在 {where} 中（如 {lost[0]}），重建会丢掉它们，"
+            f"所以没有自动重建；要重建请用 kb build (not rebuilt from {where}: it holds documents that are not there)"
+        )
+    return why, None
 
 
 def datasette_args(db_paths: Sequence[Path], metadata_path: Path | None, host: str, port: int) -> list[str]:
