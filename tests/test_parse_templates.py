@@ -158,6 +158,33 @@ def test_a_cut_that_prints_the_last_character_of_a_level2_again_is_joined(seed: 
     assert _check(parse_document(_render(doc, "txt", tmp_path)), doc, f"central {seed}") == []
 
 
+@pytest.mark.parametrize(
+    ("name", "seed"), [("dept_table", 202406139), ("header_columns", 202406767), ("dept_table", 202408159)]
+)
+def test_a_target_cut_between_its_measure_and_its_comparison_is_joined(name: str, seed: int, tmp_path: Path) -> None:
+    """A page cut through 护理型床位占比≥57% left the measure on one page and ≥57% after the repeated header
+    (bench templates corpus, documents 67, 695 and 2087): the tail joins the row above instead of starting a
+    row of its own whose 三级指标 is 比目标."""
+    doc = generate(name, seed)
+    parsed = parse_document(_render(doc, "txt", tmp_path))
+    assert _check(parsed, doc, f"{name} {seed}") == []
+    joined = [
+        i
+        for p in parsed.projects
+        for i in p.indicators
+        if i.level3 in ("养老机构护理型床位占比目标", "人均预期寿命目标")
+    ]
+    assert joined and all(i.target.kind == "numeric" and i.target.op == "≥" for i in joined)
+
+
+@pytest.mark.parametrize("seed", [202406906, 202408286])
+def test_a_qualitative_target_repeating_its_name_stays_apart_from_the_next_row(seed: int, tmp_path: Path) -> None:
+    """符合相关标准 (of 项目实施质量符合相关标准和规范) ends a page and ≤0.5% opens the next row after the repeated
+    header (documents 834 and 2214): no measure ends that target, so the rows stay apart."""
+    doc = generate("sparse", seed)
+    assert _check(parse_document(_render(doc, "txt", tmp_path)), doc, f"sparse {seed}") == []
+
+
 # ---------------------------------------------------------------- what each template carries
 
 

@@ -177,7 +177,8 @@ def _looks_cut(rows: list[RowDraft], draft: RowDraft, split: bool) -> bool:
     (``《冀财〔20`` + ``24〕3号》``); a 三级指标, description or basis of one
     character (but 无); the target
     alone is no number while the row above's target with it is one, or gains
-    its unit (``不超过496元`` + ``/平方米``); a number cut in two (``≥97.`` + ``9%``);
+    its unit (``不超过496元`` + ``/平方米``); a number cut in two (``≥97.`` + ``9%``); a target naming its
+    measure cut before the comparison (``护理型床位占比`` + ``≥57%``);
     one character the row above already ends with; an extra column every earlier row of
     the table filled (权重, 分值) is empty.
     """
@@ -193,7 +194,7 @@ def _looks_cut(rows: list[RowDraft], draft: RowDraft, split: bool) -> bool:
         if len(text) == 1 and "\u4e00" <= text <= "\u9fff" and text != "无":
             return True  # … nor described or founded in one (根据历史情况制 + 订)
     target = draft.get("target")
-    if target and not split and _target_cut(previous.get("target"), target):
+    if target and not split and (_target_cut(previous.get("target"), target) or _measure_cut(previous, draft)):
         return True
     for role in _REPEATABLE:
         text = draft.get(role)
@@ -222,6 +223,40 @@ def _target_cut(head_text: str, tail_text: str) -> bool:
     if parse_target(tail_text).kind == "numeric" or not (joined.unit is None or is_unit_word(joined.unit)):
         return False
     return head.kind != "numeric" or joined.unit != head.unit or joined.op != head.op
+
+
+# How the name of a measure ends: what a target like 护理型床位占比≥57% compares.
+_MEASURE_ENDS = (
+    "率",
+    "比",
+    "比例",
+    "比重",
+    "数",
+    "量",
+    "额",
+    "度",
+    "寿命",
+    "面积",
+    "长度",
+    "时间",
+    "时长",
+    "人次",
+    "指数",
+)
+
+
+def _measure_cut(head: RowDraft, tail: RowDraft) -> bool:
+    """Whether a target naming its measure was cut before its comparison (护理型床位占比 + ≥57%): the row above's
+    target is no target alone but a part of the indicator's name, and this row's is the comparison alone, in no
+    二级指标 of its own. The row above's target must end as a measure does (占比, 寿命, 合格率): a qualitative
+    target often repeats words of its name too (项目实施质量符合相关标准和规范 / 符合相关标准)."""
+    head_text, tail_text = head.get("target"), tail.get("target")
+    if not head_text.endswith(_MEASURE_ENDS) or tail.get("level2") or parse_target(head_text).kind == "numeric":
+        return False
+    alone, joined = parse_target(tail_text), parse_target(head_text + tail_text)
+    if alone.kind != "numeric" or alone.op in (None, "=") or (joined.op, joined.value) != (alone.op, alone.value):
+        return False
+    return head_text in head.get("level3") + tail.get("level3")
 
 
 def _first_open(text: str) -> int:
