@@ -69,7 +69,7 @@ from kb.db.processes import forking, init_child, interruptible
 from kb.db.rows import DocumentRows, failed_document, load_document
 from kb.db.schema import DOCUMENTS
 from kb.db.stages import Aggregate, BatchSummary, DocumentJob, LoadBatch, Numbering, Plan, is_url, with_duplicates
-from kb.db.validate import check_database
+from kb.db.validate import check_database, check_replaceable
 from kb.db.writer import Writer
 from kb.errors import BuildFailedError, DocumentError, UsageError
 from kb.read.sniff import KNOWN_UNSUPPORTED, SUFFIXES
@@ -656,13 +656,16 @@ def build_knowledge_base(
     (``tcp://host:8786``, or ``local[:N]``) as Dask tasks (:mod:`kb.cluster`):
     the same code either way, the same rows. Documents that cannot be parsed
     are recorded (status ``failed`` and a parse warning) and the others are
-    built. Raises a :class:`~kb.errors.KbError` when nothing could be built,
+    built. A file at ``db_path`` that is no knowledge base is refused, not
+    replaced (:func:`~kb.db.validate.check_replaceable`).
+    Raises a :class:`~kb.errors.KbError` when nothing could be built,
     the disk is full, the folder cannot be written, another build holds the
     database, a build process died or the cluster cannot be reached; the old
     database is then left untouched.
     """
     started = time.perf_counter()
     db_path = Path(db_path)
+    check_replaceable(db_path)
     urls = [str(p) for p in paths if isinstance(p, str) and is_url(p)]
     found = discover_documents([p for p in paths if not (isinstance(p, str) and is_url(p))])
     files: list[Path | str] = list(found.files)

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from kb.db.files import sqlite_error
-from kb.db.schema import ANOMALIES, BUILD_INFO, FTS_TABLES, TABLES
+from kb.db.schema import ANOMALIES, BUILD_INFO, DOCUMENTS, FTS_TABLES, INDICATORS, PROJECTS, TABLES
 from kb.errors import DatabaseFileError, OtherVersionError, StorageError, UsageError
 
 _MAGIC = b"SQLite format 3\x00"
@@ -129,3 +129,41 @@ def check_database(path: str | Path, *, full_text: bool = True, thorough: bool =
         raise translated from None
     finally:
         conn.close()
+
+
+_NOT_OVERWRITTEN = (
+    "不会被覆盖；请换一个知识库文件名，或先把它移走 (not overwritten: choose another name or move it away)"
+)
+
+
+def check_replaceable(path: str | Path) -> None:
+    """Raise :class:`DatabaseFileError` unless a build may replace ``path``: nothing there, an empty file, an
+    empty SQLite database, or a knowledge base of any version (a damaged one too: rebuilding is its remedy).
+
+    A build never overwrites what it did not write: a document given as ``--db`` by mistake, another
+    program's SQLite database or a folder is refused before anything is parsed.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise DatabaseFileError(path, f"已存在，是文件夹，不是知识库文件：{_NOT_OVERWRITTEN}")
+    if path.stat().st_size == 0:
+        return
+    if not _header(path).startswith(_MAGIC):
+        raise DatabaseFileError(path, f"已存在，且不是 SQLite 数据库，也就不是知识库：{_NOT_OVERWRITTEN}")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return  # a database too damaged to list its tables: most likely a knowledge base the reader said to rebuild
+    ours = {DOCUMENTS.name, PROJECTS.name, INDICATORS.name}
+    if not tables or BUILD_INFO.name in tables or ours <= tables:
+        return
+    shown = "、".join(sorted(tables)[:4]) + ("…" if len(tables) > 4 else "")
+    raise DatabaseFileError(
+        path, f"已存在，是 SQLite 数据库，但不是本工具构建的知识库（有表 {shown}）：{_NOT_OVERWRITTEN}"
+    )
