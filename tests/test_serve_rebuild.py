@@ -69,6 +69,23 @@ def test_a_stale_knowledge_base_of_the_same_documents_is_rebuilt(
     assert db.stat().st_mtime >= (data / SEED.name).stat().st_mtime - 60
 
 
+def test_a_document_edited_in_place_is_rebuilt_not_lost(
+    tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corrected version saved over the old file: the knowledge base is rebuilt with it."""
+    db = tmp_path / "kb.db"
+    monkeypatch.chdir(tmp_path)  # paths are recorded as given, relative to where kb build ran
+    build_knowledge_base([Path("data")], db)
+    edited = data / SEED.name
+    edited.write_text(SEED.read_text(encoding="utf-8").replace("党建活动经费", "党建活动专项经费"), encoding="utf-8")
+    _newer(data)
+    assert documents_lost_by_rebuild(db, [Path("data")]) == []
+    code, output, served = _serve(db, Path("data"), monkeypatch)
+    assert code == 0 and served and "正在用 data 构建" in output, output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM projects WHERE name = '党建活动专项经费'").fetchone() == (1,)
+
+
 def test_a_knowledge_base_of_other_documents_is_served_as_it_is(
     tmp_path: Path, data: Path, other_document: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

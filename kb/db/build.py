@@ -817,12 +817,13 @@ def _known_documents(db_path: Path) -> set[str]:
 
 
 def documents_lost_by_rebuild(db_path: Path, sources: Sequence[str | Path]) -> list[str] | None:
-    """The documents of the knowledge base at ``db_path`` that a build of ``sources`` would not hold again (their
-    bytes are in no file there), by the path recorded for each; None when its documents cannot be read.
+    """The documents of the knowledge base at ``db_path`` that a build of ``sources`` would not hold again, by
+    the path recorded for each: their bytes are in no file there, and no file there has their path (one edited
+    in place is updated, not lost); None when its documents cannot be read.
 
     ``kb serve`` rebuilds a stale knowledge base from ``data/`` only when this is empty, so that one built from
     other documents, or added to with ``kb build --add``, is never replaced by a build of something else.
-    By content, not by path: the recorded paths are as given to ``kb build``, relative to wherever it ran.
+    By content first: the recorded paths are as given to ``kb build``, relative to wherever it ran.
     """
     d = DOCUMENTS.c
     try:
@@ -833,7 +834,9 @@ def documents_lost_by_rebuild(db_path: Path, sources: Sequence[str | Path]) -> l
     except sqlite3.Error:
         return None
     found: set[str] = set()
-    for path in discover_documents([s for s in sources if Path(s).exists()]).files:
+    files = discover_documents([s for s in sources if Path(s).exists()]).files
+    for path in files:
         with contextlib.suppress(OSError):
             found.add(_sha256(path))
-    return [path for path, sha in recorded if sha not in found]
+    here = {path.absolute() for path in files}
+    return [path for path, sha in recorded if sha not in found and Path(path).absolute() not in here]
