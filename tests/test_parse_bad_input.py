@@ -184,3 +184,40 @@ def test_document_cut_in_the_middle_of_a_table(seed_bytes: bytes) -> None:
     assert len(doc.projects[-1].indicators) == 8
     assert doc.projects[-1].indicators[-1].target.raw == "单位应缴纳的社会保险费原则上不超过社会保险费实际缴费额的 2/3"
     assert sum(len(p.indicators) for p in doc.projects[:12]) == 75
+
+
+def _without_projects(seed_bytes: bytes, first: str, upto: str) -> str:
+    lines = seed_bytes.decode("utf-8").split("\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith(first))
+    end = next(n for n, line in enumerate(lines) if line.startswith(upto))
+    return "\n".join(lines[:start] + lines[end:])
+
+
+def test_project_tables_missing_from_the_middle_are_one_warning_naming_them(
+    seed_doc: Document, seed_bytes: bytes
+) -> None:
+    """A page or two missing (projects 6 and 7 gone) is said once, where the numbers jump, naming the missing
+    numbers; the projects after it are numbered in document order and read as before (it was one
+    seq_mismatch for each of the 37 projects after the gap)."""
+    doc = parse_bytes(_without_projects(seed_bytes, "## 6、", "## 8、").encode(), "pages-missing.txt")
+    assert [(w.code, w.message) for w in doc.warnings] == [
+        ("seq_mismatch", "标题序号从 5 跳到 8：第 6–7 号项目表不在文档中（文档可能缺页或不完整）")
+    ]
+    assert [p.name for p in doc.projects] == [p.name for p in seed_doc.projects[:5] + seed_doc.projects[7:]]
+    assert [p.seq for p in doc.projects] == list(range(1, 43))
+
+
+def test_a_missing_first_project_and_a_number_repeated_are_said_as_such(seed_bytes: bytes) -> None:
+    """Project 1 missing, 18 printed as 17 (a typo: 19 follows it), and the numbering starting again at 1 for
+    the projects from 31 on (as documents that number each unit's projects do): one warning each."""
+    text = _without_projects(seed_bytes, "### 1、", "## 2、")
+    text = text.replace("## 18、医疗服务和保障能力提升资金", "## 17、医疗服务和保障能力提升资金")
+    for n in range(31, 45):
+        text = re.sub(rf"^(#*\s*){n}、", rf"\g<1>{n - 30}、", text, flags=re.MULTILINE)
+    doc = parse_bytes(text.encode(), "numbers.txt")
+    assert [w.message for w in doc.warnings if w.code == "seq_mismatch"] == [
+        "标题序号从 2 开始：第 1 号项目表不在文档中（文档可能缺页或不完整）",
+        "标题序号 17 与上一个标题的相同",
+        "标题序号从 30 退回 1",
+    ]
+    assert len(doc.projects) == 43

@@ -402,7 +402,25 @@ def _header_for_lost(table: _ProjectTable, label: str, row: list[str]) -> tuple[
     return (header, cmap) if cmap.index("level1") == position else None
 
 
-def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: ParseNotes) -> Project | None:
+def _seq_gap(printed: int, expected: int) -> str | None:
+    """What a title's printed number says when it does not follow the one before (``expected``): the
+    project tables missing between them, or a number repeated or going back. None when it follows."""
+    if printed == expected:
+        return None
+    if printed == expected - 1:
+        return f"标题序号 {printed} 与上一个标题的相同"
+    if printed < expected:
+        return f"标题序号从 {expected - 1} 退回 {printed}"
+    missing = f"第 {expected} 号" if printed == expected + 1 else f"第 {expected}–{printed - 1} 号"
+    start = f"标题序号从 {printed} 开始" if expected == 1 else f"标题序号从 {expected - 1} 跳到 {printed}"
+    return f"{start}：{missing}项目表不在文档中（文档可能缺页或不完整）"
+
+
+def _finish(
+    table: _ProjectTable, seq: int, expected: int, fallback_year: int | None, notes: ParseNotes
+) -> Project | None:
+    """The project a table holds (None for an empty table), numbered ``seq`` in document order; its title's
+    printed number is checked against ``expected``, the number after the previous title's."""
     where = table.first
     if table.is_empty():
         if table.title is not None and table.title.bare:
@@ -415,8 +433,9 @@ def _finish(table: _ProjectTable, seq: int, fallback_year: int | None, notes: Pa
     template = table.template()
     if table.code is None and template != "central":
         notes.warn(where, "missing_code", f"项目 {seq} 缺少项目编码行")
-    if table.title is not None and table.title.seq is not None and table.title.seq != seq:
-        notes.warn(where, "seq_mismatch", f"标题序号 {table.title.seq} 与文档中的第 {seq} 个项目表不一致")
+    gap = _seq_gap(table.title.seq, expected) if table.title is not None and table.title.seq is not None else None
+    if gap is not None:
+        notes.warn(where, "seq_mismatch", gap)
     if not table.unknown_header:
         if not table.saw_header:
             notes.warn(where, "missing_indicator_header", f"项目 {seq} 缺少指标表头（一级指标…）")
@@ -476,6 +495,9 @@ def parse_project_blocks(
     projects: list[tuple[int, Project]] = []
     table: _ProjectTable | None = None
     start = 0
+    # The number the next title should print: one after the last printed (a gap is reported once, not for
+    # every project after it).
+    expected = 1
 
     # The project tables' headers so far: the last one, how many, and their layouts (labels).
     last_header: list[DocLine] = []
@@ -487,15 +509,19 @@ def parse_project_blocks(
         return _ProjectTable(first=line, last=line, title=title, document_header=uniform)
 
     def close() -> None:
-        nonlocal table, last_header, headers
+        nonlocal table, last_header, headers, expected
         if table is not None:
             cmap = table.indicators.cmap
             if table.saw_header and table.header_lines and cmap is not None:
                 last_header, headers = table.header_lines, headers + 1
                 layouts.add(cmap.labels)
-            project = _finish(table, len(projects) + 1, fallback_year, notes)
+            project = _finish(table, len(projects) + 1, expected, fallback_year, notes)
             if project is not None:
                 projects.append((start, project))
+            printed = table.title.seq if table.title is not None else None
+            if printed is not None:
+                # A number printed twice most likely stands for the one after it: the next title goes on from there.
+                expected = expected + 1 if printed == expected - 1 else printed + 1
         table = None
 
     heading = ""  # the last heading outside a project: the name of an indicator table printed without a title
