@@ -14,7 +14,7 @@ from kb.checks.engine import reconcile
 from kb.db.budget_rows import budget_rows_for
 from kb.db.schema import BUDGET_TABLE_SPECS
 from kb.models import ParseWarning
-from kb.models.budget import BudgetTable, BudgetTables
+from kb.models.budget import TABLE_TITLES, BudgetTable, BudgetTables
 from kb.parse.budget import parse_budget_tables, read_amount, table_kind
 from kb.parse.notes import ParseNotes
 from kb.parse.source import read_source
@@ -469,3 +469,52 @@ def test_mangled_tables_only_ever_warn(lines: list[str]) -> None:
     assert BudgetTables.model_validate(tables.model_dump()) == tables
     reconcile(tables, [1.0])
     budget_rows_for(1, tables)
+
+
+# A lost title: the table after it is found by its header, not read as rows of the table above.
+_TITLE_LINES = {
+    "income": ("部门预算收支总表", 129),
+    "expense": ("部门预算收入总表", 291),
+    "fiscal_summary": ("部门预算支出总表", 402),
+    "general_expense": ("部门预算财政拨款收支总表", 529),
+    "basic_expense": ("部门预算一般公共预算财政拨款支出表", 615),
+    "fund_expense": ("部门预算一般公共预算财政拨款基本支出表", 667),
+    "three_public": ("部门预算国有资本经营预算财政拨款支出表", 700),
+}
+
+
+def _rows(tables: BudgetTables) -> dict[str, list[dict]]:
+    return {table.kind: [row.model_dump() for row in table.rows] for table in tables.tables}
+
+
+@pytest.mark.parametrize("kind", list(_TITLE_LINES))
+def test_a_table_whose_title_was_lost_is_found_by_its_header(seed: BudgetTables, kind: str) -> None:
+    """Before, a lost 部门预算支出总表 title made its 37 rows income rows, with only 'missing table' to say so."""
+    title = f"## {TABLE_TITLES[kind]}"
+    lines = ["" if line == title else line for line in SEED_LINES]
+    assert lines != SEED_LINES
+    tables, warnings = parse(lines)
+    above, first = _TITLE_LINES[kind]
+    assert [(w.code, w.line, w.message) for w in warnings] == [
+        (
+            "budget_untitled_table",
+            first,
+            f"{above}第 {first} 行起的表头与前面的不同，是另一张没有标题的表，按表头认作{TABLE_TITLES[kind]}",
+        )
+    ]
+    assert _rows(tables) == _rows(seed)
+    found = tables.table(kind)
+    assert found is not None and found.title == f"{TABLE_TITLES[kind]}（标题缺失）" and found.first_line == first
+
+
+def test_a_header_printed_again_differently_is_still_the_same_table(seed: BudgetTables) -> None:
+    """A header printed again on a new page and read with a label lost (as ``pdftotext -layout`` may read it)
+    still belongs to the table above when it matches that table's template better than an untitled one's: here
+    部门预算支出总表's header without 经营支出 (line 310) comes close to the 一般公共预算财政拨款支出表's, whose
+    title is lost, but closer to its own."""
+    lines = ["" if line == "## 部门预算一般公共预算财政拨款支出表" else line for line in SEED_LINES]
+    assert lines[309].startswith("序号") and "\t经营支出\t" in lines[309]
+    lines[309] = lines[309].replace("\t经营支出\t", "\t\t")
+    tables, warnings = parse(lines)
+    assert [(w.code, w.line) for w in warnings] == [("budget_untitled_table", 529)]
+    assert _rows(tables) == _rows(seed)

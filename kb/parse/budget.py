@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
 from kb.models.budget import (
@@ -65,7 +65,7 @@ _TITLE_CORES: tuple[tuple[TableKind, str], ...] = (
 _TITLE: dict[TableKind, re.Pattern[str]] = {
     kind: re.compile(rf"^(?P<prefix>[^，。；：:,]{{0,40}}?){core}(?:（续）|\(续\))?$") for kind, core in _TITLE_CORES
 }
-ACCOUNT_KINDS: tuple[str, ...] = (
+ACCOUNT_KINDS: tuple[TableKind, ...] = (
     "summary",
     "income",
     "expense",
@@ -828,6 +828,95 @@ def _parse_assets(section: _Section, notes: ParseNotes) -> AssetTable:
     return AssetTable(**_head(section, bool(rows), "部门固定资产占用情况表", notes), as_of=as_of, rows=rows)
 
 
+# ---------------------------------------------------------------- tables whose title was lost
+
+
+def _first_label(item: DocLine) -> str:
+    return compact((item.cells or [""])[0])
+
+
+def _header_labels(rows: Sequence[DocLine], start: int) -> frozenset[str] | None:
+    """The column labels of the header starting at ``rows[start]`` (a 序号 row) up to its 栏次 row; None when no
+    栏次 row follows within a few rows (then it is no header this check can compare)."""
+    for end in range(start + 1, min(start + 5, len(rows))):
+        if _first_label(rows[end]) in _HEADER_END:
+            header = [list(item.cells or [""]) for item in rows[start:end]]
+            return frozenset(label for label, _ in _column_labels(header) if label)
+    return None
+
+
+_TEMPLATE_LABELS = {
+    kind: frozenset(label for label, _ in _column_labels(rows) if label) for kind, rows in _TEMPLATE_HEADERS.items()
+}
+# How much of a header's labels a template must share (Jaccard) to name an untitled table after it.
+_KIND_MATCH = 0.5
+
+
+def _match(labels: frozenset[str], kind: TableKind) -> float:
+    """How well header ``labels`` match the template header of ``kind`` (Jaccard)."""
+    template = _TEMPLATE_LABELS[kind]
+    return len(labels & template) / len(labels | template)
+
+
+def _kind_of_header(labels: frozenset[str], current: TableKind, candidates: Sequence[TableKind]) -> TableKind | None:
+    """The one table among ``candidates`` whose template header ``labels`` match well, and better than they match
+    the ``current`` table's (a header printed again, even read differently, names no other table)."""
+    scores = sorted(((_match(labels, kind), kind) for kind in candidates), reverse=True)
+    if not scores or scores[0][0] < _KIND_MATCH or scores[0][0] <= _match(labels, current):
+        return None
+    if len(scores) > 1 and scores[1][0] == scores[0][0]:
+        return None
+    return scores[0][1]
+
+
+def _split_untitled(section: _Section, untitled: list[TableKind], notes: ParseNotes) -> list[_Section]:
+    """The table of ``section``, and after it every table whose title was lost: found where a column header
+    differs from the one printed before it and matches the template of one of the document's tables without a
+    title of their own (``untitled``) better than the table above's.
+
+    Before, its rows were read as rows of the table above (a lost 部门预算支出总表 title made its 37 rows
+    income). A header that matches no such table is read as the table above's, as before: in some forms
+    (``pdftotext -layout``) a header printed again on a new page is read with other labels.
+    """
+    rows = section.rows
+    cuts: list[tuple[int, TableKind]] = []
+    reference: frozenset[str] | None = None
+    kind = section.kind
+    for index, item in enumerate(rows):
+        if _first_label(item) not in _HEADER_START:
+            continue
+        labels = _header_labels(rows, index)
+        if labels is None or labels == reference:
+            continue
+        if reference is None:
+            reference = labels
+            continue
+        other = _kind_of_header(labels, kind, untitled)
+        if other is not None:
+            untitled.remove(other)
+            cuts.append((index, other))
+            reference, kind = labels, other
+    if not cuts:
+        return [section]
+    title = TABLE_TITLES[section.kind]
+    parts = [replace(section, rows=rows[: cuts[0][0]], last_line=rows[cuts[0][0]].number - 1)]
+    for n, (start, other) in enumerate(cuts):
+        end = cuts[n + 1][0] if n + 1 < len(cuts) else len(rows)
+        first, last = rows[start].number, (rows[end].number - 1 if end < len(rows) else section.last_line)
+        above = TABLE_TITLES[parts[-1].kind] if n else title
+        notes.warn(
+            first,
+            "budget_untitled_table",
+            f"{above}第 {first} 行起的表头与前面的不同，是另一张没有标题的表，按表头认作{TABLE_TITLES[other]}",
+        )
+        texts = [(line, text) for line, text in section.texts if first <= line <= last]
+        notes_of = [(line, text) for line, text in section.notes if first <= line <= last]
+        parts.append(
+            _Section(other, f"{TABLE_TITLES[other]}（标题缺失）", first, last, list(rows[start:end]), notes_of, texts)
+        )
+    return parts
+
+
 # ---------------------------------------------------------------- the whole part
 
 
@@ -847,7 +936,12 @@ def parse_budget_tables(lines: Sequence[DocLine] | Sequence[str], notes: ParseNo
     Never raises: whatever cannot be read becomes a warning in ``notes``.
     """
     result = BudgetTables()
-    for section in _split_sections(as_doc_lines(lines)):
+    titled = _split_sections(as_doc_lines(lines))
+    untitled: list[TableKind] = [kind for kind in ACCOUNT_KINDS if kind not in {s.kind for s in titled}]
+    sections = [
+        part for s in titled for part in (_split_untitled(s, untitled, notes) if s.kind in ACCOUNT_KINDS else [s])
+    ]
+    for section in sections:
         if section.kind in ACCOUNT_KINDS:
             result.tables.append(_parse_account_table(section, notes))
         elif section.kind == "procurement" and result.procurement is None:

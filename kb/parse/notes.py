@@ -95,6 +95,10 @@ WARNING_CODES: dict[str, tuple[str, str]] = {
     # 部门预算公开表
     "budget_missing_table": ("未找到某张部门预算公开表", "跳过依赖这张表的核对"),
     "budget_duplicate_table": ("同一张预算表出现了不止一次", "核对时使用第一张"),
+    "budget_untitled_table": (
+        "预算表中途出现了不同的表头：另一张表的标题缺失",
+        "按表头认作文档中缺少标题的那张表（标题记为“（标题缺失）”）；认不出时照旧算作上面那张表的行",
+    ),
     "budget_empty_table": ("预算表没有数据行，也没有“空表列示”的说明", "记为空表"),
     "budget_missing_header": ("预算表缺少表头", "按模板栏目读取"),
     "budget_bad_header": ("预算表的表头无法识别", "按模板栏目读取"),
