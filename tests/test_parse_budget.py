@@ -484,7 +484,10 @@ _TITLE_LINES = {
 
 
 def _rows(tables: BudgetTables) -> dict[str, list[dict]]:
-    return {table.kind: [row.model_dump() for row in table.rows] for table in tables.tables}
+    """Each table's rows, and its notes (注：… 空表列示 belongs to the table it is printed under)."""
+    return {
+        table.kind: [table.empty_note, table.note, *(row.model_dump() for row in table.rows)] for table in tables.tables
+    }
 
 
 @pytest.mark.parametrize("kind", list(_TITLE_LINES))

@@ -898,21 +898,39 @@ def _split_untitled(section: _Section, untitled: list[TableKind], notes: ParseNo
             reference, kind = labels, other
     if not cuts:
         return [section]
-    title = TABLE_TITLES[section.kind]
-    parts = [replace(section, rows=rows[: cuts[0][0]], last_line=rows[cuts[0][0]].number - 1)]
+
+    def within(pairs: list[tuple[int, str]], first: int, last: int) -> list[tuple[int, str]]:
+        return [(line, text) for line, text in pairs if first <= line <= last]
+
+    ends = [rows[start].number - 1 for start, _ in cuts] + [section.last_line]
+    parts = [
+        replace(
+            section,
+            rows=rows[: cuts[0][0]],
+            last_line=ends[0],
+            notes=within(section.notes, section.first_line, ends[0]),
+            texts=within(section.texts, section.first_line, ends[0]),
+        )
+    ]
     for n, (start, other) in enumerate(cuts):
-        end = cuts[n + 1][0] if n + 1 < len(cuts) else len(rows)
-        first, last = rows[start].number, (rows[end].number - 1 if end < len(rows) else section.last_line)
-        above = TABLE_TITLES[parts[-1].kind] if n else title
+        stop = cuts[n + 1][0] if n + 1 < len(cuts) else len(rows)
+        first, last = rows[start].number, ends[n + 1]
         notes.warn(
             first,
             "budget_untitled_table",
-            f"{above}第 {first} 行起的表头与前面的不同，是另一张没有标题的表，按表头认作{TABLE_TITLES[other]}",
+            f"{TABLE_TITLES[parts[-1].kind]}第 {first} 行起的表头与前面的不同，是另一张没有标题的表，"
+            f"按表头认作{TABLE_TITLES[other]}",
         )
-        texts = [(line, text) for line, text in section.texts if first <= line <= last]
-        notes_of = [(line, text) for line, text in section.notes if first <= line <= last]
         parts.append(
-            _Section(other, f"{TABLE_TITLES[other]}（标题缺失）", first, last, list(rows[start:end]), notes_of, texts)
+            _Section(
+                other,
+                f"{TABLE_TITLES[other]}（标题缺失）",
+                first,
+                last,
+                list(rows[start:stop]),
+                within(section.notes, first, last),
+                within(section.texts, first, last),
+            )
         )
     return parts
 
