@@ -510,6 +510,32 @@ def test_a_table_whose_title_was_lost_is_found_by_its_header(seed: BudgetTables,
     assert found is not None and found.title == f"{TABLE_TITLES[kind]}（标题缺失）" and found.first_line == first
 
 
+def test_the_first_table_whose_title_was_lost_is_found_by_its_header(seed: BudgetTables) -> None:
+    """Rows under no title at all (the 部门预算收支总表 comes first) are a table when their header names one the
+    document lacks; before, they were skipped and the table was missing."""
+    lines = ["" if line == "## 部门预算收支总表" else line for line in SEED_LINES]
+    tables, warnings = parse(lines)
+    assert [(w.code, w.line, w.message) for w in warnings] == [
+        ("budget_untitled_table", 46, "第 46 行起的表格没有标题，按表头认作部门预算收支总表")
+    ]
+    assert _rows(tables) == _rows(seed)
+    assert tables.tables[0].title == "部门预算收支总表（标题缺失）"
+
+
+def test_rows_under_no_title_that_name_no_missing_table_are_still_no_table(seed: BudgetTables) -> None:
+    """With every title there, a header under none (here the 收支总表's, printed again before its title) names no
+    table the document lacks: nothing changes."""
+    start = SEED_LINES.index("## 部门预算收支总表")
+    header = next(n for n in range(start, len(SEED_LINES)) if SEED_LINES[n].startswith("序号"))
+    end = next(n for n in range(header, len(SEED_LINES)) if SEED_LINES[n].startswith("栏次"))
+    lines = SEED_LINES[:start] + SEED_LINES[header : end + 1] + SEED_LINES[start:]
+    tables, warnings = parse(lines)
+    assert warnings == []  # the inserted lines move every row below: compare what the rows say
+    assert [(t.kind, [(r.seq, r.name, r.amounts) for r in t.rows]) for t in tables.tables] == [
+        (t.kind, [(r.seq, r.name, r.amounts) for r in t.rows]) for t in seed.tables
+    ]
+
+
 def test_a_header_printed_again_differently_is_still_the_same_table(seed: BudgetTables) -> None:
     """A header printed again on a new page and read with a label lost (as ``pdftotext -layout`` may read it)
     still belongs to the table above when it matches that table's template better than an untitled one's: here

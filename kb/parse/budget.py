@@ -232,6 +232,8 @@ class _Section:
     rows: list[DocLine] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
     texts: list[tuple[int, str]] = field(default_factory=list)
+    # Rows under no title, from a 序号 header row on: a table whose title was lost (``kind`` is decided later).
+    untitled: bool = False
 
 
 def table_kind(line: DocLine | str) -> TableKind | None:
@@ -266,6 +268,9 @@ def _split_sections(lines: list[DocLine]) -> list[_Section]:
     for item in lines:
         line = item.number
         if item.is_row:
+            if current is None and _first_label(item) in _HEADER_START and not is_toc_entry(item.text):
+                current = _Section(kind=ACCOUNT_KINDS[0], title="", first_line=line, last_line=line, untitled=True)
+                sections.append(current)
             if current is not None and not is_toc_entry(item.text):
                 current.rows.append(item)
                 current.last_line = line
@@ -858,11 +863,15 @@ def _match(labels: frozenset[str], kind: TableKind) -> float:
     return len(labels & template) / len(labels | template)
 
 
-def _kind_of_header(labels: frozenset[str], current: TableKind, candidates: Sequence[TableKind]) -> TableKind | None:
+def _kind_of_header(
+    labels: frozenset[str], current: TableKind | None, candidates: Sequence[TableKind]
+) -> TableKind | None:
     """The one table among ``candidates`` whose template header ``labels`` match well, and better than they match
     the ``current`` table's (a header printed again, even read differently, names no other table)."""
     scores = sorted(((_match(labels, kind), kind) for kind in candidates), reverse=True)
-    if not scores or scores[0][0] < _KIND_MATCH or scores[0][0] <= _match(labels, current):
+    if not scores or scores[0][0] < _KIND_MATCH:
+        return None
+    if current is not None and scores[0][0] <= _match(labels, current):
         return None
     if len(scores) > 1 and scores[1][0] == scores[0][0]:
         return None
@@ -935,6 +944,24 @@ def _split_untitled(section: _Section, untitled: list[TableKind], notes: ParseNo
     return parts
 
 
+def _name_untitled(section: _Section, untitled: list[TableKind], notes: ParseNotes) -> _Section | None:
+    """``section`` itself, or, for rows under no title, the table among ``untitled`` whose template header their
+    column header matches (None when it matches none: rows under no title are no table then, as before)."""
+    if not section.untitled:
+        return section
+    labels = _header_labels(section.rows, 0)
+    kind = _kind_of_header(labels, None, untitled) if labels is not None else None
+    if kind is None:
+        return None
+    untitled.remove(kind)
+    notes.warn(
+        section.first_line,
+        "budget_untitled_table",
+        f"第 {section.first_line} 行起的表格没有标题，按表头认作{TABLE_TITLES[kind]}",
+    )
+    return replace(section, kind=kind, title=f"{TABLE_TITLES[kind]}（标题缺失）", untitled=False)
+
+
 # ---------------------------------------------------------------- the whole part
 
 
@@ -954,8 +981,9 @@ def parse_budget_tables(lines: Sequence[DocLine] | Sequence[str], notes: ParseNo
     Never raises: whatever cannot be read becomes a warning in ``notes``.
     """
     result = BudgetTables()
-    titled = _split_sections(as_doc_lines(lines))
-    untitled: list[TableKind] = [kind for kind in ACCOUNT_KINDS if kind not in {s.kind for s in titled}]
+    found = _split_sections(as_doc_lines(lines))
+    untitled: list[TableKind] = [k for k in ACCOUNT_KINDS if k not in {s.kind for s in found if not s.untitled}]
+    titled = [named for s in found if (named := _name_untitled(s, untitled, notes)) is not None]
     sections = [
         part for s in titled for part in (_split_untitled(s, untitled, notes) if s.kind in ACCOUNT_KINDS else [s])
     ]
