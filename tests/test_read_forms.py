@@ -530,7 +530,7 @@ def test_truncated_pdf_is_one_clear_line_and_exit_2(seed_pdf: Path, out: Path) -
 
     path = out / "bad-truncated.pdf"
     write_truncated_pdf(seed_pdf, path, keep=0.5)
-    _one_line_exit_2(path, "文件损坏或不完整")
+    _one_line_exit_2(path, "PDF 文件不完整：末尾没有 %%EOF 结束标记，多半是下载中断，请重新下载（文件损坏或不完整）")
 
 
 def test_truncated_html_keeps_what_was_read_and_names_the_line(gdoc: Any, out: Path) -> None:

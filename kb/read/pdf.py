@@ -421,6 +421,12 @@ def _cause_name(exc: BaseException) -> str:
     return type(inner).__name__
 
 
+def _cut_short(data: bytes) -> bool:
+    """Whether an unreadable PDF is the start of a good one (objects, and no %%EOF at its end): a download that
+    stopped, which is worth saying, as opposed to noise after a PDF header."""
+    return b"%%EOF" not in data[-2048:] and b"endobj" in data[:65536]
+
+
 def _open_pdfium(data: bytes) -> Any:
     """The same PDF opened by pdfium (the second extraction path), or None if pdfium cannot open it."""
     try:
@@ -467,6 +473,12 @@ def read_pdf(data: bytes, path: str, sha256: str) -> ReadDocument:
     except Exception as exc:  # pdfminer raises many types for broken files (PDFSyntaxError, KeyError, …)
         if _is_password_error(exc, PDFPasswordIncorrect):
             raise DocumentError(path, "PDF 已加密，需要密码才能打开 (encrypted PDF)") from None
+        if _cut_short(data):
+            raise DocumentError(
+                path,
+                "PDF 文件不完整：末尾没有 %%EOF 结束标记，多半是下载中断，请重新下载（文件损坏或不完整）"
+                f"(truncated PDF: {_cause_name(exc)})",
+            ) from None
         raise DocumentError(
             path, f"不是文本文件，也无法作为 PDF 读取：文件损坏或不完整 (corrupt PDF: {_cause_name(exc)})"
         ) from None
