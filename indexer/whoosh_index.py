@@ -294,11 +294,30 @@ def add_texts(directory: Path, texts: Iterable[IndexedText], build_id: str, prev
     return True
 
 
+def foreign_folder(directory: Path) -> str | None:
+    """Why ``directory`` may not be replaced by an index (in Chinese): something of the user's that happens to
+    have the index's name — a file, or a folder holding what no index of this tool holds. None when it may be
+    (nothing there, an empty folder, or an index: a damaged one too, as rebuilding is its remedy)."""
+    if not directory.exists():
+        return None
+    if not directory.is_dir():
+        return "已存在，是文件，不是 Whoosh 索引文件夹"
+    names = sorted(path.name for path in directory.iterdir())
+    if not names or BUILD_ID_FILE in names or any(name.endswith(".toc") for name in names):
+        return None
+    shown = "、".join(names[:3]) + ("…" if len(names) > 3 else "")
+    return f"已存在，但不是本工具的 Whoosh 索引文件夹（里面有 {shown}）"
+
+
 def swap_in(staging: Path, directory: Path) -> None:
     """Replace the index in ``directory`` with the one written in ``staging``.
 
-    If the new one cannot be moved into place, the old one is put back.
+    If the new one cannot be moved into place, the old one is put back. A folder that is no index
+    (:func:`foreign_folder`) is never replaced: :class:`FileExistsError`.
     """
+    reason = foreign_folder(directory)
+    if reason is not None:
+        raise FileExistsError(f"{directory}: {reason}")
     retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
     if directory.exists():
         directory.rename(retired)

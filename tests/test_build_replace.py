@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from indexer import whoosh_index
 from kb.cli import cli
 from kb.db.build import build_knowledge_base
 from kb.errors import DatabaseFileError
@@ -101,3 +102,33 @@ def test_a_knowledge_base_or_nothing_is_replaced(
     assert report.indicators == 289
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT count(*) FROM indicators").fetchone() == (289,)
+
+
+def test_a_folder_of_the_users_in_place_of_the_index_is_refused_untouched(tmp_path: Path) -> None:
+    """kb.whoosh beside kb.db holds the index; a folder of that name holding something else is not replaced."""
+    folder = tmp_path / "kb.whoosh"
+    folder.mkdir()
+    (folder / "论文.txt").write_text("我的论文", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(DATA), "--db", str(tmp_path / "kb.db")])
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"错误：{folder}: 已存在，但不是本工具的 Whoosh 索引文件夹（里面有 论文.txt）：不会被覆盖"
+    )
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["kb.whoosh", "论文.txt"]
+    with pytest.raises(FileExistsError, match="不是本工具的 Whoosh 索引文件夹"):
+        whoosh_index.swap_in(tmp_path / "staging", folder)  # the one place an index is replaced refuses too
+    assert (folder / "论文.txt").read_text(encoding="utf-8") == "我的论文"
+
+
+def test_a_file_in_place_of_the_index_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kb.whoosh").write_text("笔记", encoding="utf-8")
+    with pytest.raises(DatabaseFileError, match="已存在，是文件，不是 Whoosh 索引文件夹"):
+        build_knowledge_base([DATA], tmp_path / "kb.db")
+
+
+def test_an_empty_folder_or_an_index_in_place_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "kb.whoosh").mkdir()
+    build_knowledge_base([DATA], tmp_path / "kb.db")
+    assert whoosh_index.index_build_id(tmp_path / "kb.whoosh") is not None
+    report = build_knowledge_base([DATA], tmp_path / "kb.db")  # the index of the first build is replaced
+    assert report.indicators == 289

@@ -69,9 +69,9 @@ from kb.db.processes import forking, init_child, interruptible
 from kb.db.rows import DocumentRows, failed_document, load_document
 from kb.db.schema import DOCUMENTS
 from kb.db.stages import Aggregate, BatchSummary, DocumentJob, LoadBatch, Numbering, Plan, is_url, with_duplicates
-from kb.db.validate import check_database, check_replaceable
+from kb.db.validate import NOT_OVERWRITTEN, check_database, check_replaceable
 from kb.db.writer import Writer
-from kb.errors import BuildFailedError, DocumentError, UsageError
+from kb.errors import BuildFailedError, DatabaseFileError, DocumentError, UsageError
 from kb.read.sniff import KNOWN_UNSUPPORTED, SUFFIXES
 
 TOOL_VERSION = __version__
@@ -666,6 +666,9 @@ def build_knowledge_base(
     started = time.perf_counter()
     db_path = Path(db_path)
     check_replaceable(db_path)
+    index_dir = whoosh_index.index_dir_for(db_path)
+    if (foreign := whoosh_index.foreign_folder(index_dir)) is not None:
+        raise DatabaseFileError(index_dir, f"{foreign}：{NOT_OVERWRITTEN}")
     urls = [str(p) for p in paths if isinstance(p, str) and is_url(p)]
     found = discover_documents([p for p in paths if not (isinstance(p, str) and is_url(p))])
     files: list[Path | str] = list(found.files)

@@ -131,7 +131,7 @@ def check_database(path: str | Path, *, full_text: bool = True, thorough: bool =
         conn.close()
 
 
-_NOT_OVERWRITTEN = (
+NOT_OVERWRITTEN = (
     "不会被覆盖；请换一个知识库文件名，或先把它移走 (not overwritten: choose another name or move it away)"
 )
 
@@ -147,11 +147,11 @@ def check_replaceable(path: str | Path) -> None:
     if not path.exists():
         return
     if path.is_dir():
-        raise DatabaseFileError(path, f"已存在，是文件夹，不是知识库文件：{_NOT_OVERWRITTEN}")
+        raise DatabaseFileError(path, f"已存在，是文件夹，不是知识库文件：{NOT_OVERWRITTEN}")
     if path.stat().st_size == 0:
         return
     if not _header(path).startswith(_MAGIC):
-        raise DatabaseFileError(path, f"已存在，且不是 SQLite 数据库，也就不是知识库：{_NOT_OVERWRITTEN}")
+        raise DatabaseFileError(path, f"已存在，且不是 SQLite 数据库，也就不是知识库：{NOT_OVERWRITTEN}")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -165,5 +165,5 @@ def check_replaceable(path: str | Path) -> None:
         return
     shown = "、".join(sorted(tables)[:4]) + ("…" if len(tables) > 4 else "")
     raise DatabaseFileError(
-        path, f"已存在，是 SQLite 数据库，但不是本工具构建的知识库（有表 {shown}）：{_NOT_OVERWRITTEN}"
+        path, f"已存在，是 SQLite 数据库，但不是本工具构建的知识库（有表 {shown}）：{NOT_OVERWRITTEN}"
     )
