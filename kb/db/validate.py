@@ -49,9 +49,12 @@ def _check_header(path: Path, header: bytes, size: int) -> None:
         )
 
 
+def _table_names(conn: sqlite3.Connection) -> list[str]:
+    return [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
 def _columns(conn: sqlite3.Connection) -> dict[str, set[str]]:
-    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {name: {row[1] for row in conn.execute(f"PRAGMA table_info([{name}])")} for name in tables}
+    return {name: {row[1] for row in conn.execute(f"PRAGMA table_info([{name}])")} for name in _table_names(conn)}
 
 
 def _tool_version(conn: sqlite3.Connection) -> str | None:
@@ -155,7 +158,7 @@ def check_replaceable(path: str | Path) -> None:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = set(_table_names(conn))
         finally:
             conn.close()
     except sqlite3.DatabaseError:

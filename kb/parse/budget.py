@@ -522,7 +522,7 @@ class _AccountTable:
 
     def read(self, item: DocLine) -> None:
         line, line_text, row = item.number, item.raw, list(item.cells or [""])
-        first = compact(row[0])
+        first = _first_label(item)
         if first in _HEADER_END:
             self.finish_header(line)
         elif first in _HEADER_START:
@@ -708,7 +708,7 @@ class _ProcurementReader:
 
     def read(self, item: DocLine) -> None:
         line, line_text, row = item.number, item.raw, list(item.cells or [""])
-        first = compact(row[0])
+        first = _first_label(item)
         if first in _PROCUREMENT_HEADER_START:
             self.header_rows.append(row)
             return
@@ -982,7 +982,8 @@ def parse_budget_tables(lines: Sequence[DocLine] | Sequence[str], notes: ParseNo
     """
     result = BudgetTables()
     found = _split_sections(as_doc_lines(lines))
-    untitled: list[TableKind] = [k for k in ACCOUNT_KINDS if k not in {s.kind for s in found if not s.untitled}]
+    titled_kinds = {s.kind for s in found if not s.untitled}
+    untitled: list[TableKind] = [kind for kind in ACCOUNT_KINDS if kind not in titled_kinds]
     titled = [named for s in found if (named := _name_untitled(s, untitled, notes)) is not None]
     sections = [
         part for s in titled for part in (_split_untitled(s, untitled, notes) if s.kind in ACCOUNT_KINDS else [s])

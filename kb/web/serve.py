@@ -39,9 +39,10 @@ def rebuild_reason(db_path: Path, sources: Sequence[str | Path]) -> tuple[str | 
     """
     if not db_path.exists():
         return "不存在", None
+    where = "、".join(map(str, sources))
     try:
         check_database(db_path)
-        why = None if not is_stale(db_path, sources) else f"早于 {'、'.join(map(str, sources))} 中的文档"
+        why = None if not is_stale(db_path, sources) else f"早于 {where} 中的文档"
     except OtherVersionError:
         why = "由其他版本的本工具构建"
     except KbError:
@@ -52,7 +53,6 @@ def rebuild_reason(db_path: Path, sources: Sequence[str | Path]) -> tuple[str | 
     if lost is None:
         return None, None
     if lost:
-        where = "、".join(map(str, sources))
         return None, (
             f"{db_path} {why}，但其中 {len(lost)} 份文档不在 {where} 中（如 {lost[0]}），重建会丢掉它们，"
             f"所以没有自动重建；要重建请用 kb build (not rebuilt from {where}: it holds documents that are not there)"
