@@ -547,3 +547,22 @@ def test_a_header_printed_again_differently_is_still_the_same_table(seed: Budget
     tables, warnings = parse(lines)
     assert [(w.code, w.line) for w in warnings] == [("budget_untitled_table", 529)]
     assert _rows(tables) == _rows(seed)
+
+
+def test_a_lost_title_in_generated_documents_is_found_too(tmp_path: Path) -> None:
+    """Generated disclosures of other departments and years (bench/corpus.py, which frames the seed's budget
+    tables with their own department headers and years; no generator writes another budget layout): each of the
+    eight titles the header finds, removed in turn, leaves every table's rows and notes as the whole document has
+    them."""
+    from tests.conftest import write_generated
+
+    for path in write_generated(tmp_path, [(3, 2023), (11, 2025)]):
+        lines = read_source(path).lines
+        whole, warnings = parse(lines)
+        assert warnings == [] and len(whole.tables) == 9
+        for kind in ("summary", *_TITLE_LINES):
+            title = f"## {TABLE_TITLES[kind]}"
+            assert title in lines, (path.name, title)
+            tables, warnings = parse(["" if line == title else line for line in lines])
+            assert [w.code for w in warnings] == ["budget_untitled_table"], (path.name, kind)
+            assert _rows(tables) == _rows(whole), (path.name, kind)
